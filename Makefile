@@ -1,0 +1,34 @@
+# storyline: `make demo` runs the main job on examples/, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DB := demo.db
+
+.PHONY: demo test bench install clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(VENV)/bin/storyline --db $(DEMO_DB) ingest examples/seed-pair/seed-pair.jsonl
+	$(VENV)/bin/storyline --db $(DEMO_DB) ingest examples/seed-pair/*.txt --published 2021-03-14
+	$(VENV)/bin/storyline --db $(DEMO_DB) articles
+	$(VENV)/bin/storyline --db $(DEMO_DB) article seed-b --text
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) bench/ingest.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm build src/*.egg-info

@@ -1,0 +1,58 @@
+"""Errors storyline raises, all under one root.
+
+    StorylineError
+    ├── InputError      a file or record that cannot be read: names the file, line or record, field
+    ├── NotFoundError   an id that is not in the database
+    └── StoreError      the database cannot be opened or is of an unknown schema
+
+The CLI prints ``str(error)`` on one line and never a traceback; the API will map the same
+classes to HTTP statuses in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class StorylineError(Exception):
+    """Root of every error storyline raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record came from: a file (or ``-`` for stdin) and its line or record number."""
+
+    path: str
+    line: int | None = None
+    record: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"{self.path}:{self.line}"
+        if self.record is not None:
+            return f"{self.path} (record {self.record})"
+        return self.path
+
+
+class InputError(StorylineError):
+    """A file or record that cannot be ingested; the rest of the batch still is."""
+
+    def __init__(self, origin: Origin, message: str, field: str | None = None):
+        self.origin = origin
+        self.field = field
+        self.message = message
+        where = f"field '{field}': " if field else ""
+        super().__init__(f"{origin}: {where}{message}")
+
+
+class NotFoundError(StorylineError):
+    """An id (article, story) that the database does not hold."""
+
+    def __init__(self, kind: str, ident: str):
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"no {kind} with id {ident!r}")
+
+
+class StoreError(StorylineError):
+    """The database file cannot be used: unreadable, not SQLite, or a newer schema."""

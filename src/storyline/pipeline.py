@@ -1,0 +1,141 @@
+"""Ingest: readers' raw articles through cleaning and near-duplicate detection into the store.
+
+Each stage is a plain function (:func:`~storyline.clean.clean_body`,
+:func:`~storyline.dedup.signature`); this module only composes them and decides what is new,
+what is a new revision and what is unchanged. Work is committed one batch at a time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from .clean import LEARN_MIN_ARTICLES, clean_body, learnable_lines, tidy_body
+from .dedup import DedupSettings, band_keys, from_blob, signature, similarity, to_blob
+from .errors import InputError
+from .records import Article, IngestReport, RawArticle
+from .store import Store
+
+Item = RawArticle | InputError
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """How ingest batches its writes and what counts as a near-duplicate."""
+
+    batch_size: int = 200
+    dedup: DedupSettings = field(default_factory=DedupSettings)
+    learn_min_articles: int = LEARN_MIN_ARTICLES
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def find_original(store: Store, article_id: str, body: str,
+                  settings: DedupSettings) -> tuple[str | None, list[tuple[int, int]], bytes | None]:
+    """The original this body near-duplicates (or None), with its LSH bands and signature."""
+    sig = signature(body, settings)
+    if sig is None:
+        return None, [], None
+    bands = band_keys(sig, settings)
+    best, best_score = None, settings.threshold
+    for other_id, blob, other_original in store.band_matches(bands, exclude=article_id):
+        root = other_original or other_id
+        if root == article_id:
+            continue  # that article is a copy of this one
+        score = similarity(sig, from_blob(blob))
+        if score >= best_score and (best is None or score > best_score):
+            best, best_score = root, score
+    return best, bands, to_blob(sig)
+
+
+def _same_content(row, article: Article) -> bool:
+    """True when a new input would store exactly what the current revision holds."""
+    stored = (row["outlet"], row["title"], row["url"], row["published"], row["body"],
+              json.loads(row["metadata"]))
+    return stored == (article.outlet, article.title, article.url, article.published,
+                      article.body, article.metadata)
+
+
+def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
+               report: IngestReport) -> None:
+    article_id = raw.article_id()
+    input_hash = raw.input_hash()
+    current = store.current(article_id)
+    if current is not None and current["input_hash"] == input_hash:
+        report.unchanged += 1
+        report.ids.append(article_id)
+        return
+    if raw.prepared:
+        body = tidy_body(raw.text)
+    else:
+        learned: set[int] = set()
+        if raw.outlet:
+            learned = store.repeated_lines(raw.outlet, learnable_lines(raw.text),
+                                           settings.learn_min_articles)
+        body = clean_body(raw.text, outlet=raw.outlet, learned=learned)
+    if not body and not raw.title:
+        raise InputError(raw.origin, "no article text left after removing boilerplate")
+    article = Article(
+        id=article_id, revision=1 if current is None else current["revision"] + 1,
+        outlet=raw.outlet, title=raw.title, url=raw.url, published=raw.published, body=body,
+        raw=raw.text, metadata=raw.metadata, origin=str(raw.origin),
+    )
+    if current is not None and _same_content(current, article):
+        report.unchanged += 1
+        report.ids.append(article_id)
+        return
+    original, bands, blob = find_original(store, article_id, body, settings.dedup)
+    article.duplicate_of = original
+    store.write_revision(article, input_hash=input_hash)
+    if blob is not None:
+        store.put_signature(article_id, blob, bands)
+    if current is None:
+        report.new += 1
+    else:
+        report.revised += 1
+    if original is not None:
+        report.duplicates += 1
+    report.ids.append(article_id)
+
+
+def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | None = None,
+           on_error: Callable[[InputError], None] | None = None,
+           on_item: Callable[[], None] | None = None) -> IngestReport:
+    """Store every raw article; errors are reported (and passed to ``on_error``), not raised.
+
+    A batch is committed whole: learned outlet lines are registered for the whole batch first,
+    so three articles of one outlet arriving together already teach each other.
+    """
+    settings = settings or IngestSettings()
+    report = IngestReport()
+    for batch in _batches(items, settings.batch_size):
+        part = IngestReport()
+        with store.transaction():
+            for item in batch:
+                if isinstance(item, RawArticle) and item.outlet and not item.prepared:
+                    store.add_outlet_lines(item.outlet, item.article_id(),
+                                           learnable_lines(item.text))
+            for item in batch:
+                try:
+                    if isinstance(item, InputError):
+                        raise item
+                    _store_one(store, item, settings, part)
+                except InputError as error:
+                    part.errors.append(error)
+                    if on_error:
+                        on_error(error)
+                if on_item:
+                    on_item()
+        report.new += part.new
+        report.revised += part.revised
+        report.unchanged += part.unchanged
+        report.duplicates += part.duplicates
+        report.errors.extend(part.errors)
+        report.ids.extend(part.ids)
+    return report

@@ -1,0 +1,155 @@
+"""The typed records that flow between stages.
+
+A reader turns any input into :class:`RawArticle`; ingest cleans it into a stored
+:class:`Article`. Both are plain dataclasses so that every stage is a function over them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from .errors import Origin
+
+#: Record fields that ingest derives itself; an input that carries them (an export) is not
+#: asking for them to be stored as metadata.
+DERIVED_FIELDS = ("revision", "duplicate_of", "duplicates")
+
+
+@dataclass
+class RawArticle:
+    """One article as a reader found it, before cleaning.
+
+    ``text`` is raw article text (boilerplate and all) unless ``prepared`` is true, which
+    means it is already a cleaned body (the ``body`` field of a JSONL export) to keep as is.
+    """
+
+    text: str
+    origin: Origin
+    id: str | None = None
+    outlet: str | None = None
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    metadata: dict = field(default_factory=dict)
+    prepared: bool = False
+
+    def article_id(self) -> str:
+        """The input's id when it has one, otherwise a hash that is stable across runs.
+
+        The hash is of the url when known (one url, one article), else of outlet, title and
+        publication date when there is a title, else of the text itself.
+        """
+        if self.id:
+            return self.id
+        if self.url:
+            key = ["url", self.url]
+        elif self.title:
+            key = ["title", self.outlet, self.title, self.published]
+        else:
+            key = ["text", self.outlet, self.text]
+        return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
+
+    def input_hash(self) -> str:
+        """Fingerprint of everything the input says, to tell a re-ingest from a new revision."""
+        payload = [self.outlet, self.title, self.url, self.published, self.text, self.prepared,
+                   self.metadata]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class Article:
+    """A stored article: the latest revision of its cleaned body and what we know of it."""
+
+    id: str
+    revision: int
+    outlet: str | None
+    title: str | None
+    url: str | None
+    published: str | None
+    body: str
+    raw: str = ""
+    duplicate_of: str | None = None
+    duplicates: list[str] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+    origin: str | None = None
+    ingested_at: str | None = None
+
+    def to_dict(self) -> dict:
+        """The fields of ``storyline article --json`` and of every ``export`` line."""
+        return {
+            "id": self.id,
+            "outlet": self.outlet,
+            "title": self.title,
+            "url": self.url,
+            "published": self.published,
+            "body": self.body,
+            "revision": self.revision,
+            "duplicate_of": self.duplicate_of,
+            "duplicates": list(self.duplicates),
+            "metadata": dict(self.metadata),
+        }
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, for the closing line and for API callers."""
+
+    new: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    errors: list = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        line = (f"{self.new} new, {self.unchanged} unchanged, {self.duplicates} duplicates, "
+                f"{len(self.errors)} errors")
+        if self.revised:
+            line += f" ({self.revised} updated to a new revision)"
+        return line
+
+    def to_dict(self) -> dict:
+        return {
+            "new": self.new,
+            "revised": self.revised,
+            "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "errors": [str(e) for e in self.errors],
+            "ids": list(self.ids),
+        }
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def normalize_published(value: object) -> str | None:
+    """An ISO 8601 date or datetime string, or None; raise ValueError when it is no date.
+
+    ISO input is kept at its own precision (``2021-03-14`` stays a date); other forms
+    ("Sun, 14 Mar 2021 10:00:00 GMT", "14 March 2021") go through dateparser.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date string, got {type(value).__name__}")
+    text = value.strip()
+    if _ISO_DATE.match(text):
+        return date.fromisoformat(text).isoformat()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        pass
+    import dateparser  # slow to import; only free-form dates need it
+
+    parsed = dateparser.parse(text, languages=None, settings={"RETURN_AS_TIMEZONE_AWARE": False})
+    if parsed is None:
+        raise ValueError(f"cannot read {value!r} as a date")
+    return parsed.isoformat()

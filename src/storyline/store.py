@@ -1,0 +1,248 @@
+"""SQLite storage: one file, WAL mode, versioned schema, one transaction per batch.
+
+Bodies are immutable: new content for an id is a new row in ``revisions`` and ``articles``
+points at the latest one, so offsets cited into an older body stay valid against it.
+Everything a batch writes (revisions, duplicate links, MinHash bands, learned outlet lines,
+the FTS index) commits together or not at all, so a killed ingest leaves the file as it was
+after the last whole batch.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import NotFoundError, StoreError
+from .records import Article
+
+_MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "articles, revisions, near-duplicate bands, outlet lines, full-text index", """
+    CREATE TABLE articles (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        revision INTEGER NOT NULL,
+        duplicate_of TEXT REFERENCES articles(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
+    CREATE TABLE revisions (
+        article_id TEXT NOT NULL REFERENCES articles(id),
+        revision INTEGER NOT NULL,
+        outlet TEXT,
+        title TEXT,
+        url TEXT,
+        published TEXT,
+        body TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        origin TEXT,
+        input_hash TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, revision)
+    );
+    CREATE VIEW current_articles AS
+        SELECT a.seq, a.id, a.revision, a.duplicate_of, r.outlet, r.title, r.url, r.published,
+               r.body, r.raw, r.metadata, r.origin, r.input_hash, r.ingested_at
+        FROM articles a JOIN revisions r ON r.article_id = a.id AND r.revision = a.revision;
+    CREATE TABLE minhash (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        signature BLOB NOT NULL
+    );
+    CREATE TABLE minhash_bands (
+        band INTEGER NOT NULL,
+        key INTEGER NOT NULL,
+        article_id TEXT NOT NULL,
+        PRIMARY KEY (band, key, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX minhash_bands_article ON minhash_bands(article_id);
+    CREATE TABLE outlet_lines (
+        outlet TEXT NOT NULL,
+        line_key INTEGER NOT NULL,
+        article_id TEXT NOT NULL,
+        PRIMARY KEY (outlet, line_key, article_id)
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, tokenize='unicode61 remove_diacritics 2');
+    """),
+]
+
+SCHEMA_VERSION = _MIGRATIONS[-1][0]
+
+_ARTICLE_COLUMNS = ("id, revision, duplicate_of, outlet, title, url, published, body, raw, "
+                    "metadata, origin, ingested_at")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """The archive in one SQLite file (``":memory:"`` for tests)."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA busy_timeout = 30000")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot use as a storyline database: {exc}") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        self.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        applied = {row[0] for row in self.conn.execute("SELECT version FROM schema_migrations")}
+        if applied and max(applied) > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {max(applied)} is newer than this "
+                             f"storyline knows ({SCHEMA_VERSION}); upgrade storyline")
+        for version, name, sql in _MIGRATIONS:
+            if version in applied:
+                continue
+            record = ("INSERT INTO schema_migrations (version, name, applied_at) VALUES "
+                      f"({version}, '{name}', '{_now()}');")
+            self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n{record}\nCOMMIT;")
+
+    def schema_version(self) -> int:
+        return self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One batch: everything inside commits together or is rolled back."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- articles -------------------------------------------------------------------------
+
+    def current(self, article_id: str) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT * FROM current_articles WHERE id = ?", (article_id,)).fetchone()
+
+    def write_revision(self, article: Article, *, input_hash: str) -> None:
+        """Store ``article`` as revision ``article.revision`` of its id (1 for a new id)."""
+        now = _now()
+        if article.revision == 1:
+            self.conn.execute(
+                "INSERT INTO articles (id, revision, duplicate_of, created_at, updated_at) "
+                "VALUES (?, 1, ?, ?, ?)", (article.id, article.duplicate_of, now, now))
+        else:
+            self.conn.execute(
+                "UPDATE articles SET revision = ?, duplicate_of = ?, updated_at = ? WHERE id = ?",
+                (article.revision, article.duplicate_of, now, article.id))
+        self.conn.execute(
+            "INSERT INTO revisions (article_id, revision, outlet, title, url, published, body, "
+            "raw, metadata, origin, input_hash, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (article.id, article.revision, article.outlet, article.title, article.url,
+             article.published, article.body, article.raw, json.dumps(article.metadata),
+             article.origin, input_hash, now))
+        seq = self.conn.execute("SELECT seq FROM articles WHERE id = ?", (article.id,)).fetchone()[0]
+        self.conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (seq,))
+        self.conn.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+                          (seq, article.title or "", article.body))
+
+    def _article(self, row: sqlite3.Row) -> Article:
+        duplicates = [r[0] for r in self.conn.execute(
+            "SELECT id FROM articles WHERE duplicate_of = ? ORDER BY seq", (row["id"],))]
+        return Article(
+            id=row["id"], revision=row["revision"], outlet=row["outlet"], title=row["title"],
+            url=row["url"], published=row["published"], body=row["body"], raw=row["raw"],
+            duplicate_of=row["duplicate_of"], duplicates=duplicates,
+            metadata=json.loads(row["metadata"]), origin=row["origin"],
+            ingested_at=row["ingested_at"],
+        )
+
+    def article(self, article_id: str) -> Article:
+        row = self.conn.execute(f"SELECT {_ARTICLE_COLUMNS} FROM current_articles WHERE id = ?",
+                                (article_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("article", article_id)
+        return self._article(row)
+
+    def articles(self, *, limit: int | None = None, outlet: str | None = None,
+                 newest_first: bool = False) -> Iterator[Article]:
+        """Current articles in ingest order (or newest published first)."""
+        sql = f"SELECT {_ARTICLE_COLUMNS} FROM current_articles"
+        params: list = []
+        if outlet is not None:
+            sql += " WHERE lower(outlet) = lower(?)"
+            params.append(outlet)
+        sql += " ORDER BY published DESC, seq DESC" if newest_first else " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        for row in self.conn.execute(sql, params).fetchall():
+            yield self._article(row)
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def revisions(self, article_id: str) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT revision, body, input_hash, ingested_at FROM revisions WHERE article_id = ? "
+            "ORDER BY revision", (article_id,)).fetchall()
+
+    # -- near-duplicates ------------------------------------------------------------------
+
+    def put_signature(self, article_id: str, blob: bytes, bands: Iterable[tuple[int, int]]) -> None:
+        self.conn.execute("DELETE FROM minhash_bands WHERE article_id = ?", (article_id,))
+        self.conn.execute("INSERT OR REPLACE INTO minhash (article_id, signature) VALUES (?, ?)",
+                          (article_id, blob))
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO minhash_bands (band, key, article_id) VALUES (?, ?, ?)",
+            [(band, key, article_id) for band, key in bands])
+
+    def band_matches(self, bands: Sequence[tuple[int, int]], exclude: str) -> list[tuple[str, bytes, str | None]]:
+        """Articles sharing a band with these keys: (id, signature, duplicate_of), ingest order."""
+        ids: set[str] = set()
+        for band, key in bands:
+            ids.update(r[0] for r in self.conn.execute(
+                "SELECT article_id FROM minhash_bands WHERE band = ? AND key = ?", (band, key)))
+        ids.discard(exclude)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(
+            f"SELECT m.article_id, m.signature, a.duplicate_of FROM minhash m "
+            f"JOIN articles a ON a.id = m.article_id WHERE m.article_id IN ({marks}) ORDER BY a.seq",
+            sorted(ids))]
+
+    # -- learned outlet boilerplate -------------------------------------------------------
+
+    def add_outlet_lines(self, outlet: str, article_id: str, keys: Iterable[int]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO outlet_lines (outlet, line_key, article_id) VALUES (?, ?, ?)",
+            [(outlet, key, article_id) for key in keys])
+
+    def repeated_lines(self, outlet: str, keys: Iterable[int], min_articles: int) -> set[int]:
+        """Which of these line keys the outlet has printed in at least ``min_articles`` articles."""
+        keys = list(keys)
+        found: set[int] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.conn.execute(
+                f"SELECT line_key FROM outlet_lines WHERE outlet = ? AND line_key IN ({marks}) "
+                f"GROUP BY line_key HAVING count(*) >= ?", [outlet, *chunk, min_articles]))
+        return found
+
+    # -- health ---------------------------------------------------------------------------
+
+    def integrity_check(self) -> str:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
