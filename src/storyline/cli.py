@@ -148,26 +148,39 @@ def articles_cmd(
     outlet: Annotated[Optional[str], typer.Option(help="Only this outlet (case-insensitive).")] = None,
     db: DbOption = None,
 ) -> None:
-    """List articles, newest published first."""
+    """List articles, newest published first (a table; tab-separated lines when piped)."""
     with Library(_db(ctx, db)) as lib:
-        rows = [_summary_row(a) for a in lib.articles(limit=limit, outlet=outlet)]
+        found = lib.articles(limit=limit, outlet=outlet)
+    rows = [_summary_row(a) for a in found]
     if json_:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not sys.stdout.isatty():
+        for r in rows:
+            typer.echo("\t".join(str(r[k] or "") for k in
+                                  ("id", "published", "outlet", "title", "words", "duplicate_of")))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(show_lines=False)
-    table.add_column("id", no_wrap=True)
-    table.add_column("published", no_wrap=True)
-    table.add_column("outlet", max_width=20, overflow="ellipsis", no_wrap=True)
-    table.add_column("title", ratio=1, overflow="ellipsis", no_wrap=True, min_width=20)
-    table.add_column("words", justify="right")
-    table.add_column("duplicate of", no_wrap=True)
-    for r in rows:
-        table.add_row(r["id"], (r["published"] or "")[:10], r["outlet"] or "", r["title"] or "",
-                      str(r["words"]), r["duplicate_of"] or "")
+    def widest(key: str, cap: int) -> int:
+        return min(cap, max([len(str(r[key] or "")) for r in rows] + [7]))
+
     console = Console(highlight=False)
+    fixed = widest("id", 16) + 10 + widest("outlet", 12) + 5 + widest("duplicate_of", 16)
+    title_width = max(12, console.width - fixed - 19)
+    table = Table()
+    table.add_column("id", no_wrap=True, min_width=widest("id", 16))
+    table.add_column("published", no_wrap=True, min_width=10)
+    table.add_column("outlet", max_width=20, overflow="ellipsis", no_wrap=True,
+                     min_width=widest("outlet", 12))
+    table.add_column("title", width=title_width, overflow="ellipsis", no_wrap=True)
+    table.add_column("words", justify="right", no_wrap=True, min_width=5)
+    table.add_column("copy of", no_wrap=True, min_width=widest("duplicate_of", 16))
+    for r, article in zip(rows, found):
+        title = r["title"] or "(" + " ".join(article.body.split()[:8]) + "…)"
+        table.add_row(r["id"], (r["published"] or "")[:10], r["outlet"] or "", title,
+                      str(r["words"]), r["duplicate_of"] or "")
     console.print(table)
     console.print(f"{len(rows)} articles")
 
@@ -254,7 +267,7 @@ def eval_extraction_cmd(
     table = Table(title=f"Article extraction: {path} ({results[0].pages} pages)")
     table.add_column("system", no_wrap=True)
     for name in ("precision", "recall", "F1", "accuracy", "pages/s"):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", no_wrap=True)
     for r in results:
         table.add_row(r.system, f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}",
                       f"{r.accuracy:.3f}", f"{r.pages_per_second:.1f}")

@@ -7,6 +7,7 @@ averages, and accuracy = share of pages whose token list equals the gold one.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -67,7 +68,8 @@ def score_extraction(pairs: list[tuple[str, str]]) -> tuple[float, float, float,
 def load_extraction_set(path: str | Path, limit: int | None = None) -> list[dict]:
     """Records with ``html`` and gold ``body`` (and ``id``, ``url``)."""
     records = []
-    with open(path, encoding="utf-8") as fh:
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue

@@ -50,10 +50,9 @@ class Source:
         if self.stream is not None:
             return self.stream
         assert self.path is not None
-        raw = open(self.path, "rb")
         if self.gzipped:
-            return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
-        return raw
+            return gzip.open(self.path, "rb")  # type: ignore[return-value]
+        return open(self.path, "rb")
 
     def read(self) -> bytes:
         with self.open() as fh:

@@ -1,0 +1,50 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "seed-pair"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def seed_jsonl() -> Path:
+    return EXAMPLES / "seed-pair.jsonl"
+
+
+@pytest.fixture
+def seed_records() -> list[dict]:
+    with open(EXAMPLES / "seed-pair.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+@pytest.fixture
+def library(tmp_path):
+    from storyline import Library
+
+    with Library(tmp_path / "test.db") as lib:
+        yield lib
+
+
+def write_jsonl(path: Path, records: list) -> Path:
+    """Write records (dicts, or raw strings for broken lines) one per line."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write((rec if isinstance(rec, str) else json.dumps(rec)) + "\n")
+    return path
+
+
+def run_cli(*args: str, db: Path | None = None, input: bytes | None = None,
+            env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real ``storyline`` entry point in a subprocess, as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("STORYLINE_DB", None) if env is None or "STORYLINE_DB" not in env else None
+    cmd = [sys.executable, "-m", "storyline"]
+    if db is not None:
+        cmd += ["--db", str(db)]
+    return subprocess.run(cmd + list(args), input=input, capture_output=True, env=full_env,
+                          timeout=300)

@@ -1,0 +1,132 @@
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from .conftest import EXAMPLES, ROOT, run_cli, write_jsonl
+
+
+def test_ingest_list_show_export(tmp_path, seed_jsonl):
+    db = tmp_path / "c.db"
+    res = run_cli("ingest", str(seed_jsonl), db=db)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.decode().splitlines()[0] == "2 new, 0 unchanged, 0 duplicates, 0 errors"
+    again = run_cli("ingest", str(seed_jsonl), db=db)
+    assert "0 new, 2 unchanged, 0 duplicates, 0 errors" in again.stdout.decode()
+    assert "Nothing changed" in again.stdout.decode()
+
+    listing = json.loads(run_cli("articles", "--json", db=db).stdout)
+    assert {a["id"] for a in listing} == {"seed-a", "seed-b"}
+    herald = json.loads(run_cli("articles", "--json", "--outlet", "the herald", db=db).stdout)
+    assert [a["id"] for a in herald] == ["seed-b"]
+    assert len(json.loads(run_cli("articles", "--json", "--limit", "1", db=db).stdout)) == 1
+    assert "seed-a" in run_cli("articles", db=db).stdout.decode()
+
+    shown = json.loads(run_cli("article", "seed-a", "--json", db=db).stdout)
+    text = run_cli("article", "seed-a", "--text", db=db).stdout.decode()
+    assert text == shown["body"]
+    assert set(shown) >= {"id", "outlet", "title", "url", "published", "body", "revision",
+                          "duplicate_of", "duplicates"}
+    out = tmp_path / "out.jsonl"
+    res = run_cli("export", "-o", str(out), db=db)
+    assert res.returncode == 0 and "2 articles written" in res.stderr.decode()
+    assert [json.loads(l)["id"] for l in out.read_text().splitlines()] == ["seed-a", "seed-b"]
+
+
+def test_env_db_and_stdin(tmp_path):
+    env = {"STORYLINE_DB": str(tmp_path / "env.db")}
+    line = json.dumps({"id": "s1", "title": "From stdin", "text": "Piped in."}).encode()
+    res = run_cli("ingest", "-", input=line + b"\n", env=env)
+    assert res.returncode == 0, res.stderr
+    assert run_cli("article", "s1", "--text", env=env).stdout == b"Piped in."
+
+
+def test_bad_input_exit_status_and_messages(tmp_path):
+    db = tmp_path / "e.db"
+    path = write_jsonl(tmp_path / "mixed.jsonl", [{"id": "ok", "text": "Fine."}, "{nope"])
+    res = run_cli("ingest", str(path), str(tmp_path / "missing.txt"), db=db)
+    assert res.returncode == 1
+    err = res.stderr.decode()
+    assert f"error: {path}:2: invalid JSON" in err
+    assert f"error: {tmp_path / 'missing.txt'}: no such file or directory" in err
+    assert "Traceback" not in err
+    assert "1 new, 0 unchanged, 0 duplicates, 2 errors" in res.stdout.decode()
+    assert run_cli("article", "ok", "--text", db=db).stdout == b"Fine."
+
+
+def test_usage_errors_exit_2(tmp_path):
+    db = tmp_path / "u.db"
+    assert run_cli("ingest", db=db).returncode == 2
+    assert run_cli("ingest", "x", "--format", "pdf", db=db).returncode == 2
+    assert run_cli("ingest", "x", "--published", "someday maybe", db=db).returncode == 2
+    run_cli("ingest", str(EXAMPLES / "seed-pair.jsonl"), db=db)
+    both = run_cli("article", "seed-a", "--json", "--text", db=db)
+    assert both.returncode == 2 and b"cannot be used together" in both.stderr
+    missing = run_cli("article", "nope", db=db)
+    assert missing.returncode == 1
+    assert missing.stderr.decode().strip() == "error: no article with id 'nope'"
+
+
+def test_quiet_prints_nothing_on_success(tmp_path, seed_jsonl):
+    res = run_cli("ingest", "--quiet", str(seed_jsonl), db=tmp_path / "q.db")
+    assert res.returncode == 0 and res.stdout == b"" and res.stderr == b""
+
+
+def test_db_option_after_the_command(tmp_path, seed_jsonl):
+    db = tmp_path / "late.db"
+    cmd = [sys.executable, "-m", "storyline", "ingest", str(seed_jsonl), "--db", str(db)]
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    assert db.exists()
+
+
+def test_killed_ingest_is_consistent_and_rerun_completes(tmp_path):
+    """kill -9 in the middle of an ingest; the rerun loses and duplicates nothing."""
+    n = 3000
+    records = [{"id": f"k{i}", "title": f"Report {i}",
+                "text": f"Report {i} says council {i % 97} voted {i * 31 % 1000} to {i % 13}. "
+                        f"Turnout was {i % 71} percent in ward {i % 53}."} for i in range(n)]
+    path = write_jsonl(tmp_path / "big.jsonl", records)
+    db = tmp_path / "kill.db"
+    cmd = [sys.executable, "-m", "storyline", "--db", str(db), "ingest", "--quiet", str(path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        try:
+            con = sqlite3.connect(db, timeout=1)
+            stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+            con.close()
+        except sqlite3.Error:
+            continue
+        if stored >= 200:
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 0 < stored < n, "the ingest should have been killed part way"
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    partial = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    con.close()
+    res = subprocess.run(cmd[:-2] + [str(path)], capture_output=True)
+    assert res.returncode == 0, res.stderr
+    summary = res.stdout.decode()
+    assert f"{n - partial} new, {partial} unchanged" in summary
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == n
+    assert con.execute("SELECT count(*) FROM revisions").fetchone()[0] == n
+    assert con.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == n
+
+
+def test_readme_documents_every_command():
+    readme = (ROOT / "README.md").read_text()
+    from storyline.cli import app, eval_app
+
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    names += [f"eval {c.name}" for c in eval_app.registered_commands]
+    for name in names:
+        assert f"storyline {name}" in readme, f"README does not document `storyline {name}`"

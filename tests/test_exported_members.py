@@ -1,0 +1,15 @@
+import storyline
+
+
+def test_public_surface_is_pinned():
+    assert sorted(storyline.__all__) == sorted([
+        "Article", "IngestReport", "InputError", "Library", "NotFoundError", "Origin",
+        "RawArticle", "Span", "StoreError", "StorylineError", "make_span", "__version__",
+    ])
+    for name in storyline.__all__:
+        assert hasattr(storyline, name)
+
+
+def test_errors_share_one_root():
+    for cls in (storyline.InputError, storyline.NotFoundError, storyline.StoreError):
+        assert issubclass(cls, storyline.StorylineError)

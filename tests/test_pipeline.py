@@ -1,0 +1,119 @@
+import json
+
+from storyline import Library
+from storyline.pipeline import IngestSettings
+
+from .conftest import EXAMPLES, write_jsonl
+
+
+def test_seed_pair_ingest_and_reingest_is_a_no_op(library, seed_jsonl):
+    first = library.ingest([seed_jsonl])
+    assert (first.new, first.unchanged, first.duplicates, len(first.errors)) == (2, 0, 0, 0)
+    again = library.ingest([seed_jsonl])
+    assert (again.new, again.revised, again.unchanged) == (0, 0, 2)
+    assert again.summary() == "0 new, 2 unchanged, 0 duplicates, 0 errors"
+    assert [r["revision"] for r in library.store.revisions("seed-a")] == [1]
+
+
+def test_seed_bodies_are_clean(library, seed_jsonl):
+    library.ingest([seed_jsonl])
+    b = library.article("seed-b")
+    assert b.outlet == "The Herald" and b.published == "2021-03-14"
+    assert "READ MORE" not in b.body and "Picture date" not in b.body
+    assert "\nThe Herald:" not in b.body
+    assert "Liberal Democrats leader Sir Ed Davey has now written to Dame Cressida" in b.body
+    assert b.raw.count("READ MORE") == 2
+
+
+def test_txt_copies_are_linked_to_their_original(library, seed_jsonl):
+    library.ingest([seed_jsonl])
+    report = library.ingest(sorted(EXAMPLES.glob("*.txt")), published="2021-03-14")
+    assert (report.new, report.duplicates) == (2, 2)
+    originals = {library.article(i).duplicate_of for i in report.ids}
+    assert originals == {"seed-a", "seed-b"}
+    assert len(library.article("seed-a").duplicates) == 1
+
+
+def test_near_duplicates_are_found_across_runs(tmp_path, seed_records):
+    db = tmp_path / "x.db"
+    with Library(db) as lib:
+        lib.ingest([write_jsonl(tmp_path / "a.jsonl", seed_records)])
+    wire = dict(seed_records[0], id="wire-copy", outlet="Other Outlet")
+    wire["text"] = wire["text"].replace("four people", "4 people") + "\n\nAdditional reporting by PA."
+    with Library(db) as lib:
+        report = lib.ingest([write_jsonl(tmp_path / "b.jsonl", [wire])])
+        assert report.duplicates == 1
+        assert lib.article("wire-copy").duplicate_of == "seed-a"
+        assert lib.article("seed-a").duplicates == ["wire-copy"]
+        assert lib.article("seed-b").duplicate_of is None
+
+
+def test_new_content_is_a_new_revision_and_old_bodies_stay(library, tmp_path):
+    v1 = write_jsonl(tmp_path / "v1.jsonl", [{"id": "a", "title": "T", "text": "First version."}])
+    v2 = write_jsonl(tmp_path / "v2.jsonl", [{"id": "a", "title": "T", "text": "Second version."}])
+    library.ingest([v1])
+    report = library.ingest([v2])
+    assert (report.new, report.revised) == (0, 1)
+    art = library.article("a")
+    assert (art.revision, art.body) == (2, "Second version.")
+    assert [r["body"] for r in library.store.revisions("a")] == ["First version.", "Second version."]
+    assert library.ingest([v2]).unchanged == 1
+
+
+def test_outlet_boilerplate_is_learned_from_three_articles(library, tmp_path):
+    promo = "Follow the Valley Echo on Mastodon for breaking news"
+    recs = [{"id": f"v{i}", "outlet": "Valley Echo", "title": f"Story {i}",
+             "text": f"Story number {i} happened in town {i}.\n\n{promo}\n\nMore about story {i}."}
+            for i in range(3)]
+    library.ingest([write_jsonl(tmp_path / "v.jsonl", recs)])
+    for i in range(3):
+        assert promo not in library.article(f"v{i}").body
+    other = [{"id": "o1", "outlet": "Elsewhere", "title": "X", "text": f"Fact.\n\n{promo}"}]
+    library.ingest([write_jsonl(tmp_path / "o.jsonl", other)])
+    assert promo in library.article("o1").body
+
+
+def test_broken_line_does_not_stop_the_batch(library, tmp_path):
+    path = write_jsonl(tmp_path / "b.jsonl", [{"id": "1", "text": "One."}, "{broken",
+                                              {"id": "3", "text": "Three."}])
+    seen = []
+    report = library.ingest([path], on_error=seen.append)
+    assert report.new == 2 and len(report.errors) == 1 and seen == report.errors
+    assert str(report.errors[0]).startswith(f"{path}:2: invalid JSON")
+    assert library.store.count() == 2
+
+
+def test_only_boilerplate_is_an_error(library, tmp_path):
+    path = write_jsonl(tmp_path / "j.jsonl", [{"id": "j", "text": "READ MORE: elsewhere"}])
+    report = library.ingest([path])
+    assert str(report.errors[0]) == f"{path}:1: no article text left after removing boilerplate"
+
+
+def test_export_round_trip_loses_nothing(tmp_path, seed_jsonl):
+    import io
+
+    with Library(tmp_path / "one.db") as lib:
+        lib.ingest([seed_jsonl])
+        lib.ingest(sorted(EXAMPLES.glob("*.txt")), published="2021-03-14")
+        out = io.StringIO()
+        assert lib.export(out) == 4
+    exported = out.getvalue()
+    path = tmp_path / "export.jsonl"
+    path.write_text(exported, encoding="utf-8")
+    with Library(tmp_path / "one.db") as lib:
+        assert lib.ingest([path]).unchanged == 4
+    with Library(tmp_path / "two.db") as lib:
+        assert lib.ingest([path]).new == 4
+        again = io.StringIO()
+        lib.export(again)
+    assert again.getvalue() == exported
+    first = json.loads(exported.splitlines()[0])
+    assert set(first) >= {"id", "outlet", "title", "url", "published", "body", "revision",
+                          "duplicate_of", "duplicates"}
+
+
+def test_batches_commit_separately(tmp_path):
+    recs = [{"id": str(i), "text": f"Article number {i} about topic {i * 7}."} for i in range(25)]
+    with Library(tmp_path / "b.db", settings=IngestSettings(batch_size=10)) as lib:
+        report = lib.ingest([write_jsonl(tmp_path / "n.jsonl", recs)])
+        assert report.new == 25 and lib.store.count() == 25

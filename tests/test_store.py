@@ -1,0 +1,64 @@
+import sqlite3
+
+import pytest
+
+from storyline import Library, NotFoundError, StoreError
+from storyline.store import SCHEMA_VERSION, Store
+
+
+def test_new_database_is_wal_and_migrated(tmp_path):
+    store = Store(tmp_path / "s.db")
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.schema_version() == SCHEMA_VERSION
+    names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
+    assert {"articles", "revisions", "minhash_bands", "outlet_lines", "articles_fts"} <= names
+    store.close()
+    assert Store(tmp_path / "s.db").schema_version() == SCHEMA_VERSION  # reopening is a no-op
+
+
+def test_newer_schema_is_refused(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'now')")
+    store.close()
+    with pytest.raises(StoreError, match="schema version 999 is newer"):
+        Store(tmp_path / "s.db")
+
+
+def test_not_a_database(tmp_path):
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="junk.db: cannot use as a storyline database"):
+        Store(path)
+
+
+def test_unknown_article(library):
+    with pytest.raises(NotFoundError, match="no article with id 'nope'"):
+        library.article("nope")
+
+
+def test_full_text_index_follows_revisions(library, tmp_path):
+    from .conftest import write_jsonl
+
+    library.ingest([write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "title": "Bridge", "text": "Tamar crossing."}])])
+    library.ingest([write_jsonl(tmp_path / "b.jsonl", [{"id": "a", "title": "Bridge", "text": "Severn crossing."}])])
+    hits = lambda q: library.store.conn.execute(
+        "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (q,)).fetchone()[0]
+    assert hits("severn") == 1 and hits("tamar") == 0 and hits("bridge") == 1
+
+
+def test_failed_batch_rolls_back(tmp_path):
+    store = Store(tmp_path / "r.db")
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction():
+            store.conn.execute("INSERT INTO articles (id, revision, created_at, updated_at) "
+                               "VALUES ('x', 1, 'now', 'now')")
+            store.conn.execute("INSERT INTO articles (id, revision, created_at, updated_at) "
+                               "VALUES ('x', 1, 'now', 'now')")
+    assert store.count() == 0
+
+
+def test_env_default_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("STORYLINE_DB", str(tmp_path / "env.db"))
+    with Library() as lib:
+        assert lib.path == str(tmp_path / "env.db")
+    assert (tmp_path / "env.db").exists()
