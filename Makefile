@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(VENV)/bin/storyline --db $(DEMO_DB) ingest examples/seed-pair/seed-pair.jsonl
 	$(VENV)/bin/storyline --db $(DEMO_DB) ingest examples/seed-pair/*.txt --published 2021-03-14
 	$(VENV)/bin/storyline --db $(DEMO_DB) articles
-	$(VENV)/bin/storyline --db $(DEMO_DB) article seed-b --text
+	$(VENV)/bin/storyline --db $(DEMO_DB) article seed-b
 
 test: $(STAMP)
 	$(PY) -m pytest -q

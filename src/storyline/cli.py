@@ -100,14 +100,13 @@ def ingest_cmd(
     with Library(_db(ctx, db)) as lib:
         if show_progress:
             from rich.console import Console
-            from rich.progress import (MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                                       TimeElapsedColumn)
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
             console = Console(stderr=True, highlight=False)
             # No refresh thread: HTML workers are forked, and forking beside threads is unsafe.
-            with Progress(SpinnerColumn(), TextColumn("ingesting"), MofNCompleteColumn(),
-                          TextColumn("articles"), TimeElapsedColumn(), console=console,
-                          transient=True, auto_refresh=False) as progress:
+            with Progress(SpinnerColumn(), TextColumn("ingesting {task.completed} articles"),
+                          TimeElapsedColumn(), console=console, transient=True,
+                          auto_refresh=False) as progress:
                 task = progress.add_task("ingest", total=None)
                 last = [0.0]
 
@@ -119,7 +118,7 @@ def ingest_cmd(
 
                 report = lib.ingest(
                     paths, format=Format(format).value, outlet=outlet, published=published,
-                    jobs=jobs, on_error=lambda e: console.print(f"error: {e}", markup=False),
+                    jobs=jobs, on_error=lambda e: console.print(f"error: {e}", markup=False, soft_wrap=True),
                     on_item=advance)
         else:
             report = lib.ingest(paths, format=Format(format).value, outlet=outlet,
