@@ -61,7 +61,7 @@ def test_new_content_is_a_new_revision_and_old_bodies_stay(library, tmp_path):
 
 
 def test_outlet_boilerplate_is_learned_from_three_articles(library, tmp_path):
-    promo = "Follow the Valley Echo on Mastodon for breaking news"
+    promo = "The Valley Echo, serving the valley since 1887"
     recs = [{"id": f"v{i}", "outlet": "Valley Echo", "title": f"Story {i}",
              "text": f"Story number {i} happened in town {i}.\n\n{promo}\n\nMore about story {i}."}
             for i in range(3)]

@@ -1,10 +1,11 @@
 """Cleaning: from raw article text to the body that every later stage cites.
 
-The body keeps the article's own words and drops what the page wrapped them in: promos
-("READ MORE: ..."), picture captions and credits, lines that only name the outlet,
-share / subscribe / newsletter / cookie lines, and lines an outlet repeats verbatim across
-its articles (learned at ingest). Paragraphs are separated by one blank line, whitespace is
-tidied and text is Unicode NFC; quotation marks stay as written.
+The body keeps the article's own words and drops what the page wrapped them in: the headline
+repeated on top (with the byline or timestamp under it), promos ("READ MORE: ...") and lists of
+related headlines under a "DON'T MISS" / "Related" heading, picture captions and credits, lines
+that only name the outlet, share / follow / subscribe / newsletter / cookie lines, and lines an
+outlet repeats verbatim across its articles (learned at ingest). Paragraphs are separated by
+one blank line, whitespace is tidied and text is Unicode NFC; quotation marks stay as written.
 
 Cleaning is idempotent (``clean_body(clean_body(t)) == clean_body(t)``), so a stored body
 read back from an export is stored unchanged.
@@ -16,6 +17,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Collection
+from difflib import SequenceMatcher
 
 #: Lines longer than this are never learned as an outlet's boilerplate: repeated long
 #: paragraphs are wire copy, not furniture.
@@ -38,22 +40,57 @@ _PROMO = re.compile(
 _CALL_TO_ACTION = re.compile(
     r"^(click here|tap here|sign up|subscribe|join our|follow us|like us on|get our|"
     r"download (our|the) app|share (this|on|via)|share:|email this|print this|"
-    r"send us your|got a story|do you have a story|support (our|independent) journalism)",
+    r"send us your|got a story|do you have a story|support (our|independent) journalism"
+    r"|(have|got) a (news )?tip\b|tell us what you think|let us know (what you think|in the comments)"
+    r"|join the (conversation|discussion|debate)|leave a (comment|reply)|have your say)",
     re.IGNORECASE,
+)
+#: "Follow X on Facebook, Twitter and Instagram", "Follow our coverage at https://...".
+_FOLLOW = re.compile(
+    r"^follow\b.{0,100}\b(on|at|via)\b.{0,80}(facebook|twitter|instagram|youtube|linkedin|tiktok"
+    r"|threads|bluesky|mastodon|https?://|www\.|@\w)",
+    re.IGNORECASE,
+)
+#: How to reach the author; a blog's filing line; a "SOURCE: News agencies" line; ad markers.
+_CONTACT = re.compile(r"\b(can|may) be (reached|contacted|emailed) (at|on|via)\b", re.IGNORECASE)
+_FILED = re.compile(r"^(filed under|posted (in|under)|tagged( with| as)?|tags|categories|category"
+                    r"|topics)\s*:", re.IGNORECASE)
+_SOURCE = re.compile(r"^sources?\s*:", re.IGNORECASE)
+_ADVERT = re.compile(r"^(advertisement|advertising|sponsored|(story|article) continues (below|after)"
+                     r"( (this )?(advertisement|ad))?)$", re.IGNORECASE)
+#: A heading that introduces a list of other articles' headlines ("DON'T MISS", "Related:").
+_PROMO_HEADING = re.compile(
+    r"^(don'?t miss|you (may|might) also like|related( posts?| stories| articles| content| links"
+    r"| reading)?|more( stories| from [\w .'’-]+)?|read (more|next|also)|see also|also read"
+    r"|recommended( for you)?|most (read|popular)|trending( now)?|more on this( story)?"
+    r"|further reading)\s*[:.!]?$",
+    re.IGNORECASE,
+)
+#: "[INSIGHT]", "[VIDEO]": the tag some outlets put after a related headline.
+_HEADLINE_TAG = re.compile(r"\s*\[[A-Z][A-Z ]{1,20}\]$")
+#: A byline or timestamp line ("By Jane Roe", "Updated 3:45 PM ET", "5:45 AM PST 11/19/2019 by X").
+_DATELINE = re.compile(
+    r"^((?i:by)\s+[A-Z][\w'’.-]*(\s+[A-Z][\w'’.-]*){0,3}([\s,]+(and|&)\s+[A-Z][\w'’.-]*"
+    r"(\s+[A-Z][\w'’.-]*){0,3})*(\s*[,|–—-]\s*.{0,40})?"
+    r"|(?i:(last )?updated|published|posted|first published)\b.{0,60}\d.{0,40}"
+    r"|\d{1,2}:\d{2}\s*(?i:[ap]\.?m\.?)?\b.{0,60})$"
 )
 _FURNITURE = re.compile(
     r"we use cookies|uses cookies|cookie (policy|settings|preferences)|accept (all )?cookies"
     r"|(sign up|subscribe) (to|for) (our|the) [\w\s'’-]*(newsletter|email|alerts?|updates)"
     r"|our (free |daily |weekly )?newsletters?\b|newsletter sign[- ]?up|privacy (policy|notice)"
     r"|terms (of|and) (use|service|conditions)|all rights reserved|^copyright\b|^©|^\(c\) \d{4}"
-    r"|this (article|story) (is|was) (part of|brought to you)|enable javascript",
+    r"|this (article|story) (is|was) (part of|brought to you)|enable javascript"
+    r"|\bsubscribe to [^.!?]{0,50}newsletters?\b|\bsign up for [^.!?]{0,50}newsletters?\b"
+    r"|\b(right|straight|directly|delivered) (in|to|into) your inbox\b|\bclick here\b",
     re.IGNORECASE,
 )
 _CREDIT = re.compile(
     r"PRESS ASSOCIATION Photo|Picture date:|\bPA (Wire|Media|Images)\b|\b(AP|AFP|EPA|PA) Photo\b"
     r"|Getty Images|Shutterstock|\bREX\b|\bAlamy\b|Photograph:|Photo(graph)? ?(credit|by)?:"
     r"|Image (copyright|credit|source)|Picture:|Credit:|\(Photo( by|:)|\(Image:|\(Picture:"
-    r"|^(Image|Photo|Picture|Pictured|Caption):",
+    r"|^(Image|Photo|Picture|Pictured|Caption):"
+    r"|(?i:\b(photo|photos|photograph|image|images|picture|pictures)\s*(©|\(c\)|copyright\b))",
 )
 _CAPTION_MARK = re.compile(
     r"\((left|right|centre|center|pictured|above|below|top|bottom|front|back|inset|second (left|right)"
@@ -124,9 +161,11 @@ def boilerplate_reason(line: str, outlet: str | None = None) -> str | None:
     words = len(line.split())
     if _PROMO.match(line):
         return "promo"
-    if words <= 40 and _CALL_TO_ACTION.match(line):
+    if words <= 40 and (_CALL_TO_ACTION.match(line) or _FOLLOW.match(line)):
         return "call to action"
-    if words <= 40 and _FURNITURE.search(line):
+    if words <= 40 and (_FURNITURE.search(line) or _CONTACT.search(line) or _FILED.match(line)):
+        return "site furniture"
+    if (words <= 8 and _SOURCE.match(line)) or _ADVERT.match(line):
         return "site furniture"
     if _SOCIAL.match(line):
         return "share buttons"
@@ -151,18 +190,84 @@ def learnable_lines(text: str) -> set[int]:
     return {line_key(p) for p in paragraphs(text) if len(p.split()) <= LEARN_MAX_WORDS}
 
 
-def clean_body(text: str, *, outlet: str | None = None, learned: Collection[int] = ()) -> str:
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in re.findall(r"\w+", text)]
+
+
+def repeats_title(line: str, title: str | None) -> bool:
+    """The line is the headline again: the title, one part of a "Headline | Site" title, or
+    either with light edits (a name added, a word changed)."""
+    if not title:
+        return False
+    words = _words(line)
+    if not words or len(words) > 40:
+        return False
+    for candidate in [title, *re.split(r"\s+[|–—-]\s+|\s*\|\s*", title)]:
+        target = _words(candidate)
+        if words == target or (len(target) >= 4 and
+                               SequenceMatcher(None, words, target, autojunk=False).ratio() >= 0.8):
+            return True
+    return False
+
+
+def _headline_like(line: str) -> bool:
+    """Short and not a sentence: a related article's headline in a list of them."""
+    bare = _HEADLINE_TAG.sub("", line)
+    return len(bare.split()) <= 20 and not line.startswith("|") \
+        and (bare != line or not _ENDS_SENTENCE.search(bare))
+
+
+def _without_promo_lists(pars: list[str]) -> list[str]:
+    """Drop a promo heading ("DON'T MISS", "Related:") and the headlines listed under it."""
+    kept, listing = [], False
+    for p in pars:
+        if _PROMO_HEADING.match(p) or (_PROMO.match(p) and len(p.split()) <= 3):
+            listing = True
+        elif not (listing and _headline_like(p)):
+            listing = False
+            kept.append(p)
+    return kept
+
+
+def _without_repeated_header_rows(pars: list[str]) -> list[str]:
+    """Drop table rows that repeat their table's header row (a ``<tfoot>`` copy of it)."""
+    kept, header = [], None
+    for p in pars:
+        if p.startswith("|") and p.endswith("|"):
+            if header is None:
+                header = p
+            elif p == header:
+                continue
+        else:
+            header = None
+        kept.append(p)
+    return kept
+
+
+def _without_headline(pars: list[str], title: str | None) -> list[str]:
+    """Drop the headline repeated on top of the text and the byline/timestamp under it."""
+    start, seen = 0, False
+    while start < len(pars) and (repeats_title(pars[start], title) or (
+            seen and len(pars[start].split()) <= 15 and _DATELINE.match(pars[start]))):
+        start, seen = start + 1, True
+    return pars[start:] if start < len(pars) else pars
+
+
+def clean_body(text: str, *, outlet: str | None = None, learned: Collection[int] = (),
+               title: str | None = None) -> str:
     """The article body of a raw text: its paragraphs without boilerplate, blank-line separated.
 
     ``learned`` holds :func:`line_key` values of lines the outlet repeats across articles;
-    they are dropped only while something of the article remains.
+    they are dropped only while something of the article remains. ``title`` (the headline)
+    is dropped where the text repeats it on top, unless nothing else is left.
     """
-    kept = [p for p in paragraphs(text) if boilerplate_reason(p, outlet) is None]
+    pars = _without_repeated_header_rows(_without_promo_lists(paragraphs(text)))
+    kept = [p for p in pars if boilerplate_reason(p, outlet) is None]
     if learned:
         without = [p for p in kept if line_key(p) not in learned]
         if without:
             kept = without
-    return "\n\n".join(kept)
+    return "\n\n".join(_without_headline(kept, title))
 
 
 def tidy_body(text: str) -> str:

@@ -266,7 +266,7 @@ def eval_extraction_cmd(
     table = Table(title=f"Article extraction: {path} ({results[0].pages} pages)")
     table.add_column("system", no_wrap=True)
     for name in ("precision", "recall", "F1", "accuracy", "pages/s"):
-        table.add_column(name, justify="right", no_wrap=True)
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     for r in results:
         table.add_row(r.system, f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}",
                       f"{r.accuracy:.3f}", f"{r.pages_per_second:.1f}")

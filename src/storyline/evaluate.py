@@ -133,7 +133,7 @@ def evaluate_extraction(path: str | Path, *, limit: int | None = None, jobs: int
     plain_seconds = time.perf_counter() - start
 
     results = []
-    systems = [(f"storyline ingest, {jobs} process{'es' if jobs > 1 else ''}", bodies, seconds)
+    systems = [(f"storyline, {jobs} process{'es' if jobs > 1 else ''}", bodies, seconds)
                for jobs, (bodies, seconds) in runs.items()]
     for name, preds, seconds in [*systems, ("trafilatura.extract", plain, plain_seconds)]:
         p, r, f, a = score_extraction(list(zip(golds, preds)))

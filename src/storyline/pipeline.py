@@ -78,7 +78,7 @@ def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
         if raw.outlet:
             learned = store.repeated_lines(raw.outlet, learnable_lines(raw.text),
                                            settings.learn_min_articles)
-        body = clean_body(raw.text, outlet=raw.outlet, learned=learned)
+        body = clean_body(raw.text, outlet=raw.outlet, learned=learned, title=raw.title)
     if not body and not raw.title:
         raise InputError(raw.origin, "no article text left after removing boilerplate")
     article = Article(

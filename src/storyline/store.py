@@ -187,7 +187,7 @@ class Store:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        for row in self.conn.execute(sql, params).fetchall():
+        for row in self.conn.execute(sql, params):  # streamed: an export may be millions of rows
             yield self._article(row)
 
     def count(self) -> int:

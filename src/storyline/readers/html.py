@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -23,6 +24,30 @@ EXTRACT_OPTIONS = {"favor_precision": True, "include_comments": False, "include_
 DATE_OPTIONS = {"extensive_search": False, "original_date": True}
 
 
+#: Embedded social posts (tweets, Instagram, TikTok) are part of the story they are quoted in;
+#: trafilatura keeps a bare ``<blockquote>`` but discards the widget wrappers pages put around
+#: it (classes with "social", "embed", "widget"), so the post is unwrapped first.
+_EMBEDDED_POST = ("//blockquote[contains(@class, 'twitter-tweet')"
+                  " or contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed')]")
+_EMBED_WRAPPER = re.compile(r"social|embed|tweet|widget|instagram|twitter", re.IGNORECASE)
+
+
+def unwrap_embedded_posts(tree) -> None:
+    """Replace each embedded post's wrappers (that hold nothing else) by a plain blockquote."""
+    for quote in tree.xpath(_EMBEDDED_POST):
+        for attr in ("class", "id", "style", "data-instgrm-permalink"):
+            quote.attrib.pop(attr, None)
+        node, parent = quote, quote.getparent()
+        while parent is not None and parent.tag in ("div", "figure", "section", "span", "aside") \
+                and _EMBED_WRAPPER.search(f"{parent.get('class') or ''} {parent.get('id') or ''}") \
+                and all(child is node or not isinstance(child.tag, str)
+                        or child.tag in ("script", "noscript") for child in parent):
+            node, parent = parent, parent.getparent()
+        if node is not quote and parent is not None:
+            quote.tail = node.tail
+            parent.replace(node, quote)
+
+
 def extract_html(html: str | bytes, origin: Origin, url: str | None = None) -> RawArticle | InputError:
     """One page to one raw article, or an error saying why there is none."""
     import trafilatura
@@ -30,8 +55,12 @@ def extract_html(html: str | bytes, origin: Origin, url: str | None = None) -> R
     if not html or (isinstance(html, (str, bytes)) and not html.strip()):
         return InputError(origin, "empty HTML page")
     try:
-        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True,
-                                           date_extraction_params=DATE_OPTIONS, **EXTRACT_OPTIONS)
+        tree = trafilatura.load_html(html)
+        if tree is not None:
+            unwrap_embedded_posts(tree)
+        doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True,
+                                           date_extraction_params=DATE_OPTIONS,
+                                           **EXTRACT_OPTIONS) if tree is not None else None
     except Exception as exc:  # trafilatura raises many kinds on hostile markup
         return InputError(origin, f"cannot parse HTML: {exc.__class__.__name__}: {exc}")
     text = getattr(doc, "text", None) if doc is not None else None
