@@ -118,3 +118,26 @@ def test_body_is_made_of_input_paragraphs(lines):
     source = paragraphs(raw)
     for para in body.split("\n\n") if body else []:
         assert para in source
+
+
+def test_repeated_headline_and_byline_are_dropped():
+    raw = ("Bridge reopens after two years\n\nBy Jane Roe and John Doe\n\nUpdated 3:45 PM ET\n\n"
+           "The bridge reopened on Thursday.")
+    title = "Bridge reopens after two years | The Gazette"
+    assert clean_body(raw, title=title) == "The bridge reopened on Thursday."
+    # without a title nothing is taken for a headline
+    assert clean_body(raw).startswith("Bridge reopens after two years")
+    # a headline that is all there is stays
+    assert clean_body("Bridge reopens after two years", title=title) == "Bridge reopens after two years"
+
+
+def test_related_headline_lists_are_dropped():
+    raw = ("The council voted on Monday.\n\nDON'T MISS\n\nMan bites dog in town centre\n\n"
+           "Ten things to do this weekend [VIDEO]\n\nThe vote passed by six to four.")
+    assert clean_body(raw) == "The council voted on Monday.\n\nThe vote passed by six to four."
+
+
+def test_follow_contact_and_advert_lines():
+    raw = ("The strike ended.\n\nFollow the Echo on Facebook and Twitter\n\nAdvertisement\n\n"
+           "Jane Roe can be reached at jane@example.com.\n\nTags: strike, rail")
+    assert clean_body(raw) == "The strike ended."

@@ -260,3 +260,13 @@ def test_jsonl_reader_never_crashes_on_any_json(tmp_path, records):
 def test_examples_read_cleanly(name):
     items = list(read_inputs([str(EXAMPLES / name)]))
     assert not errors(items) and articles(items)
+
+
+def test_embedded_tweets_are_kept(tmp_path):
+    tweet = ('<div class="social-embed"><blockquote class="twitter-tweet"><p>We will reopen the '
+             'bridge on Thursday, the council confirmed tonight.</p>&mdash; Council (@council)'
+             '</blockquote><script src="widgets.js"></script></div>')
+    page = PAGE.replace("<p>Engineers replaced", tweet + "<p>Engineers replaced")
+    (tmp_path / "tweet.html").write_text(page)
+    (art,) = articles(read_inputs([str(tmp_path / "tweet.html")], jobs=1))
+    assert "We will reopen the bridge on Thursday" in art.text
