@@ -62,3 +62,15 @@ def test_env_default_path(tmp_path, monkeypatch):
     with Library() as lib:
         assert lib.path == str(tmp_path / "env.db")
     assert (tmp_path / "env.db").exists()
+
+
+def test_database_keeps_its_near_duplicate_settings(tmp_path, seed_jsonl):
+    from storyline.dedup import DedupSettings
+    from storyline.pipeline import IngestSettings
+
+    with Library(tmp_path / "d.db") as lib:
+        lib.ingest([seed_jsonl])
+    other = IngestSettings(dedup=DedupSettings(num_perm=64))
+    with Library(tmp_path / "d.db", settings=other) as lib:
+        with pytest.raises(StoreError, match="near-duplicate signatures"):
+            lib.ingest([seed_jsonl])

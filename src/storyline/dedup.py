@@ -35,6 +35,21 @@ class DedupSettings:
         lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
         return lsh.b, lsh.r
 
+    #: datasketch's permutation scheme, named so that a datasketch upgrade cannot silently
+    #: change the signatures a database already holds.
+    scheme: str = "affine32"
+
+    @cached_property
+    def permutations(self):
+        """The MinHash permutations for this seed, made once rather than per article."""
+        from datasketch import MinHash
+
+        return MinHash(num_perm=self.num_perm, seed=self.seed, scheme=self.scheme).permutations
+
+    def fingerprint(self) -> str:
+        """What stored signatures depend on; a database keeps the one it was built with."""
+        return f"minhash:{self.scheme}:{self.num_perm}:{self.seed}:{self.shingle_words}w"
+
 
 def shingles(text: str, size: int) -> set[bytes]:
     """The set of ``size``-word shingles of a text, lower-cased (the whole text if shorter)."""
@@ -51,7 +66,8 @@ def signature(text: str, settings: DedupSettings) -> np.ndarray | None:
     grams = shingles(text, settings.shingle_words)
     if not grams:
         return None
-    mh = MinHash(num_perm=settings.num_perm, seed=settings.seed)
+    mh = MinHash(num_perm=settings.num_perm, seed=settings.seed,
+                 permutations=settings.permutations, scheme=settings.scheme)
     mh.update_batch(list(grams))
     return mh.digest().astype(np.uint64)
 

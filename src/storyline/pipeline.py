@@ -114,6 +114,8 @@ def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | No
     """
     settings = settings or IngestSettings()
     report = IngestReport()
+    with store.transaction():
+        store.bind_setting("near-duplicate signatures", settings.dedup.fingerprint())
     for batch in _batches(items, settings.batch_size):
         part = IngestReport()
         with store.transaction():

@@ -66,6 +66,7 @@ _MIGRATIONS: list[tuple[int, str, str]] = [
         article_id TEXT NOT NULL,
         PRIMARY KEY (outlet, line_key, article_id)
     ) WITHOUT ROWID;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, tokenize='unicode61 remove_diacritics 2');
     """),
 ]
@@ -197,6 +198,20 @@ class Store:
         return self.conn.execute(
             "SELECT revision, body, input_hash, ingested_at FROM revisions WHERE article_id = ? "
             "ORDER BY revision", (article_id,)).fetchall()
+
+    # -- settings a database is bound to --------------------------------------------------
+
+    def bind_setting(self, key: str, value: str) -> None:
+        """Record ``value`` for ``key`` on first use; refuse a different one later.
+
+        Stored MinHash signatures only compare with signatures made the same way.
+        """
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+        elif row[0] != value:
+            raise StoreError(f"{self.path}: built with {key} {row[0]!r}, asked for {value!r}; "
+                             "use the same settings or a new database")
 
     # -- near-duplicates ------------------------------------------------------------------
 
