@@ -16,8 +16,9 @@ pages in ``../shared/data`` (``--data`` to point elsewhere):
   stored as a near-duplicate of it, which is realistic for wire copy.
 
 Each corpus is ingested by the ``storyline`` command in a child process (fresh database,
-``--quiet``), on one process and, for HTML, on two. Wall time and the child's peak RSS
-(``os.wait4``) are measured. The peers, run the same way in a child process, are plain
+``--quiet``), on one process and, for HTML, on two. Wall time, the child's CPU time and
+peak RSS (``os.wait4``) are measured, and a run during which other processes kept a core
+busy is flagged, since on a 2-core machine that skews everything. The peers, run the same way in a child process, are plain
 ``trafilatura.extract`` over the same pages and, for JSONL, ``json.loads`` plus a SQLite
 insert: the floor cost of storing the rows at all. Generated corpora and databases live in
 ``bench/out/`` (git-ignored); databases are deleted after each run. Results go to
@@ -70,6 +71,12 @@ SHIFT_DAYS = 730
 #: Paragraphs longer than this are cut into runs of sentences, so that mixing has a grain.
 LONG_PARAGRAPH_WORDS = 80
 SENTENCES_PER_PASSAGE = 3
+#: Draws allowed to find a replacement sentence of about the same length.
+MAX_DRAWS = 50
+#: Other processes using more than this share of one core during a run make it suspect;
+#: below the floor it is the kernel and clock-tick rounding, whatever the share.
+DISTURBED_SHARE = 0.1
+DISTURBED_FLOOR_SECONDS = 1.0
 FLOOR_BATCH = 200  # storyline commits one transaction per 200 articles; the floor does too
 
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'’”)]))\s+(?=[\"'‘“(]?[A-Z])")
@@ -128,6 +135,19 @@ class RealArticle:
     title: str
     published: date | None
     passages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Material:
+    """The real articles, and every passage flattened with the index of its article.
+
+    Foreign passages are drawn from the flat list, so that every passage is equally likely;
+    drawing an article first would favour the passages of short articles and make chance
+    overlaps between mixed articles more common.
+    """
+
+    articles: tuple[RealArticle, ...]
+    passages: tuple[tuple[int, str], ...]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -192,19 +212,20 @@ def read_jsonl(path: Path) -> list[dict]:
     return records
 
 
-def load_sources(data: Path) -> list[RealArticle]:
+def load_material(data: Path) -> Material:
     """Every real article with text, from the four text sets, in a fixed order."""
-    sources = []
+    articles = []
     for name in TEXT_SETS:
         for record in read_jsonl(data / name / "articles.jsonl"):
             passages = passages_of(record.get("text") or "")
             if passages:
                 title = record.get("title") or passages[0][:80]
-                sources.append(RealArticle(title, parse_date(record.get("published")),
-                                           tuple(passages)))
-    if len(sources) < 2:
+                articles.append(RealArticle(title, parse_date(record.get("published")),
+                                            tuple(passages)))
+    if len(articles) < 2:
         raise BenchError(f"{data}: fewer than two real articles with text; cannot mix a corpus")
-    return sources
+    flat = tuple((i, p) for i, article in enumerate(articles) for p in article.passages)
+    return Material(tuple(articles), flat)
 
 
 def load_pages(data: Path) -> list[dict]:
@@ -218,38 +239,54 @@ def load_pages(data: Path) -> list[dict]:
 # -- JSONL corpus ------------------------------------------------------------------------
 
 
-def mixed_text(rng: random.Random, sources: Sequence[RealArticle], base: RealArticle) -> str:
-    """A run of ``base``'s passages with passages of other articles mixed in.
+def mixed_text(rng: random.Random, material: Material, base: int) -> str:
+    """A run of article ``base``'s passages with passages of other articles mixed in.
 
     Foreign passages are added until they hold as many words as the base run, so two articles
     built on the same run share at most about a third of their words: far from the 0.7
     Jaccard at which storyline calls them near-duplicates.
     """
-    length = min(len(base.passages), rng.randint(3, 8))
-    start = rng.randrange(len(base.passages) - length + 1)
-    body = list(base.passages[start:start + length])
+    own = material.articles[base].passages
+    length = min(len(own), rng.randint(3, 8))
+    start = rng.randrange(len(own) - length + 1)
+    body = list(own[start:start + length])
     base_words = sum(len(p.split()) for p in body)
     foreign_words, added = 0, 0
     while added < 2 or foreign_words < base_words:
-        other = rng.choice(sources)
-        if other is base:
+        owner, passage = rng.choice(material.passages)
+        if owner == base:
             continue
-        passage = rng.choice(other.passages)
         body.insert(rng.randint(1, len(body)), passage)  # the lede stays the base's
         foreign_words += len(passage.split())
         added += 1
     return "\n\n".join(body)
 
 
-def change_one_sentence(rng: random.Random, text: str, sources: Sequence[RealArticle]) -> str:
-    """The same text with one sentence replaced by a sentence of another article."""
-    paragraphs = text.split("\n\n")
-    index = rng.randrange(len(paragraphs))
-    sentences = split_sentences(paragraphs[index]) or [paragraphs[index]]
-    replacement = rng.choice(split_sentences(rng.choice(rng.choice(sources).passages)) or ["."])
-    sentences[rng.randrange(len(sentences))] = replacement
-    paragraphs[index] = " ".join(sentences)
-    return "\n\n".join(paragraphs)
+def similar_sentence(rng: random.Random, material: Material, words: int) -> str:
+    """A sentence from the real passages of about ``words`` words (within half as many)."""
+    candidate = ""
+    for _ in range(MAX_DRAWS):
+        candidate = rng.choice(split_sentences(rng.choice(material.passages)[1]) or ["."])
+        if abs(len(candidate.split()) - words) <= max(2, words // 2):
+            break
+    return candidate
+
+
+def change_one_sentence(rng: random.Random, text: str, material: Material) -> str:
+    """The same text with one short sentence replaced by a real sentence of similar length.
+
+    The sentence is one of at most a tenth of the text's words (else the shortest), so that
+    the copy stays a near-duplicate in fact (Jaccard around 0.8 or more) and the share of
+    planted copies found measures the engine, not this generator.
+    """
+    paragraphs = [split_sentences(p) or [p] for p in text.split("\n\n")]
+    spots = [(i, j) for i, sentences in enumerate(paragraphs) for j in range(len(sentences))]
+    limit = max(1, len(text.split()) // 10)
+    short = [spot for spot in spots if len(paragraphs[spot[0]][spot[1]].split()) <= limit]
+    i, j = rng.choice(short) if short else \
+        min(spots, key=lambda spot: len(paragraphs[spot[0]][spot[1]].split()))
+    paragraphs[i][j] = similar_sentence(rng, material, len(paragraphs[i][j].split()))
+    return "\n\n".join(" ".join(sentences) for sentences in paragraphs)
 
 
 def shifted(published: date | None, rng: random.Random) -> str:
@@ -257,7 +294,7 @@ def shifted(published: date | None, rng: random.Random) -> str:
     return ((published or FALLBACK_DATE) + timedelta(days=rng.randrange(SHIFT_DAYS))).isoformat()
 
 
-def jsonl_records(n: int, sources: Sequence[RealArticle], seed: int) -> Iterable[dict]:
+def jsonl_records(n: int, material: Material, seed: int) -> Iterable[dict]:
     """N article records; about 1 in 20 a near-copy of an earlier original."""
     rng = random.Random(seed)
     originals: list[dict] = []
@@ -266,18 +303,19 @@ def jsonl_records(n: int, sources: Sequence[RealArticle], seed: int) -> Iterable
         if originals and rng.random() < DUPLICATE_SHARE:
             original = rng.choice(originals)
             record = {**original, "id": ident, "outlet": rng.choice(OUTLETS),
-                      "text": change_one_sentence(rng, original["text"], sources),
+                      "text": change_one_sentence(rng, original["text"], material),
                       "copy_of": original["id"]}
         else:
-            base = rng.choice(sources)
-            record = {"id": ident, "title": base.title, "outlet": rng.choice(OUTLETS),
-                      "published": shifted(base.published, rng),
-                      "text": mixed_text(rng, sources, base)}
+            base = rng.randrange(len(material.articles))
+            article = material.articles[base]
+            record = {"id": ident, "title": article.title, "outlet": rng.choice(OUTLETS),
+                      "published": shifted(article.published, rng),
+                      "text": mixed_text(rng, material, base)}
             originals.append(record)
         yield record
 
 
-def build_jsonl_corpus(path: Path, n: int, sources: Sequence[RealArticle], seed: int) -> int:
+def build_jsonl_corpus(path: Path, n: int, material: Material, seed: int) -> int:
     """Write the JSONL corpus; returns how many near-copies were planted.
 
     Planted copies carry ``copy_of`` (kept by storyline as metadata) so that a reader of the
@@ -286,7 +324,7 @@ def build_jsonl_corpus(path: Path, n: int, sources: Sequence[RealArticle], seed:
     path.parent.mkdir(parents=True, exist_ok=True)
     planted = 0
     with open(path, "w", encoding="utf-8") as fh:
-        for record in jsonl_records(n, sources, seed):
+        for record in jsonl_records(n, material, seed):
             planted += "copy_of" in record
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     return planted
@@ -350,6 +388,8 @@ class Run:
     system: str
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float
+    other_cpu_seconds: float | None = None
     jobs: int | None = None
     stored: int | None = None
     duplicates: int | None = None
@@ -359,6 +399,12 @@ class Run:
     first_errors: list[str] = field(default_factory=list)
 
     @property
+    def disturbed(self) -> bool:
+        """True when other work used more than a tenth of a core during the run."""
+        return self.other_cpu_seconds is not None and \
+            self.other_cpu_seconds > max(DISTURBED_FLOOR_SECONDS, DISTURBED_SHARE * self.seconds)
+
+    @property
     def per_second(self) -> float:
         return self.n / self.seconds if self.seconds else float("inf")
 
@@ -366,6 +412,9 @@ class Run:
         data = asdict(self)
         data["seconds"] = round(self.seconds, 3)
         data["peak_rss_mb"] = round(self.peak_rss_mb, 1)
+        data["cpu_seconds"] = round(self.cpu_seconds, 2)
+        if self.other_cpu_seconds is not None:
+            data["other_cpu_seconds"] = round(self.other_cpu_seconds, 2)
         data["per_second"] = round(self.per_second, 2)
         data["vs_peer"] = round(self.vs_peer, 3) if self.vs_peer is not None else None
         return data
@@ -373,8 +422,12 @@ class Run:
 
 @dataclass(frozen=True)
 class ChildResult:
+    """What one child cost (its own rusage, reaped descendants included) and what it said."""
+
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float
+    other_cpu_seconds: float | None
     exit_code: int
     stdout: str
     stderr: str
@@ -383,6 +436,22 @@ class ChildResult:
 def maxrss_mb(ru_maxrss: int) -> float:
     """ru_maxrss in MB: Linux counts kilobytes, macOS bytes."""
     return ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (Linux ``/proc/stat``).
+
+    Compared before and after a run, minus the child's own CPU time, it tells how much other
+    work shared the two cores with the measurement (the load average cannot: it still counts
+    the previous run). Steal time counts as busy: a hypervisor taking the CPU skews us too.
+    """
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[1:9])
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def run_child(cmd: Sequence[str], log_dir: Path) -> ChildResult:
@@ -394,14 +463,19 @@ def run_child(cmd: Sequence[str], log_dir: Path) -> ChildResult:
     a chatty child cannot block on a full pipe while we wait.
     """
     log_dir.mkdir(parents=True, exist_ok=True)
+    busy_before = busy_cpu_seconds()
     out_path, err_path = log_dir / "stdout.log", log_dir / "stderr.log"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
+    busy_after = busy_cpu_seconds()
     proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
-    return ChildResult(seconds, maxrss_mb(usage.ru_maxrss), proc.returncode,
+    cpu = usage.ru_utime + usage.ru_stime
+    other = None if busy_before is None or busy_after is None else \
+        max(0.0, busy_after - busy_before - cpu)
+    return ChildResult(seconds, maxrss_mb(usage.ru_maxrss), cpu, other, proc.returncode,
                        out_path.read_text(encoding="utf-8", errors="replace"),
                        err_path.read_text(encoding="utf-8", errors="replace"))
 
@@ -463,7 +537,7 @@ def measure_storyline(kind: str, n: int, corpus: Path, jobs: int, planted: int,
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return Run(kind, n, f"storyline jobs={jobs}", result.seconds, result.peak_rss_mb,
-               jobs=jobs, stored=stored, duplicates=duplicates, planted=planted,
+               result.cpu_seconds, result.other_cpu_seconds, jobs=jobs, stored=stored, duplicates=duplicates, planted=planted,
                errors=len(errors), first_errors=errors[:3])
 
 
@@ -473,7 +547,7 @@ def measure_trafilatura(n: int, corpus: Path, out: Path) -> Run:
                        out / "logs" / f"html-{n}-trafilatura")
     fail_on(result, "trafilatura peer")
     return Run("html", n, "trafilatura.extract", result.seconds, result.peak_rss_mb,
-               jobs=1, stored=int(result.stdout.strip() or 0))
+               result.cpu_seconds, result.other_cpu_seconds, jobs=1, stored=int(result.stdout.strip() or 0))
 
 
 def measure_sqlite_floor(n: int, corpus: Path, out: Path) -> Run:
@@ -486,7 +560,7 @@ def measure_sqlite_floor(n: int, corpus: Path, out: Path) -> Run:
         shutil.rmtree(work, ignore_errors=True)
     fail_on(result, "json+sqlite floor peer")
     return Run("jsonl", n, "json+sqlite floor", result.seconds, result.peak_rss_mb,
-               jobs=1, stored=int(result.stdout.strip() or 0))
+               result.cpu_seconds, result.other_cpu_seconds, jobs=1, stored=int(result.stdout.strip() or 0))
 
 
 # -- the benchmark -----------------------------------------------------------------------
@@ -507,28 +581,39 @@ def jobs_for(kind: str) -> tuple[int, ...]:
     return (1, 2) if kind == "html" else (1,)
 
 
+def progress_line(run: Run) -> str:
+    """One finished run, as the bench goes; flags a run that other work disturbed."""
+    line = f"  {run.system}: {run.seconds:.1f} s"
+    if run.system.startswith("storyline"):
+        line += f", {run.errors} errors"
+    if run.disturbed:
+        line += (f" [yellow](other processes used {run.other_cpu_seconds:.0f} CPU s meanwhile;"
+                 " rerun on a quiet machine)[/]")
+    return line
+
+
 def bench_kind(kind: str, plan: Plan, say: Callable[[str], None]) -> list[Run]:
     """Build each size's corpus of one kind and measure the peer and storyline on it."""
     corpora = plan.out / "corpora"
     runs: list[Run] = []
-    sources = load_sources(plan.data) if kind == "jsonl" else None
+    material = load_material(plan.data) if kind == "jsonl" else None
     pages = load_pages(plan.data) if kind == "html" else None
     for n in plan.sizes:
         say(f"[bold]{kind} × {n}[/]: building corpus")
         if kind == "jsonl":
             corpus = corpora / f"jsonl-{n}.jsonl"
-            planted = build_jsonl_corpus(corpus, n, sources, plan.seed)
+            planted = build_jsonl_corpus(corpus, n, material, plan.seed)
             peer = measure_sqlite_floor(n, corpus, plan.out)
         else:
             corpus = corpora / f"html-{n}"
             planted = build_html_corpus(corpus, n, pages, plan.seed)
             peer = measure_trafilatura(n, corpus, plan.out)
-        say(f"  {peer.system}: {peer.seconds:.1f} s")
+        say(progress_line(peer))
         runs.append(peer)
         for jobs in jobs_for(kind):
             run = measure_storyline(kind, n, corpus, jobs, planted, plan.out)
             run.vs_peer = run.per_second / peer.per_second
-            say(f"  {run.system}: {run.seconds:.1f} s, {run.errors} errors")
+            say(progress_line(run))
             runs.append(run)
     return runs
 
@@ -551,14 +636,16 @@ def growth(runs: Sequence[Run]) -> list[dict]:
 
 # -- reporting ---------------------------------------------------------------------------
 
-COLUMNS = ("kind", "N", "system", "seconds", "articles/s", "peak RSS MB", "vs peer",
+COLUMNS = ("kind", "N", "system", "seconds", "CPU s", "articles/s", "peak RSS MB", "vs peer",
            "stored", "near-dups (planted)", "errors")
 
 
 def row_cells(run: Run) -> list[str]:
     """One run as table cells; peers leave the storyline-only cells empty."""
     dups = "" if run.duplicates is None else f"{run.duplicates} ({run.planted})"
-    return [run.kind, str(run.n), run.system, f"{run.seconds:.1f}", f"{run.per_second:.1f}",
+    seconds = f"{run.seconds:.1f}" + ("*" if run.disturbed else "")
+    return [run.kind, str(run.n), run.system, seconds, f"{run.cpu_seconds:.1f}",
+            f"{run.per_second:.1f}",
             f"{run.peak_rss_mb:.0f}", "" if run.vs_peer is None else f"{run.vs_peer:.2f}×",
             "" if run.stored is None else str(run.stored), dups,
             str(run.errors) if run.system.startswith("storyline") else ""]
@@ -568,6 +655,8 @@ NOTES = (
     "articles/s = N / wall seconds of the whole command, interpreter start-up included.",
     "vs peer = storyline's articles/s ÷ the peer's on the same corpus (the peer runs on one "
     "process).",
+    "CPU s = user + system time of the command and its workers; CPU s ÷ seconds near 2 "
+    "means both cores were busy.",
     "peak RSS = largest single process (for jobs=2 the parent or one worker), not their sum.",
     "html replays the 60 extraction-set pages, each copy under its own canonical URL, so "
     "copies after a page's first are stored as near-duplicates (realistic for wire copy); "
@@ -575,6 +664,15 @@ NOTES = (
     "json+sqlite floor = json.loads + INSERT in batches of 200: no cleaning, de-duplication, "
     "outlet-line learning or full-text index.",
 )
+
+
+def notes(runs: Sequence[Run]) -> list[str]:
+    """The fixed notes, plus a warning when other work disturbed some run."""
+    result = list(NOTES)
+    if any(run.disturbed for run in runs):
+        result.append(f"* other processes used more than {DISTURBED_SHARE:.0%} of a core "
+                      "during this run: its figures are suspect.")
+    return result
 
 
 def print_report(runs: Sequence[Run], grown: Sequence[dict]) -> None:
@@ -599,8 +697,8 @@ def print_report(runs: Sequence[Run], grown: Sequence[dict]) -> None:
         for g in grown:
             table.add_row(g["kind"], g["system"], f"{g['from']} → {g['to']}", f"{g['ratio']:.2f}")
         console.print(table)
-    for note in NOTES:
-        console.print(f"[dim]- {note}[/]")
+    for note in notes(runs):
+        console.print(f"[dim]- {escape(note)}[/]")
     for run in runs:
         for line in run.first_errors:
             console.print(f"[red]{run.kind} {run.n} {run.system}:[/] {escape(line)}")
@@ -618,7 +716,7 @@ def markdown(runs: Sequence[Run], grown: Sequence[dict], env: dict) -> str:
                   "| kind | system | sizes | ratio |", "|---|---|---|---:|"]
         lines += [f"| {g['kind']} | {g['system']} | {g['from']} → {g['to']} | {g['ratio']:.2f} |"
                   for g in grown]
-    lines += [""] + [f"- {note}" for note in NOTES]
+    lines += [""] + [f"- {note}" for note in notes(runs)]
     return "\n".join(lines) + "\n"
 
 
@@ -665,7 +763,7 @@ def write_results(directory: Path, runs: Sequence[Run], grown: Sequence[dict],
     directory.mkdir(parents=True, exist_ok=True)
     json_path, md_path = directory / "ingest.json", directory / "ingest.md"
     payload = {**env, "runs": [r.to_dict() for r in runs], "growth": list(grown),
-               "notes": list(NOTES)}
+               "notes": notes(runs)}
     json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
                          encoding="utf-8")
     md_path.write_text(markdown(runs, grown, env), encoding="utf-8")
