@@ -117,3 +117,15 @@ def test_batches_commit_separately(tmp_path):
     with Library(tmp_path / "b.db", settings=IngestSettings(batch_size=10)) as lib:
         report = lib.ingest([write_jsonl(tmp_path / "n.jsonl", recs)])
         assert report.new == 25 and lib.store.count() == 25
+
+
+def test_copies_point_to_the_first_and_only_originals_are_indexed(library, tmp_path, seed_records):
+    base = seed_records[1]
+    copies = [dict(base, id=f"copy{i}", outlet=f"Outlet {i}",
+                   text=base["text"] + f"\n\nReporting by desk number {i}.") for i in range(5)]
+    report = library.ingest([write_jsonl(tmp_path / "c.jsonl", [base, *copies])])
+    assert (report.new, report.duplicates) == (6, 5)
+    assert {library.article(f"copy{i}").duplicate_of for i in range(5)} == {"seed-b"}
+    assert library.article("seed-b").duplicates == [f"copy{i}" for i in range(5)]
+    indexed = library.store.conn.execute("SELECT article_id FROM minhash").fetchall()
+    assert [r[0] for r in indexed] == ["seed-b"]

@@ -38,19 +38,20 @@ def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 
 def find_original(store: Store, article_id: str, body: str,
                   settings: DedupSettings) -> tuple[str | None, list[tuple[int, int]], bytes | None]:
-    """The original this body near-duplicates (or None), with its LSH bands and signature."""
+    """The original this body near-duplicates (or None), with its LSH bands and signature.
+
+    Only originals are indexed, so a page copied a thousand times is compared with one
+    signature, not a thousand: lookups cost the same however much wire copy is stored.
+    """
     sig = signature(body, settings)
     if sig is None:
         return None, [], None
     bands = band_keys(sig, settings)
     best, best_score = None, settings.threshold
-    for other_id, blob, other_original in store.band_matches(bands, exclude=article_id):
-        root = other_original or other_id
-        if root == article_id:
-            continue  # that article is a copy of this one
+    for other_id, blob in store.band_matches(bands, exclude=article_id):
         score = similarity(sig, from_blob(blob))
-        if score >= best_score and (best is None or score > best_score):
-            best, best_score = root, score
+        if score > best_score or (best is None and score >= best_score):
+            best, best_score = other_id, score
     return best, bands, to_blob(sig)
 
 
@@ -93,8 +94,10 @@ def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
     original, bands, blob = find_original(store, article_id, body, settings.dedup)
     article.duplicate_of = original
     store.write_revision(article, input_hash=input_hash)
-    if blob is not None:
+    if blob is not None and original is None:
         store.put_signature(article_id, blob, bands)
+    elif current is not None:
+        store.drop_signature(article_id)
     if current is None:
         report.new += 1
     else:

@@ -216,27 +216,29 @@ class Store:
     # -- near-duplicates ------------------------------------------------------------------
 
     def put_signature(self, article_id: str, blob: bytes, bands: Iterable[tuple[int, int]]) -> None:
-        self.conn.execute("DELETE FROM minhash_bands WHERE article_id = ?", (article_id,))
-        self.conn.execute("INSERT OR REPLACE INTO minhash (article_id, signature) VALUES (?, ?)",
+        """Index an original's signature under its bands (replacing an earlier revision's)."""
+        self.drop_signature(article_id)
+        self.conn.execute("INSERT INTO minhash (article_id, signature) VALUES (?, ?)",
                           (article_id, blob))
         self.conn.executemany(
             "INSERT OR IGNORE INTO minhash_bands (band, key, article_id) VALUES (?, ?, ?)",
             [(band, key, article_id) for band, key in bands])
 
-    def band_matches(self, bands: Sequence[tuple[int, int]], exclude: str) -> list[tuple[str, bytes, str | None]]:
-        """Articles sharing a band with these keys: (id, signature, duplicate_of), ingest order."""
-        ids: set[str] = set()
-        for band, key in bands:
-            ids.update(r[0] for r in self.conn.execute(
-                "SELECT article_id FROM minhash_bands WHERE band = ? AND key = ?", (band, key)))
-        ids.discard(exclude)
-        if not ids:
+    def drop_signature(self, article_id: str) -> None:
+        self.conn.execute("DELETE FROM minhash_bands WHERE article_id = ?", (article_id,))
+        self.conn.execute("DELETE FROM minhash WHERE article_id = ?", (article_id,))
+
+    def band_matches(self, bands: Sequence[tuple[int, int]], exclude: str) -> list[tuple[str, bytes]]:
+        """Indexed articles sharing a band with these keys: (id, signature), in ingest order."""
+        if not bands:
             return []
-        marks = ",".join("?" * len(ids))
-        return [(r[0], r[1], r[2]) for r in self.conn.execute(
-            f"SELECT m.article_id, m.signature, a.duplicate_of FROM minhash m "
-            f"JOIN articles a ON a.id = m.article_id WHERE m.article_id IN ({marks}) ORDER BY a.seq",
-            sorted(ids))]
+        pairs = ",".join("(?, ?)" for _ in bands)
+        params = [value for pair in bands for value in pair]
+        return [(r[0], r[1]) for r in self.conn.execute(
+            f"SELECT m.article_id, m.signature FROM minhash m JOIN articles a ON a.id = m.article_id "
+            f"WHERE m.article_id IN (SELECT article_id FROM minhash_bands "
+            f"WHERE (band, key) IN (VALUES {pairs})) AND m.article_id != ? ORDER BY a.seq",
+            [*params, exclude])]
 
     # -- learned outlet boilerplate -------------------------------------------------------
 

@@ -48,6 +48,40 @@ def unwrap_embedded_posts(tree) -> None:
             parent.replace(node, quote)
 
 
+def page_metadata(tree, url: str | None) -> dict:
+    """Title, canonical url, publication date and site name, with trafilatura's own helpers.
+
+    trafilatura's full metadata pass also hunts for authors, categories, tags and licences
+    through the whole page, which costs a third of extraction time; a brief needs none of them.
+    """
+    from htmldate import find_date
+    from trafilatura import metadata as meta
+
+    found = meta.examine_meta(tree)
+    try:
+        found = meta.extract_meta_json(tree, found)
+    except Exception:  # trafilatura's JSON-LD parser fails on some malformed blocks
+        pass
+    page_url = found.url or meta.extract_url(tree, url) or url
+    site = (found.sitename or meta.extract_sitename(tree) or "").strip().lstrip("@")
+    if site and "." not in site and not site[0].isupper():
+        site = site.title()
+    if not site and page_url:
+        site = urlparse(page_url).hostname or ""
+    try:
+        date = find_date(tree, url=page_url, **DATE_OPTIONS)
+    except Exception:  # htmldate rejects some odd trees; a page without a date is fine
+        date = None
+    return {
+        "title": ((found.title or meta.extract_title(tree) or "").strip()) or None,
+        "url": page_url or None,
+        "outlet": site.removeprefix("www.") or None,
+        "published": date,
+        "author": found.author if found.author and " " in found.author else None,
+        "description": found.description,
+    }
+
+
 def extract_html(html: str | bytes, origin: Origin, url: str | None = None) -> RawArticle | InputError:
     """One page to one raw article, or an error saying why there is none."""
     import trafilatura
@@ -56,28 +90,23 @@ def extract_html(html: str | bytes, origin: Origin, url: str | None = None) -> R
         return InputError(origin, "empty HTML page")
     try:
         tree = trafilatura.load_html(html)
-        if tree is not None:
-            unwrap_embedded_posts(tree)
-        doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True,
-                                           date_extraction_params=DATE_OPTIONS,
-                                           **EXTRACT_OPTIONS) if tree is not None else None
+        if tree is None:
+            return InputError(origin, "cannot parse HTML")
+        unwrap_embedded_posts(tree)
+        found = page_metadata(tree, url)
+        doc = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)
     except Exception as exc:  # trafilatura raises many kinds on hostile markup
         return InputError(origin, f"cannot parse HTML: {exc.__class__.__name__}: {exc}")
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or not text.strip():
         return InputError(origin, "no article text found in the HTML page")
     try:
-        published = normalize_published(doc.date)
+        published = normalize_published(found["published"])
     except ValueError:
         published = None
-    page_url = doc.url or url
-    outlet = doc.sitename or (urlparse(page_url).hostname if page_url else None)
-    if outlet and outlet.startswith("www."):
-        outlet = outlet[4:]
-    metadata = {k: v for k, v in (("author", doc.author), ("description", doc.description))
-                if v}
-    return RawArticle(text=text, origin=origin, title=doc.title or None, url=page_url or None,
-                      outlet=outlet or None, published=published, metadata=metadata)
+    metadata = {k: found[k] for k in ("author", "description") if found[k]}
+    return RawArticle(text=text, origin=origin, title=found["title"], url=found["url"],
+                      outlet=found["outlet"], published=published, metadata=metadata)
 
 
 @dataclass
