@@ -20,19 +20,27 @@ _WORD = re.compile(r"\w+")
 
 @dataclass(frozen=True)
 class DedupSettings:
-    """Defaults: 3-word shingles, 128 permutations, Jaccard ≥ 0.7 is a near-duplicate."""
+    """Defaults: 3-word shingles, 128 permutations, Jaccard ≥ 0.7 is a near-duplicate.
+
+    Banding favours recall (``lsh_weights``: false positives weigh 0.1, false negatives 0.9):
+    every candidate is confirmed on its signature anyway, so an extra look costs little and a
+    missed copy is a story told twice. With 20 bands of 6 rows, a pair at similarity 0.7 is
+    looked at 92% of the time, at 0.8 99.8%.
+    """
 
     threshold: float = 0.7
     num_perm: int = 128
     shingle_words: int = 3
     seed: int = 1
+    lsh_weights: tuple[float, float] = (0.1, 0.9)
 
     @cached_property
     def bands(self) -> tuple[int, int]:
         """(bands, rows) that datasketch's LSH picks for this threshold and size."""
         from datasketch import MinHashLSH
 
-        lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
+        lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm,
+                         weights=self.lsh_weights)
         return lsh.b, lsh.r
 
     #: datasketch's permutation scheme, named so that a datasketch upgrade cannot silently
@@ -48,7 +56,8 @@ class DedupSettings:
 
     def fingerprint(self) -> str:
         """What stored signatures depend on; a database keeps the one it was built with."""
-        return f"minhash:{self.scheme}:{self.num_perm}:{self.seed}:{self.shingle_words}w"
+        b, r = self.bands
+        return f"minhash:{self.scheme}:{self.num_perm}:{self.seed}:{self.shingle_words}w:{b}x{r}"
 
 
 def shingles(text: str, size: int) -> set[bytes]:

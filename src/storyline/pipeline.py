@@ -63,6 +63,25 @@ def _same_content(row, article: Article) -> bool:
                       article.body, article.metadata)
 
 
+def _clean(store: Store, raw: RawArticle, settings: IngestSettings) -> tuple[str, str]:
+    """The body to store, and the text that copies are compared on.
+
+    Copies are compared before an outlet's learned furniture is removed: two outlets strip
+    different lines from the same wire story, and that must not hide the copy.
+    """
+    if raw.prepared:
+        body = tidy_body(raw.text)
+        return body, body
+    learned: set[int] = set()
+    if raw.outlet:
+        learned = store.repeated_lines(raw.outlet, learnable_lines(raw.text),
+                                       settings.learn_min_articles)
+    body = clean_body(raw.text, outlet=raw.outlet, learned=learned, title=raw.title)
+    if not learned:
+        return body, body
+    return body, clean_body(raw.text, outlet=raw.outlet, title=raw.title)
+
+
 def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
                report: IngestReport) -> None:
     article_id = raw.article_id()
@@ -72,14 +91,7 @@ def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
         report.unchanged += 1
         report.ids.append(article_id)
         return
-    if raw.prepared:
-        body = tidy_body(raw.text)
-    else:
-        learned: set[int] = set()
-        if raw.outlet:
-            learned = store.repeated_lines(raw.outlet, learnable_lines(raw.text),
-                                           settings.learn_min_articles)
-        body = clean_body(raw.text, outlet=raw.outlet, learned=learned, title=raw.title)
+    body, dedup_text = _clean(store, raw, settings)
     if not body and not raw.title:
         raise InputError(raw.origin, "no article text left after removing boilerplate")
     article = Article(
@@ -91,7 +103,7 @@ def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
         report.unchanged += 1
         report.ids.append(article_id)
         return
-    original, bands, blob = find_original(store, article_id, body, settings.dedup)
+    original, bands, blob = find_original(store, article_id, dedup_text, settings.dedup)
     article.duplicate_of = original
     store.write_revision(article, input_hash=input_hash)
     if blob is not None and original is None:
