@@ -63,7 +63,8 @@ def _same_content(row, article: Article) -> bool:
                       article.body, article.metadata)
 
 
-def _clean(store: Store, raw: RawArticle, settings: IngestSettings) -> tuple[str, str]:
+def _clean(store: Store, raw: RawArticle, settings: IngestSettings,
+           line_keys: set[int]) -> tuple[str, str]:
     """The body to store, and the text that copies are compared on.
 
     Copies are compared before an outlet's learned furniture is removed: two outlets strip
@@ -74,8 +75,7 @@ def _clean(store: Store, raw: RawArticle, settings: IngestSettings) -> tuple[str
         return body, body
     learned: set[int] = set()
     if raw.outlet:
-        learned = store.repeated_lines(raw.outlet, learnable_lines(raw.text),
-                                       settings.learn_min_articles)
+        learned = store.repeated_lines(raw.outlet, line_keys, settings.learn_min_articles)
     body = clean_body(raw.text, outlet=raw.outlet, learned=learned, title=raw.title)
     if not learned:
         return body, body
@@ -83,7 +83,7 @@ def _clean(store: Store, raw: RawArticle, settings: IngestSettings) -> tuple[str
 
 
 def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
-               report: IngestReport) -> None:
+               report: IngestReport, line_keys: set[int]) -> None:
     article_id = raw.article_id()
     input_hash = raw.input_hash()
     current = store.current(article_id)
@@ -91,7 +91,7 @@ def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
         report.unchanged += 1
         report.ids.append(article_id)
         return
-    body, dedup_text = _clean(store, raw, settings)
+    body, dedup_text = _clean(store, raw, settings, line_keys)
     if not body and not raw.title:
         raise InputError(raw.origin, "no article text left after removing boilerplate")
     article = Article(
@@ -134,15 +134,16 @@ def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | No
     for batch in _batches(items, settings.batch_size):
         part = IngestReport()
         with store.transaction():
-            for item in batch:
+            line_keys: dict[int, set[int]] = {}
+            for number, item in enumerate(batch):
                 if isinstance(item, RawArticle) and item.outlet and not item.prepared:
-                    store.add_outlet_lines(item.outlet, item.article_id(),
-                                           learnable_lines(item.text))
-            for item in batch:
+                    line_keys[number] = learnable_lines(item.text)
+                    store.add_outlet_lines(item.outlet, item.article_id(), line_keys[number])
+            for number, item in enumerate(batch):
                 try:
                     if isinstance(item, InputError):
                         raise item
-                    _store_one(store, item, settings, part)
+                    _store_one(store, item, settings, part, line_keys.get(number, set()))
                 except InputError as error:
                     part.errors.append(error)
                     if on_error:

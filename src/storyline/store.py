@@ -229,16 +229,21 @@ class Store:
         self.conn.execute("DELETE FROM minhash WHERE article_id = ?", (article_id,))
 
     def band_matches(self, bands: Sequence[tuple[int, int]], exclude: str) -> list[tuple[str, bytes]]:
-        """Indexed articles sharing a band with these keys: (id, signature), in ingest order."""
-        if not bands:
+        """Indexed articles sharing a band with these keys: (id, signature), in ingest order.
+
+        One primary-key lookup per band: the cost does not grow with the archive.
+        """
+        ids: set[str] = set()
+        for band, key in bands:
+            ids.update(r[0] for r in self.conn.execute(
+                "SELECT article_id FROM minhash_bands WHERE band = ? AND key = ?", (band, key)))
+        ids.discard(exclude)
+        if not ids:
             return []
-        pairs = ",".join("(?, ?)" for _ in bands)
-        params = [value for pair in bands for value in pair]
+        marks = ",".join("?" * len(ids))
         return [(r[0], r[1]) for r in self.conn.execute(
             f"SELECT m.article_id, m.signature FROM minhash m JOIN articles a ON a.id = m.article_id "
-            f"WHERE m.article_id IN (SELECT article_id FROM minhash_bands "
-            f"WHERE (band, key) IN (VALUES {pairs})) AND m.article_id != ? ORDER BY a.seq",
-            [*params, exclude])]
+            f"WHERE m.article_id IN ({marks}) ORDER BY a.seq", sorted(ids))]
 
     # -- learned outlet boilerplate -------------------------------------------------------
 
