@@ -15,10 +15,9 @@ from itertools import islice
 from .clean import LEARN_MIN_ARTICLES, clean_body, learnable_lines, tidy_body
 from .dedup import DedupSettings, band_keys, from_blob, signature, similarity, to_blob
 from .errors import InputError
+from .readers import Item
 from .records import Article, IngestReport, RawArticle
 from .store import Store
-
-Item = RawArticle | InputError
 
 
 @dataclass(frozen=True)
