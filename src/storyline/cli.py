@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .errors import InputError, StorylineError
+from .errors import StorylineError
 from .library import Library, default_db_path
 from .readers import FORMATS
 
@@ -288,4 +288,4 @@ def main() -> None:
         sys.exit(1)
 
 
-__all__ = ["app", "main", "InputError"]
+__all__ = ["app", "main"]

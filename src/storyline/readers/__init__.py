@@ -9,7 +9,6 @@ stops the rest of a batch.
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -169,10 +168,5 @@ def read_inputs(paths: Iterable[str], fmt: str = "auto", *, outlet: str | None =
         yield item
 
 
-def read_bytes_as_source(name: str, data: bytes) -> Source:
-    """A source over bytes in memory (the API's POST body, tests)."""
-    return Source(name, stream=io.BytesIO(data))
-
-
 __all__ = ["FORMATS", "Source", "format_of", "iter_sources", "read_inputs", "read_source",
-           "sniff_format", "read_bytes_as_source"]
+           "sniff_format"]
