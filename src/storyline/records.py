@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .errors import Origin
+from .spans import Span
 
 #: Record fields that ingest derives itself; an input that carries them (an export) is not
 #: asking for them to be stored as metadata.
@@ -153,3 +154,99 @@ def normalize_published(value: object) -> str | None:
     if parsed is None:
         raise ValueError(f"cannot read {value!r} as a date")
     return parsed.isoformat()
+
+
+# -- annotation: what reading one article found ------------------------------------------------
+
+
+@dataclass
+class Entity:
+    """One person, organisation or place as one article names it, all its mentions together.
+
+    ``name`` is the canonical form (no titles or honorifics); ``aliases`` are the other ways
+    the article writes it ("Dame Cressida", "Ms Dick", "the Met"); ``key`` is what the story
+    level merges on across outlets. ``roles`` are job titles the article gives the entity
+    ("mayor", "home office minister"), so "the mayor" can be resolved to it; ``gender`` is
+    "male"/"female" only when an honorific or title says so.
+    """
+
+    id: str
+    name: str
+    type: str
+    key: str
+    aliases: list[str] = field(default_factory=list)
+    mentions: list[Span] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    gender: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "type": self.type, "key": self.key,
+                "aliases": list(self.aliases), "mentions": [m.to_dict() for m in self.mentions],
+                "roles": list(self.roles), "gender": self.gender}
+
+
+@dataclass
+class Quote:
+    """Words attributed to a speaker: quoted verbatim (direct, partial) or reported (indirect).
+
+    ``span`` covers the quoted words without the quotation marks (the reported clause for
+    an indirect quote). ``speaker`` is an entity's canonical name, a description of an unnamed
+    speaker ("the crowd"), or None when the text does not say; never a pronoun.
+    """
+
+    text: str
+    kind: str
+    span: Span
+    speaker: str | None = None
+    speaker_entity: str | None = None
+    speaker_span: Span | None = None
+    cue: Span | None = None
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "speaker": self.speaker, "speaker_entity": self.speaker_entity,
+                "kind": self.kind, "span": self.span.to_dict(),
+                "speaker_span": self.speaker_span.to_dict() if self.speaker_span else None,
+                "cue": self.cue.to_dict() if self.cue else None}
+
+
+@dataclass
+class DatedEvent:
+    """A time expression resolved to a date, and the sentence (or clause) it dates.
+
+    ``date`` is ISO 8601 at the precision the text supports: YYYY, YYYY-MM or YYYY-MM-DD.
+    """
+
+    date: str
+    expression: str
+    expression_span: Span
+    span: Span
+
+    @property
+    def text(self) -> str:
+        return self.span.text
+
+    def to_dict(self) -> dict:
+        return {"date": self.date, "expression": self.expression, "text": self.span.text,
+                "span": self.span.to_dict(), "expression_span": self.expression_span.to_dict()}
+
+
+@dataclass
+class Annotation:
+    """Everything read from one revision of one article; later stages read only this."""
+
+    article_id: str
+    revision: int
+    sentences: list[Span] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    events: list[DatedEvent] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "article_id": self.article_id,
+            "revision": self.revision,
+            "sentences": [{"text": s.text, "span": s.to_dict()} for s in self.sentences],
+            "entities": [e.to_dict() for e in self.entities],
+            "quotes": [q.to_dict() for q in self.quotes],
+            "events": [e.to_dict() for e in self.events],
+        }
