@@ -82,7 +82,12 @@ def ingest_cmd(
         help="Publication date for inputs that carry none (e.g. 2021-03-14).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
     jobs: Annotated[Optional[int], typer.Option(
-        "--jobs", "-j", min=1, help="Processes extracting HTML [default: every core].")] = None,
+        "--jobs", "-j", min=1,
+        help="Processes extracting HTML and annotating [default: every core].")] = None,
+    annotate: Annotated[bool, typer.Option(
+        "--annotate/--no-annotate",
+        help="Read sentences, entities, quotes and dates of new articles now "
+             "(--no-annotate leaves it to `storyline annotate`).")] = True,
     db: DbOption = None,
 ) -> None:
     """Read articles into the archive: txt, JSON Lines/JSON, HTML, RSS/Atom, WARC (.gz too).
@@ -119,10 +124,11 @@ def ingest_cmd(
                 report = lib.ingest(
                     paths, format=Format(format).value, outlet=outlet, published=published,
                     jobs=jobs, on_error=lambda e: console.print(f"error: {e}", markup=False, soft_wrap=True),
-                    on_item=advance)
+                    on_item=advance, annotate=annotate)
         else:
             report = lib.ingest(paths, format=Format(format).value, outlet=outlet,
-                                published=published, jobs=jobs, on_error=lambda e: _stderr(f"error: {e}"))
+                                published=published, jobs=jobs, annotate=annotate,
+                                on_error=lambda e: _stderr(f"error: {e}"))
     if not quiet:
         typer.echo(report.summary())
         if not report.new and not report.revised and not report.errors and report.unchanged:
@@ -190,13 +196,26 @@ def article_cmd(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="Article id.")],
     json_: JsonFlag = False,
     text: Annotated[bool, typer.Option("--text", help="Print exactly the stored body.")] = False,
+    annotations: Annotated[bool, typer.Option(
+        "--annotations", "-a",
+        help="Show what annotation read: sentences, entities, quotes, dated events.")] = False,
     db: DbOption = None,
 ) -> None:
     """Show one article (its latest revision)."""
     if json_ and text:
         raise _usage_error("--json and --text cannot be used together")
+    if annotations and text:
+        raise _usage_error("--annotations and --text cannot be used together")
     with Library(_db(ctx, db)) as lib:
         article = lib.article(article_id)
+        annotation = lib.annotation(article_id) if annotations else None
+    if annotation is not None:
+        if json_:
+            typer.echo(json.dumps(annotation.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            typer.echo(f"{article.title or '(no title)'} [{article.id}]")
+            _print_annotation(annotation)
+        return
     if text:
         sys.stdout.write(article.body)
         return
@@ -214,6 +233,85 @@ def article_cmd(
     typer.echo(extra)
     typer.echo("")
     typer.echo(article.body)
+
+
+@app.command("annotate")
+def annotate_cmd(
+    ctx: typer.Context,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, help="Processes [default: every core].")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Annotate every article not annotated yet (or by an older version of storyline).
+
+    Ingest annotates as it stores; this catches up after `ingest --no-annotate` or an
+    upgrade. Work is committed in batches: an interrupted run keeps what it finished.
+    """
+    with Library(_db(ctx, db)) as lib:
+        if not quiet and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                          console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
+                task = bar.add_task("annotate", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+                    bar.refresh()
+
+                count = lib.annotate(jobs=jobs, on_progress=advance)
+        else:
+            count = lib.annotate(jobs=jobs)
+    if not quiet:
+        typer.echo(f"{count} articles annotated" if count else "Nothing to do: every article is annotated.")
+
+
+def _print_annotation(annotation) -> None:
+    typer.echo(f"{len(annotation.sentences)} sentences")
+    typer.echo("")
+    typer.echo(f"Entities ({len(annotation.entities)})")
+    for e in annotation.entities:
+        aliases = f" (also: {', '.join(e.aliases)})" if e.aliases else ""
+        typer.echo(f"  {e.type:<7} {e.name}{aliases}, {len(e.mentions)} mentions")
+    typer.echo("")
+    typer.echo(f"Quotes ({len(annotation.quotes)})")
+    for q in annotation.quotes:
+        typer.echo(f"  [{q.kind}] {q.speaker or '(unknown)'}: {_one_line(q.text)}"
+                   f" @{q.span.start}-{q.span.end}")
+    typer.echo("")
+    typer.echo(f"Dated events ({len(annotation.events)})")
+    for ev in annotation.events:
+        typer.echo(f"  {ev.date:<10} {ev.expression!r}: {_one_line(ev.text)}")
+
+
+def _one_line(text: str, width: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+@app.command("quotes")
+def quotes_cmd(
+    ctx: typer.Context,
+    speaker: Annotated[Optional[str], typer.Option(
+        help="Only quotes whose speaker's name contains this (case-insensitive).")] = None,
+    json_: JsonFlag = False,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many.")] = None,
+    db: DbOption = None,
+) -> None:
+    """List the quotes of the whole archive (near-duplicate copies left out), in ingest order."""
+    with Library(_db(ctx, db)) as lib:
+        found = lib.quotes(speaker=speaker, limit=limit)
+    if json_:
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for q in found:
+        where = q["span"]
+        typer.echo(f"{q['speaker'] or '(unknown)'}\t{q['kind']}\t{_one_line(q['text'], 200)}"
+                   f"\t{where['article_id']}:{where['start']}-{where['end']}")
+    if sys.stdout.isatty():
+        typer.echo(f"{len(found)} quotes")
 
 
 @app.command("export")
@@ -270,6 +368,47 @@ def eval_extraction_cmd(
     for r in results:
         table.add_row(r.system, f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}",
                       f"{r.accuracy:.3f}", f"{r.pages_per_second:.1f}")
+    Console(highlight=False).print(table)
+
+
+@eval_app.command("quotes")
+def eval_quotes_cmd(
+    path: Annotated[Path, typer.Argument(metavar="FILE.jsonl", exists=True, dir_okay=False,
+                                         help="Articles with 'text' and gold 'quotes' (PolNeAR).")],
+    json_: JsonFlag = False,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N articles.")] = None,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, help="Processes for the parallel run [default: every core].")] = None,
+    baseline: Annotated[bool, typer.Option(
+        "--baseline/--no-baseline", help="Also run textacy's direct_quotations.")] = True,
+) -> None:
+    """Quote recall, precision and speaker accuracy vs textacy, on the same articles.
+
+    Recall: gold attributions with quotation marks that a found quote overlaps (half of the
+    shorter span). Precision: found direct and partial quotes that overlap any gold
+    attribution. Speakers: share right where the gold speaker is written as a name.
+    """
+    from .evaluate import evaluate_quotes
+
+    results = evaluate_quotes(path, limit=limit, jobs=jobs, baseline=baseline)
+    if json_:
+        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    first = results[0]
+    table = Table(title=f"Quotes: {path} ({first.articles} articles, "
+                        f"{first.gold_quoted} quoted attributions)")
+    table.add_column("system", no_wrap=True)
+    for name in ("found", "recall", "precision", "speakers", "judged", "indirect", "ind. prec.",
+                 "articles/s"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for r in results:
+        table.add_row(r.system, str(r.found), f"{r.recall:.3f}", f"{r.precision:.3f}",
+                      f"{r.speaker_accuracy:.3f}", str(r.speakers_judged), str(r.indirect_found),
+                      "-" if r.indirect_precision is None else f"{r.indirect_precision:.3f}",
+                      f"{r.articles_per_second:.1f}")
     Console(highlight=False).print(table)
 
 

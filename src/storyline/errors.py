@@ -3,7 +3,9 @@
     StorylineError
     ├── InputError      a file or record that cannot be read: names the file, line or record, field
     ├── NotFoundError   an id that is not in the database
-    └── StoreError      the database cannot be opened or is of an unknown schema
+    │   └── NotAnnotatedError   an article stored without annotation (run `storyline annotate`)
+    ├── StoreError      the database cannot be opened or is of an unknown schema
+    └── ModelMissingError   spaCy's English pipeline is not installed
 
 The CLI prints ``str(error)`` on one line and never a traceback; the API will map the same
 classes to HTTP statuses in one place.
@@ -56,3 +58,17 @@ class NotFoundError(StorylineError):
 
 class StoreError(StorylineError):
     """The database file cannot be used: unreadable, not SQLite, or a newer schema."""
+
+
+class NotAnnotatedError(NotFoundError):
+    """An article that is stored but has no annotation of its current revision yet."""
+
+    def __init__(self, ident: str):
+        self.kind = "annotation"
+        self.ident = ident
+        StorylineError.__init__(
+            self, f"article {ident!r} is not annotated yet: run `storyline annotate`")
+
+
+class ModelMissingError(StorylineError):
+    """Annotation needs spaCy's English pipeline, which is not installed."""

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from .errors import InputError
+from .errors import InputError, NotAnnotatedError
 from .pipeline import IngestSettings, ingest
 from .readers import read_inputs
-from .records import Article, IngestReport
+from .records import Annotation, Article, IngestReport
 from .store import Store
 
 DEFAULT_DB = "storyline.db"
@@ -50,19 +50,75 @@ class Library:
                outlet: str | None = None, published: str | None = None,
                stdin: BinaryIO | None = None, jobs: int | None = None,
                on_error: Callable[[InputError], None] | None = None,
-               on_item: Callable[[], None] | None = None) -> IngestReport:
+               on_item: Callable[[], None] | None = None,
+               annotate: bool = True) -> IngestReport:
         """Read files, directories (recursively) or ``-`` (JSONL on stdin) into the archive.
 
         ``outlet`` and ``published`` fill what an input does not say. Bad files and records
         are collected in the report's ``errors`` (and passed to ``on_error``); everything
-        else is stored. HTML pages are extracted on ``jobs`` processes (default: every core).
-        Raises ``ValueError`` for a ``published`` that is no date.
+        else is stored. HTML pages are extracted, and new revisions annotated (sentences,
+        entities, quotes, dates; skip with ``annotate=False``), on ``jobs`` processes
+        (default: every core). Raises ``ValueError`` for a ``published`` that is no date.
         """
         jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         items = read_inputs([str(p) for p in paths], format, outlet=outlet, published=published,
                             stdin=stdin, jobs=jobs)
-        return ingest(items, self.store, settings=self.settings, on_error=on_error,
-                      on_item=on_item)
+        if not annotate:
+            return ingest(items, self.store, settings=self.settings, on_error=on_error,
+                          on_item=on_item)
+        from .annotate import ANNOTATOR_VERSION, Annotator
+        from .nlp import load_pipeline
+
+        load_pipeline()  # a missing model is reported before anything is read
+        with Annotator(jobs) as annotator:
+            return ingest(items, self.store, settings=self.settings, on_error=on_error,
+                          on_item=on_item, annotator=annotator,
+                          annotator_version=ANNOTATOR_VERSION)
+
+    def annotate(self, *, jobs: int | None = None, batch_size: int = 64,
+                 on_progress: Callable[[int, int], None] | None = None) -> int:
+        """Annotate every current revision that has no annotation by this version yet.
+
+        Commits one batch at a time, so an interrupted run keeps what it finished.
+        ``on_progress(done, total)`` follows along. Returns how many were annotated.
+        """
+        from .annotate import ANNOTATOR_VERSION, Annotator
+        from .nlp import load_pipeline
+
+        load_pipeline()
+        jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        total = self.store.count_unannotated(ANNOTATOR_VERSION)
+        done = 0
+        with Annotator(jobs) as annotator:
+            while True:
+                batch = list(self.store.unannotated(ANNOTATOR_VERSION, limit=batch_size))
+                if not batch:
+                    return done
+                annotations = annotator(batch)
+                with self.store.transaction():
+                    for annotation in annotations:
+                        self.store.put_annotation(annotation, ANNOTATOR_VERSION)
+                done += len(batch)
+                if on_progress:
+                    on_progress(done, total)
+
+    def annotation(self, article_id: str) -> Annotation:
+        """What annotation read in an article's current revision; raises NotFoundError
+        for an unknown id and :class:`NotAnnotatedError` when it was not annotated yet."""
+        self.store.article(article_id)
+        found = self.store.annotation(article_id)
+        if found is None:
+            raise NotAnnotatedError(article_id)
+        return found
+
+    def quotes(self, *, speaker: str | None = None, limit: int | None = None) -> list[dict]:
+        """Quotes of the archive's originals, in ingest order; ``speaker`` matches part of a
+        speaker's name, case-insensitively. Each is a brief-schema quote plus its source."""
+        return [{"text": r["text"], "speaker": r["speaker"],
+                 "speaker_entity": r["speaker_entity"], "kind": r["kind"],
+                 "span": {"article_id": r["article_id"], "start": r["start"], "end": r["end"]},
+                 "outlet": r["outlet"], "published": r["published"], "title": r["title"]}
+                for r in self.store.quotes(speaker=speaker, limit=limit)]
 
     def article(self, article_id: str) -> Article:
         """The latest revision of one article; raises NotFoundError."""

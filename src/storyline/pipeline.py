@@ -16,7 +16,7 @@ from .clean import LEARN_MIN_ARTICLES, clean_body, learnable_lines, tidy_body
 from .dedup import DedupSettings, band_keys, from_blob, signature, similarity, to_blob
 from .errors import InputError
 from .readers import Item
-from .records import Article, IngestReport, RawArticle
+from .records import Annotation, Article, IngestReport, RawArticle
 from .store import Store
 
 
@@ -82,14 +82,15 @@ def _clean(store: Store, raw: RawArticle, settings: IngestSettings,
 
 
 def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
-               report: IngestReport, line_keys: set[int]) -> None:
+               report: IngestReport, line_keys: set[int]) -> Article | None:
+    """Store one raw article; the new revision written, or None when nothing changed."""
     article_id = raw.article_id()
     input_hash = raw.input_hash()
     current = store.current(article_id)
     if current is not None and current["input_hash"] == input_hash:
         report.unchanged += 1
         report.ids.append(article_id)
-        return
+        return None
     body, dedup_text = _clean(store, raw, settings, line_keys)
     if not body and not raw.title:
         raise InputError(raw.origin, "no article text left after removing boilerplate")
@@ -101,7 +102,7 @@ def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
     if current is not None and _same_content(current, article):
         report.unchanged += 1
         report.ids.append(article_id)
-        return
+        return None
     original, bands, blob = find_original(store, article_id, dedup_text, settings.dedup)
     article.duplicate_of = original
     store.write_revision(article, input_hash=input_hash)
@@ -116,15 +117,20 @@ def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
     if original is not None:
         report.duplicates += 1
     report.ids.append(article_id)
+    return article
 
 
 def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | None = None,
            on_error: Callable[[InputError], None] | None = None,
-           on_item: Callable[[], None] | None = None) -> IngestReport:
+           on_item: Callable[[], None] | None = None,
+           annotator: Callable[[list[Article]], list[Annotation]] | None = None,
+           annotator_version: int = 0) -> IngestReport:
     """Store every raw article; errors are reported (and passed to ``on_error``), not raised.
 
     A batch is committed whole: learned outlet lines are registered for the whole batch first,
-    so three articles of one outlet arriving together already teach each other.
+    so three articles of one outlet arriving together already teach each other. With an
+    ``annotator``, each new revision is annotated and stored in the same transaction, so an
+    article is never stored without its reading (unless ingest was asked not to read).
     """
     settings = settings or IngestSettings()
     report = IngestReport()
@@ -132,6 +138,7 @@ def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | No
         store.bind_setting("near-duplicate signatures", settings.dedup.fingerprint())
     for batch in _batches(items, settings.batch_size):
         part = IngestReport()
+        written: list[Article] = []
         with store.transaction():
             line_keys: dict[int, set[int]] = {}
             for number, item in enumerate(batch):
@@ -142,13 +149,19 @@ def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | No
                 try:
                     if isinstance(item, InputError):
                         raise item
-                    _store_one(store, item, settings, part, line_keys.get(number, set()))
+                    article = _store_one(store, item, settings, part,
+                                         line_keys.get(number, set()))
+                    if article is not None:
+                        written.append(article)
                 except InputError as error:
                     part.errors.append(error)
                     if on_error:
                         on_error(error)
                 if on_item:
                     on_item()
+            if annotator is not None and written:
+                for annotation in annotator(written):
+                    store.put_annotation(annotation, annotator_version)
         report.new += part.new
         report.revised += part.revised
         report.unchanged += part.unchanged

@@ -250,3 +250,33 @@ class Annotation:
             "quotes": [q.to_dict() for q in self.quotes],
             "events": [e.to_dict() for e in self.events],
         }
+
+
+def annotation_from_dict(data: dict, body: str) -> Annotation:
+    """Rebuild a stored annotation; every span's text is re-cut from the body it indexes."""
+    from .spans import make_span
+
+    article_id = data["article_id"]
+
+    def span(d: dict | None) -> Span | None:
+        if d is None:
+            return None
+        return make_span(article_id, body, d["start"], d["end"], trim=False)
+
+    return Annotation(
+        article_id=article_id,
+        revision=data["revision"],
+        sentences=[span(s["span"]) for s in data["sentences"]],
+        entities=[Entity(id=e["id"], name=e["name"], type=e["type"], key=e["key"],
+                         aliases=list(e["aliases"]), mentions=[span(m) for m in e["mentions"]],
+                         roles=list(e.get("roles", [])), gender=e.get("gender"))
+                  for e in data["entities"]],
+        quotes=[Quote(text=body[q["span"]["start"]:q["span"]["end"]], kind=q["kind"],
+                      span=span(q["span"]), speaker=q["speaker"],
+                      speaker_entity=q["speaker_entity"], speaker_span=span(q.get("speaker_span")),
+                      cue=span(q.get("cue")))
+                for q in data["quotes"]],
+        events=[DatedEvent(date=e["date"], expression=e["expression"],
+                           expression_span=span(e["expression_span"]), span=span(e["span"]))
+                for e in data["events"]],
+    )

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import NotFoundError, StoreError
-from .records import Article
+from .records import Annotation, Article, annotation_from_dict
 
 _MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "articles, revisions, near-duplicate bands, outlet lines, full-text index", """
@@ -68,6 +68,29 @@ _MIGRATIONS: list[tuple[int, str, str]] = [
     ) WITHOUT ROWID;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, tokenize='unicode61 remove_diacritics 2');
+    """),
+    (2, "annotations and quotes", """
+    CREATE TABLE annotations (
+        article_id TEXT NOT NULL REFERENCES articles(id),
+        revision INTEGER NOT NULL,
+        annotator INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, revision)
+    );
+    CREATE TABLE quotes (
+        article_id TEXT NOT NULL REFERENCES articles(id),
+        revision INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        speaker TEXT,
+        speaker_entity TEXT,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (article_id, revision, position)
+    );
+    CREATE INDEX quotes_speaker ON quotes(speaker COLLATE NOCASE);
     """),
 ]
 
@@ -198,6 +221,71 @@ class Store:
         return self.conn.execute(
             "SELECT revision, body, input_hash, ingested_at FROM revisions WHERE article_id = ? "
             "ORDER BY revision", (article_id,)).fetchall()
+
+    # -- annotations ----------------------------------------------------------------------
+
+    def put_annotation(self, annotation: Annotation, annotator: int) -> None:
+        """Store what was read from one revision (replacing an older annotator's reading)."""
+        key = (annotation.article_id, annotation.revision)
+        self.conn.execute(
+            "INSERT OR REPLACE INTO annotations (article_id, revision, annotator, data, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (*key, annotator, json.dumps(annotation.to_dict(), ensure_ascii=False), _now()))
+        self.conn.execute("DELETE FROM quotes WHERE article_id = ? AND revision = ?", key)
+        self.conn.executemany(
+            'INSERT INTO quotes (article_id, revision, position, kind, speaker, speaker_entity, '
+            'start, "end", text) VALUES (?,?,?,?,?,?,?,?,?)',
+            [(*key, n, q.kind, q.speaker, q.speaker_entity, q.span.start, q.span.end, q.text)
+             for n, q in enumerate(annotation.quotes)])
+
+    def annotation(self, article_id: str) -> Annotation | None:
+        """The annotation of an article's current revision, or None if it has none yet."""
+        row = self.conn.execute(
+            "SELECT n.data, a.body FROM annotations n JOIN current_articles a "
+            "ON a.id = n.article_id AND a.revision = n.revision WHERE a.id = ?",
+            (article_id,)).fetchone()
+        if row is None:
+            return None
+        return annotation_from_dict(json.loads(row["data"]), row["body"])
+
+    def unannotated(self, annotator: int, *, limit: int | None = None) -> Iterator[Article]:
+        """Current revisions with no annotation by this annotator version, in ingest order."""
+        sql = (f"SELECT {_ARTICLE_COLUMNS} FROM current_articles a WHERE NOT EXISTS ("
+               "SELECT 1 FROM annotations n WHERE n.article_id = a.id AND n.revision = a.revision "
+               "AND n.annotator = ?) ORDER BY a.seq")
+        params: list = [annotator]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        for row in self.conn.execute(sql, params).fetchall():
+            yield self._article(row)
+
+    def count_unannotated(self, annotator: int) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM current_articles a WHERE NOT EXISTS (SELECT 1 FROM annotations n "
+            "WHERE n.article_id = a.id AND n.revision = a.revision AND n.annotator = ?)",
+            (annotator,)).fetchone()[0]
+
+    def quotes(self, *, speaker: str | None = None, limit: int | None = None,
+               include_duplicates: bool = False) -> list[sqlite3.Row]:
+        """Quotes of current revisions, in ingest order; ``speaker`` matches part of a name."""
+        sql = ('SELECT q.article_id, q.kind, q.speaker, q.speaker_entity, q.start, q."end", '
+               "q.text, a.outlet, a.published, a.title FROM quotes q JOIN current_articles a "
+               "ON a.id = q.article_id AND a.revision = q.revision")
+        where, params = [], []
+        if not include_duplicates:
+            where.append("a.duplicate_of IS NULL")
+        if speaker is not None:
+            where.append("q.speaker LIKE ? ESCAPE '\\'")
+            escaped = speaker.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{escaped}%")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY a.seq, q.position"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self.conn.execute(sql, params).fetchall()
 
     # -- settings a database is bound to --------------------------------------------------
 

@@ -1,0 +1,603 @@
+"""Who said what: quotations found in the text, their speakers found in the parse.
+
+Quotes are found by their marks (:func:`find_quoted`), which is exact and cheap; speakers
+come from the dependency parse of the sentences around each quote: the subject of a speech
+verb outside the quotation marks. A subject that is a pronoun, a surname or a role noun ("the
+mayor") is resolved against the article's entities. When the text does not say who spoke,
+the speaker stays None: a quote given to the wrong person is worse than no speaker at all.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .entities import EntityIndex
+from .nlp import Reading
+from .records import Entity, Quote
+from .spans import make_span
+
+#: Lemmas of verbs that introduce speech (or writing) when their subject is the speaker.
+SPEECH_LEMMAS = frozenset("""
+say tell add ask urge warn write tweet insist describe call state claim argue explain note
+declare announce acknowledge admit suggest reply respond recall continue chant shout report
+stress confirm deny allege accuse agree complain predict promise vow demand reveal boast
+concede emphasize emphasise cry scream yell joke quip recount testify blast slam criticize
+criticise praise pledge lament observe remark comment assert maintain contend counter retort
+sing whisper caution label brand dub post tout conclude charge mock repeat read hail
+""".split())
+#: Speech verbs whose clausal complement is reported speech ("X said (that) ...").
+REPORTING_LEMMAS = frozenset("""
+say tell add warn write tweet insist claim argue explain note declare announce acknowledge
+admit suggest reply respond confirm deny allege agree complain predict promise vow stress
+report state assert maintain contend concede reveal testify caution emphasize emphasise
+""".split())
+
+_OPEN = "“„«"
+_CLOSE = "”»"
+_PRONOUN_GENDER = {"he": "male", "him": "male", "she": "female", "her": "female"}
+_UNRESOLVED_PRONOUNS = frozenset("i we you it they me us them one who which that this".split())
+_SUBJECT_DEPS = ("nsubj", "nsubjpass")
+_NAME_DEPS = frozenset(("compound", "flat", "amod", "det", "poss", "nmod", "nummod"))
+_OBJECT_BEFORE = re.compile(
+    r"(?:\b(?:to|with|from|by|for|against|of|on|at|about|told|asked|urged|and|than|"
+    r"over|into|toward|towards|behind|under|like|between)\s+(?:the\s+)?)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """Text between quotation marks: ``start:end`` are the words, ``open:close`` with marks."""
+
+    open: int
+    close: int
+    start: int
+    end: int
+    single: bool = False
+
+
+def _paragraphs(body: str) -> list[tuple[int, int]]:
+    bounds, start = [], 0
+    for match in re.finditer(r"\n\s*\n", body):
+        bounds.append((start, match.start()))
+        start = match.end()
+    bounds.append((start, len(body)))
+    return bounds
+
+
+def _double_quoted(body: str, start: int, end: int,
+                   opened: int | None = None) -> tuple[list[Quoted], int | None]:
+    """Pairs of double quotation marks in ``body[start:end]``, and where one is left open.
+
+    ``opened`` is the opening mark of a quote carried over from an earlier paragraph.
+    """
+    found: list[Quoted] = []
+    for i in range(start, end):
+        char = body[i]
+        if opened is None and (char in _OPEN or char == '"'):
+            opened = i
+        elif opened is not None and (char in _CLOSE or char == '"'):
+            if i > opened + 1:
+                found.append(Quoted(opened, i + 1, opened + 1, i))
+            opened = None
+    return found, opened
+
+
+_SINGLE_OPEN = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))['‘](?=\w)")
+_SINGLE_CLOSE = re.compile(r"(?<=[\w.,!?…])['’](?=[\s,.;:!?)\]—–-]|$)")
+
+
+def _single_quoted(body: str, start: int, end: int, taken: list[Quoted]) -> list[Quoted]:
+    """'Fragments' in single quotes, outside double quotes; apostrophes are not quotes."""
+    found = []
+    position = start
+    while True:
+        opening = _SINGLE_OPEN.search(body, position, end)
+        if not opening:
+            return found
+        o = opening.start()
+        if any(q.open <= o < q.close for q in taken):
+            position = o + 1
+            continue
+        closing = _SINGLE_CLOSE.search(body, o + 2, end)
+        if not closing:
+            return found
+        c = closing.start()
+        inner = body[o + 1:c]
+        if "\n" not in inner and len(inner.split()) <= 40 and not inner.endswith("s'"):
+            found.append(Quoted(o, c + 1, o + 1, c, single=True))
+            position = c + 1
+        else:
+            position = o + 1
+
+
+def find_quoted(body: str) -> list[Quoted]:
+    """Every quotation in the body, in order.
+
+    A paragraph that opens a quote without closing it continues into the next paragraph
+    when that one opens with a quotation mark (the newspaper convention for a long quote);
+    otherwise the quote ends with its paragraph.
+    """
+    quoted: list[Quoted] = []
+    pending: int | None = None
+    last_end = 0
+    for start, end in _paragraphs(body):
+        text = body[start:end]
+        lead = start + len(text) - len(text.lstrip())
+        if pending is not None and lead < end and body[lead] in '"' + _OPEN:
+            found, pending = _double_quoted(body, lead + 1, end, opened=pending)
+        else:
+            if pending is not None:
+                quoted.append(Quoted(pending, last_end, pending + 1, last_end))
+            found, pending = _double_quoted(body, start, end)
+        quoted.extend(found)
+        last_end = end
+    if pending is not None:
+        quoted.append(Quoted(pending, last_end, pending + 1, last_end))
+    singles = []
+    for start, end in _paragraphs(body):
+        singles.extend(_single_quoted(body, start, end, quoted))
+    return sorted(quoted + singles, key=lambda q: q.open)
+
+
+# -- attribution --------------------------------------------------------------------------
+
+
+@dataclass
+class _Speaker:
+    name: str | None
+    entity: Entity | None
+    start: int
+    end: int
+
+
+class _Article:
+    """One article's text, parse and entities, with the lookups attribution needs."""
+
+    def __init__(self, article_id: str, body: str, reading: Reading, entities: Sequence[Entity]):
+        self.article_id = article_id
+        self.body = body
+        self.reading = reading
+        self.index = EntityIndex(entities)
+        self.entities = list(entities)
+        self.starts = [s for s, _ in reading.sentences]
+        self.quoted: list[Quoted] = []
+        self.genders: dict[str, str] = {e.id: e.gender for e in entities if e.gender}
+        self.speakers: list[tuple[int, _Speaker]] = []
+
+    def sentence_at(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, offset) - 1)
+
+    def inside_quote(self, offset: int) -> bool:
+        return any(q.start <= offset < q.end for q in self.quoted)
+
+    def tokens(self, sentence: int):
+        """(body offset, token) of a parsed sentence's tokens, or nothing."""
+        doc = self.reading.parses.get(sentence)
+        if doc is None:
+            return []
+        base = self.reading.sentences[sentence][0]
+        return [(base + t.idx, t) for t in doc]
+
+    def span(self, start: int, end: int):
+        return make_span(self.article_id, self.body, start, end)
+
+
+def _is_speech_verb(token) -> bool:
+    return token.lemma_.lower() in SPEECH_LEMMAS and token.pos_ in ("VERB", "AUX")
+
+
+def _subject(verb, outside=lambda token: True):
+    """The subject of a speech verb: the agent of a passive ("written by X"), else the
+    subject, climbing from participles ("..., saying") to the verb they hang on and from a
+    modifying participle ("footage of X asking") to its noun."""
+    for _ in range(4):
+        for child in verb.children:
+            if child.dep_ == "agent":
+                for grandchild in child.children:
+                    if grandchild.dep_ == "pobj" and outside(grandchild):
+                        return grandchild
+        for child in verb.children:
+            if child.dep_ in _SUBJECT_DEPS and outside(child):
+                if child.lower_ in ("who", "that") and verb.dep_ == "relcl":
+                    return verb.head
+                return child
+        if verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.pos_ in ("PROPN", "NOUN") \
+                and outside(verb.head):
+            return verb.head
+        if verb.dep_ in ("advcl", "xcomp", "conj", "ccomp", "relcl", "pcomp", "prep", "pobj") \
+                and verb.head is not verb:
+            verb = verb.head
+            continue
+        return None
+    return None
+
+
+def _according_to(token):
+    """For the "according" of "according to X", the X."""
+    if token.lower_ != "according":
+        return None
+    for child in token.children:
+        if child.lower_ == "to":
+            for grandchild in child.children:
+                if grandchild.dep_ == "pobj":
+                    return grandchild
+    nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    if nxt is not None and nxt.lower_ == "to":
+        for grandchild in nxt.children:
+            if grandchild.dep_ == "pobj":
+                return grandchild
+    return None
+
+
+def _noun_phrase(head, base: int) -> tuple[int, int]:
+    """Body offsets of a subject's name: the head and its modifiers, without clauses."""
+    left = head
+    for child in head.lefts:
+        if child.dep_ in _NAME_DEPS or child.dep_ == "punct" and child.text in ".":
+            left = min(left, child.left_edge, key=lambda t: t.i)
+            break
+    right = head
+    for child in head.rights:
+        if child.dep_ in ("flat", "compound") or (child.dep_ == "prep" and child.lower_ == "of"
+                                                  and head.pos_ != "PROPN"):
+            right = child.right_edge
+        else:
+            break
+    return base + left.idx, base + right.idx + len(right.text)
+
+
+_PEOPLE = frozenset("""
+crowd crowds woman women man men people person source sources official officials spokesman
+spokeswoman spokesperson police protesters protester demonstrators residents resident witness
+witnesses critics critic aide aides adviser advisers advisor voters voter supporters supporter
+lawmakers lawmaker leader leaders minister ministers president chairman chairwoman chair
+government campaign committee council party family friend friends neighbour neighbor neighbours
+neighbors mother father son daughter wife husband sister brother child children students student
+officer officers doctor doctors nurse nurses victim victims experts expert analyst analysts
+observers observer diplomat diplomats senator senators governor mayor secretary commissioner
+candidate candidates nominee staff staffer staffers team administration agency department court
+judge jury prosecutors prosecutor lawyer lawyers attorney attorneys authorities organisers
+organizers group groups members member fans audience listeners reporter reporters journalist
+journalists host hosts someone anyone everyone nobody mob chorus activists activist insiders
+insider colleague colleagues
+""".split())
+
+
+def _is_animate(head) -> bool:
+    """Whether a common-noun subject can speak: people and groups, not "the ad" or "a report"."""
+    word = head.lower_
+    return word in _PEOPLE or head.lemma_.lower() in _PEOPLE or word.endswith(
+        ("ist", "ists", "ian", "ians", "man", "men", "woman", "women"))
+
+
+def _clean_name(text: str) -> str:
+    return re.sub(r"^[^\w]+|[^\w.)]+$", "", text.strip())
+
+
+def _description(head) -> str:
+    """An unnamed speaker as a description: "the crowd", "a source", "officials"."""
+    det = next((c.lower_ for c in head.lefts if c.dep_ == "det"), None)
+    if det in ("the", "a", "an", "this", "that", "these", "those", "some", "one"):
+        return f"{det} {head.lower_}" if head.pos_ != "PROPN" else f"{det} {head.text}"
+    return head.lower_ if head.pos_ != "PROPN" else head.text
+
+
+def _resolve_subject(art: _Article, head, base: int, cue_at: int) -> _Speaker | None:
+    start, end = _noun_phrase(head, base)
+    lower = head.lower_
+    if lower in _PRONOUN_GENDER and head.pos_ == "PRON":
+        return _resolve_pronoun(art, _PRONOUN_GENDER[lower], base + head.idx, cue_at)
+    if lower in _UNRESOLVED_PRONOUNS or head.pos_ == "PRON":
+        return None
+    text = art.body[start:end]
+    proper = head.pos_ == "PROPN" or (head.text[:1].isupper() and head.i > 0)
+    entity = art.index.at(base + head.idx, base + head.idx + len(head.text))
+    if entity is None and proper:
+        entity = art.index.at(start, end)
+    if entity is not None:
+        return _Speaker(entity.name, entity, start, end)
+    if proper:
+        entity = art.index.by_name(text)
+        if entity is not None:
+            return _Speaker(entity.name, entity, start, end)
+        return _Speaker(_clean_name(_strip_determiner(text)) or None, None, start, end)
+    entity = art.index.by_role(text)
+    if entity is not None:
+        return _Speaker(entity.name, entity, start, end)
+    if not _is_animate(head):
+        return None
+    return _Speaker(_description(head), None, start, end)
+
+
+def _strip_determiner(text: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", text.strip(), flags=re.IGNORECASE)
+
+
+def _resolve_pronoun(art: _Article, gender: str, at: int, cue_at: int) -> _Speaker | None:
+    """The most recent person the pronoun can refer to, outside quotes, before the pronoun.
+
+    Speakers already found and people in subject-like positions come first; people named as
+    objects ("written to Dame Cressida") are considered only when nobody else fits. A person
+    whose gender the text gives (an honorific, an earlier pronoun) must agree.
+    """
+    candidates: list[tuple[int, Entity, bool]] = []
+    for entity in art.entities:
+        if entity.type != "PERSON":
+            continue
+        for mention in entity.mentions:
+            if mention.start < at and not art.inside_quote(mention.start):
+                before = art.body[max(0, mention.start - 30):mention.start]
+                candidates.append((mention.start, entity, bool(_OBJECT_BEFORE.search(before))))
+    for position, speaker in art.speakers:
+        if position < at and speaker.entity is not None and speaker.entity.type == "PERSON":
+            candidates.append((position, speaker.entity, False))
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    window = art.sentence_at(at) - 6
+    for allow_objects in (False, True):
+        for position, entity, is_object in candidates:
+            if art.sentence_at(position) < window:
+                break
+            if is_object and not allow_objects:
+                continue
+            known = art.genders.get(entity.id)
+            if known is None or known == gender:
+                art.genders.setdefault(entity.id, gender)
+                return _Speaker(entity.name, entity, at, at)
+    return None
+
+
+def _governing_cue(art: _Article, quote: Quoted, sentence: int):
+    """The nearest speech verb outside the quote that the quoted words hang on in the parse."""
+    tokens = art.tokens(sentence)
+    inside = [t for offset, t in tokens if quote.start <= offset < quote.end]
+    tops = [t for t in inside if not (quote.start <= art.reading.sentences[sentence][0]
+                                      + t.head.idx < quote.end) or t.head is t]
+    for top in tops:
+        for ancestor in top.ancestors:
+            offset = art.reading.sentences[sentence][0] + ancestor.idx
+            if art.inside_quote(offset):
+                continue
+            if _is_speech_verb(ancestor):
+                return offset, ancestor
+            if ancestor.lower_ == "to" and ancestor.head.lower_ == "according":
+                return offset, ancestor.head
+    return None
+
+
+def _outer_cue(art: _Article, offset: int, token):
+    """The speech verb that reports this one ("X said that the ad 'suggests' ...")."""
+    for ancestor in token.ancestors:
+        if _is_speech_verb(ancestor):
+            return offset - token.idx + ancestor.idx, ancestor
+    return None
+
+
+def _cue_for(art: _Article, quote: Quoted):
+    """The speech verb (or "according") that introduces a quote, and its body offset.
+
+    First the speech verb the quoted words hang on in the parse; else the nearest speech
+    verb outside quotation marks in the sentences the quote starts and ends in; else a
+    colon-ended sentence with a cue right before the quote ("Caddell continued:").
+    """
+    first, last = art.sentence_at(quote.open), art.sentence_at(max(quote.open, quote.close - 1))
+    for sentence in (first, last):
+        found = _governing_cue(art, quote, sentence)
+        if found is not None:
+            return found
+    options = []
+    for sentence in sorted({first, last, min(last + 1, len(art.starts) - 1)}):
+        if sentence == last + 1 and not _sentence_continues(art, quote, sentence):
+            continue
+        for offset, token in art.tokens(sentence):
+            if art.inside_quote(offset):
+                continue
+            if _is_speech_verb(token) or _according_to(token) is not None:
+                distance = quote.open - offset if offset < quote.open else offset - quote.close
+                if offset < quote.open and _other_quote_between(art, offset, quote):
+                    continue
+                options.append((max(distance, 0), offset, token))
+    if not options and first > 0 and art.body[:quote.open].rstrip().endswith(":"):
+        for offset, token in art.tokens(first - 1):
+            if _is_speech_verb(token) and not art.inside_quote(offset):
+                options.append((quote.open - offset, offset, token))
+    if not options:
+        return None
+    options.sort(key=lambda o: (o[0], o[1]))
+    return options[0][1], options[0][2]
+
+
+def _sentence_continues(art: _Article, quote: Quoted, sentence: int) -> bool:
+    """A quote ending a sentence may have its cue in the next one ("..." he said.)."""
+    start = art.reading.sentences[sentence][0]
+    between = art.body[quote.close:start]
+    if "\n" in between:
+        return False
+    return art.body[quote.start:quote.end].rstrip().endswith(",") \
+        or len(art.body[start:art.reading.sentences[sentence][1]]) < 60
+
+
+def _other_quote_between(art: _Article, offset: int, quote: Quoted) -> bool:
+    return any(offset < q.open < quote.open and not q.single for q in art.quoted if q is not quote)
+
+
+def _speaker_for(art: _Article, quote: Quoted) -> tuple[_Speaker | None, object]:
+    found = _cue_for(art, quote)
+    if found is None:
+        return None, None
+    offset, token = found
+    base = art.reading.sentences[art.sentence_at(offset)][0]
+    while True:
+        head = _according_to(token) or _subject(token, lambda t: not art.inside_quote(base + t.idx))
+        speaker = _resolve_subject(art, head, base, offset) if head is not None else None
+        if speaker is None and token.tag_ == "VBG" and token.i > 0:
+            speaker = _person_before(art, base + token.nbor(-1).idx)
+        if speaker is not None:
+            return speaker, (offset, token)
+        outer = _outer_cue(art, offset, token)
+        if outer is None:
+            return None, found
+        offset, token = outer
+
+
+def _person_before(art: _Article, offset: int) -> _Speaker | None:
+    """A person named right before a participle cue: "footage of Trump saying"."""
+    entity = art.index.at(offset, offset + 1)
+    if entity is not None and entity.type == "PERSON":
+        return _Speaker(entity.name, entity, offset, offset + 1)
+    return None
+
+
+_SMALL_WORDS = frozenset("a an and at by for in of on or the to with vs".split())
+_DASH_SOURCE = re.compile(r"[ \t\u00a0]*[―—–][ \t\u00a0]*((?:[A-Z][\w.'’-]*[ \u00a0]?){1,5})"
+                          r"[ \t\u00a0.]*(?:\n|$)")
+
+
+def looks_like_title(text: str) -> bool:
+    """Short Title Case words in quotes name a show, a book or a slogan, not speech:
+    "Fox News Sunday", "Contract with America", "The 411."."""
+    words = re.findall(r"[^\W\d_][\w'’-]*|\d\w*", text)
+    if not words or len(words) > 6:
+        return False
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in _SMALL_WORDS for w in words) \
+        and (words[0][0].isupper() or words[0][0].isdigit())
+
+
+def _dash_source(art: _Article, quote: Quoted) -> _Speaker | None:
+    """The speaker signed after the quote: "…” ― Carla Sanchez"."""
+    match = _DASH_SOURCE.match(art.body, quote.close)
+    if not match:
+        return None
+    start, end = match.span(1)
+    name = art.body[start:end].strip()
+    end = start + len(name)
+    entity = art.index.at(start, end) or art.index.by_name(name)
+    return _Speaker(entity.name if entity else name, entity, start, end)
+
+
+def _kind(body: str, quote: Quoted) -> str:
+    """Direct when the quote is a sentence of its own, partial when the reporter's sentence
+    runs through it ('described the scenes as "deeply distressing"')."""
+    before = body[:quote.open].rstrip(" \t")
+    inner = body[quote.start:quote.end].lstrip()
+    starts_upper = bool(inner) and (inner[0].isupper() or not inner[0].isalpha())
+    if not before or before[-1] in "\n:.!?" or (before[-1] == "," and starts_upper):
+        return "direct"
+    if before[-1] in ":" or (starts_upper and before.endswith(("said", "says", "asked"))):
+        return "direct"
+    return "partial"
+
+
+def extract_quotes(article_id: str, body: str, reading: Reading,
+                   entities: Sequence[Entity]) -> list[Quote]:
+    """Every quotation in the article with its kind, speaker and cue, then reported speech."""
+    art = _Article(article_id, body, reading, entities)
+    art.quoted = find_quoted(body)
+    quotes: list[Quote] = []
+    previous: tuple[Quoted, _Speaker | None] | None = None
+    for quoted in art.quoted:
+        span = art.span(quoted.start, quoted.end)
+        if not span.text:
+            continue
+        kind = _kind(body, quoted)
+        if looks_like_title(span.text):
+            continue
+        speaker, cue = _speaker_for(art, quoted)
+        signed = _dash_source(art, quoted) if speaker is None else None
+        if signed is not None:
+            speaker = signed
+        elif cue is None:
+            if kind == "partial" or quoted.single:
+                continue  # scare quotes, titles, nicknames: no one is quoted
+            if len(span.text.split()) < 4 and not span.text.rstrip().endswith((".", "?", "!", ",")):
+                continue
+            if previous is not None and _follows(body, previous[0], quoted):
+                speaker = previous[1]
+        quote = Quote(
+            text=span.text, kind=kind, span=span,
+            speaker=speaker.name if speaker else None,
+            speaker_entity=speaker.entity.id if speaker and speaker.entity else None,
+            speaker_span=art.span(speaker.start, speaker.end) if speaker and speaker.end > speaker.start else None,
+            cue=art.span(cue[0], cue[0] + len(cue[1].text)) if cue else None,
+        )
+        quotes.append(quote)
+        if speaker is not None:
+            art.speakers.append((quoted.open, speaker))
+        previous = (quoted, speaker)
+    quotes.extend(_indirect_quotes(art))
+    quotes.sort(key=lambda q: q.span.start)
+    return quotes
+
+
+def _follows(body: str, earlier: Quoted, later: Quoted) -> bool:
+    """A cue-less quote continues the previous speaker's words when nothing but the rest of
+    that sentence, or one paragraph break, lies between them."""
+    between = body[earlier.close:later.open]
+    return between.count("\n\n") <= 1 and len(between) < 200
+
+
+def _indirect_quotes(art: _Article) -> list[Quote]:
+    """Reported speech: the clause a speech verb reports ("X said (that) ..."), when it holds
+    no quotation marks of its own, and what "according to X" qualifies."""
+    found: list[Quote] = []
+    for sentence, doc in art.reading.parses.items():
+        base = art.reading.sentences[sentence][0]
+        for token in doc:
+            if art.inside_quote(base + token.idx):
+                continue
+            clause = None
+            if token.lemma_.lower() in REPORTING_LEMMAS and token.pos_ == "VERB":
+                clause = next((c for c in token.children if c.dep_ == "ccomp"
+                               and c.i > token.i), None)
+                head = _subject(token)
+            else:
+                head = _according_to(token)
+                if head is not None:
+                    clause = token.head if token.head is not token else None
+            if clause is None or head is None:
+                continue
+            start, end = _clause_bounds(clause, token)
+            start, end = base + start, base + end
+            if end - start < 12 or any(q.open < end and start < q.close for q in art.quoted):
+                continue
+            speaker = _resolve_subject(art, head, base, base + token.idx)
+            span = art.span(start, end)
+            found.append(Quote(
+                text=span.text, kind="indirect", span=span,
+                speaker=speaker.name if speaker else None,
+                speaker_entity=speaker.entity.id if speaker and speaker.entity else None,
+                speaker_span=art.span(speaker.start, speaker.end)
+                if speaker and speaker.end > speaker.start else None,
+                cue=art.span(base + token.idx, base + token.idx + len(token.text)),
+            ))
+    return found
+
+
+def _clause_bounds(clause, cue) -> tuple[int, int]:
+    """Offsets (in the sentence doc) of a reported clause, without "that" and end punctuation;
+    for "according to X", the rest of the sentence without that phrase."""
+    if cue.lower_ == "according":
+        skip = {t.i for t in cue.subtree}
+        tokens = [t for t in clause.subtree if t.i not in skip]
+    else:
+        tokens = list(clause.subtree)
+    while tokens and (tokens[0].dep_ == "mark" and tokens[0].lower_ in ("that", "whether", "if")
+                      or tokens[0].is_punct):
+        tokens = tokens[1:]
+    while tokens and tokens[-1].is_punct:
+        tokens = tokens[:-1]
+    if not tokens:
+        return 0, 0
+    if cue.lower_ == "according":
+        # keep the longer contiguous side of the sentence
+        left = [t for t in tokens if t.i < cue.i]
+        right = [t for t in tokens if t.i > cue.right_edge.i]
+        tokens = max((left, right), key=len)
+        while tokens and tokens[-1].is_punct:
+            tokens = tokens[:-1]
+        while tokens and tokens[0].is_punct:
+            tokens = tokens[1:]
+        if not tokens:
+            return 0, 0
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
