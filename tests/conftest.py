@@ -48,3 +48,26 @@ def run_cli(*args: str, db: Path | None = None, input: bytes | None = None,
         cmd += ["--db", str(db)]
     return subprocess.run(cmd + list(args), input=input, capture_output=True, env=full_env,
                           timeout=300)
+
+
+@pytest.fixture(scope="session")
+def seed_annotations() -> dict:
+    """The seed pair annotated once with the real spaCy model: {article id: Annotation}."""
+    from storyline.annotate import annotate_batch
+    from storyline.records import Article
+
+    with open(EXAMPLES / "seed-pair.jsonl", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    articles = [Article(id=r["id"], revision=1, outlet=None, title=r.get("title"), url=None,
+                        published=r["published"], body=r["text"]) for r in records]
+    return {a.article_id: a for a in annotate_batch(articles)}
+
+
+def annotate_text(body: str, published: str | None = "2021-03-14", article_id: str = "t"):
+    """Annotate one body with the real model (loaded once per process)."""
+    from storyline.annotate import annotate_batch
+    from storyline.records import Article
+
+    article = Article(id=article_id, revision=1, outlet=None, title=None, url=None,
+                      published=published, body=body)
+    return annotate_batch([article])[0]

@@ -130,3 +130,55 @@ def test_readme_documents_every_command():
     names += [f"eval {c.name}" for c in eval_app.registered_commands]
     for name in names:
         assert f"storyline {name}" in readme, f"README does not document `storyline {name}`"
+
+
+def _schema_validator(part: str):
+    import jsonschema
+
+    schema = json.loads((ROOT / "src" / "storyline" / "brief.schema.json").read_text())
+    items = schema["properties"][part]["items"]
+    return jsonschema.Draft202012Validator({"$defs": schema["$defs"], **items})
+
+
+def test_annotations_quotes_and_annotate(tmp_path, seed_jsonl):
+    db = tmp_path / "q.db"
+    assert run_cli("ingest", str(seed_jsonl), "--no-annotate", db=db).returncode == 0
+    missing = run_cli("article", "seed-a", "--annotations", db=db)
+    assert missing.returncode == 1
+    assert "not annotated yet: run `storyline annotate`" in missing.stderr.decode()
+    done = run_cli("annotate", db=db)
+    assert done.returncode == 0 and "2 articles annotated" in done.stdout.decode()
+    assert "Nothing to do" in run_cli("annotate", db=db).stdout.decode()
+
+    shown = json.loads(run_cli("article", "seed-a", "--annotations", "--json", db=db).stdout)
+    assert {"sentences", "entities", "quotes", "events"} <= set(shown)
+    body = run_cli("article", "seed-a", "--text", db=db).stdout.decode()
+    for part in ("quotes", "entities"):
+        validator = _schema_validator(part)
+        for item in shown[part]:
+            validator.validate(item)
+    for sentence in shown["sentences"]:
+        assert body[sentence["span"]["start"]:sentence["span"]["end"]] == sentence["text"]
+    for event in shown["events"]:
+        _schema_validator("timeline").validate(event)
+    dates = {e["date"] for e in shown["events"]}
+    assert {"2021-03-03", "2021-03-10", "2021-03-13"} <= dates
+    human = run_cli("article", "seed-a", "--annotations", db=db).stdout.decode()
+    assert "Quotes (" in human and "Helen Ball" in human
+
+    quotes = json.loads(run_cli("quotes", "--speaker", "ball", "--json", db=db).stdout)
+    assert quotes and {q["speaker"] for q in quotes} == {"Helen Ball"}
+    validator = _schema_validator("quotes")
+    for q in quotes:
+        validator.validate(q)
+        assert body[q["span"]["start"]:q["span"]["end"]] == q["text"]
+    listing = run_cli("quotes", db=db).stdout.decode().splitlines()
+    assert any(line.startswith("Victoria Atkins\t") for line in listing)
+
+
+def test_ingest_annotates_by_default(tmp_path, seed_jsonl):
+    db = tmp_path / "d.db"
+    assert run_cli("ingest", str(seed_jsonl), db=db).returncode == 0
+    speakers = {q["speaker"] for q in json.loads(run_cli("quotes", "--json", db=db).stdout)}
+    assert {"Sadiq Khan", "Helen Ball", "Ed Davey", "Victoria Atkins", "the crowd"} <= speakers
+    assert "Nothing to do" in run_cli("annotate", db=db).stdout.decode()

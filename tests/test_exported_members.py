@@ -3,7 +3,8 @@ import storyline
 
 def test_public_surface_is_pinned():
     assert sorted(storyline.__all__) == sorted([
-        "Article", "IngestReport", "InputError", "Library", "NotFoundError", "Origin",
+        "Annotation", "Article", "DatedEvent", "Entity", "IngestReport", "InputError", "Library",
+        "ModelMissingError", "NotAnnotatedError", "NotFoundError", "Origin", "Quote",
         "RawArticle", "Span", "StoreError", "StorylineError", "make_span", "__version__",
     ])
     for name in storyline.__all__:
@@ -11,5 +12,6 @@ def test_public_surface_is_pinned():
 
 
 def test_errors_share_one_root():
-    for cls in (storyline.InputError, storyline.NotFoundError, storyline.StoreError):
+    for cls in (storyline.InputError, storyline.NotFoundError, storyline.StoreError,
+                storyline.NotAnnotatedError, storyline.ModelMissingError):
         assert issubclass(cls, storyline.StorylineError)

@@ -5,6 +5,8 @@ import pytest
 from storyline import Library, NotFoundError, StoreError
 from storyline.store import SCHEMA_VERSION, Store
 
+from .conftest import EXAMPLES
+
 
 def test_new_database_is_wal_and_migrated(tmp_path):
     store = Store(tmp_path / "s.db")
@@ -74,3 +76,34 @@ def test_database_keeps_its_near_duplicate_settings(tmp_path, seed_jsonl):
     with Library(tmp_path / "d.db", settings=other) as lib:
         with pytest.raises(StoreError, match="near-duplicate signatures"):
             lib.ingest([seed_jsonl])
+
+
+def test_annotations_are_stored_and_listed(tmp_path, seed_annotations):
+    from storyline.records import Article
+    from storyline.store import Store
+
+    store = Store(tmp_path / "a.db")
+    with store.transaction():
+        for annotation in seed_annotations.values():
+            import json as _json
+            body = None
+            for line in (EXAMPLES / "seed-pair.jsonl").read_text().splitlines():
+                rec = _json.loads(line)
+                if rec["id"] == annotation.article_id:
+                    body = rec["text"]
+            store.write_revision(Article(id=annotation.article_id, revision=1, outlet=None,
+                                         title=None, url=None, published=None, body=body),
+                                 input_hash="h")
+    assert store.count_unannotated(1) == 2
+    with store.transaction():
+        store.put_annotation(seed_annotations["seed-a"], 1)
+    assert [a.id for a in store.unannotated(1)] == ["seed-b"]
+    assert store.annotation("seed-a") == seed_annotations["seed-a"]
+    assert store.annotation("seed-b") is None
+    khan = store.quotes(speaker="khan")
+    assert khan and all("Khan" in r["speaker"] for r in khan)
+    assert store.quotes(speaker="%") == []  # LIKE wildcards are taken literally
+    with store.transaction():  # re-annotating replaces, never duplicates
+        store.put_annotation(seed_annotations["seed-a"], 2)
+    assert len(store.quotes()) == len(seed_annotations["seed-a"].quotes)
+    assert store.count_unannotated(2) == 1

@@ -1,19 +1,26 @@
 """storyline: read the news from many outlets as stories whose every line cites a source."""
 
-from .errors import InputError, NotFoundError, Origin, StoreError, StorylineError
+from .errors import (InputError, ModelMissingError, NotAnnotatedError, NotFoundError, Origin,
+                     StoreError, StorylineError)
 from .library import Library
-from .records import Article, IngestReport, RawArticle
+from .records import Annotation, Article, DatedEvent, Entity, IngestReport, Quote, RawArticle
 from .spans import Span, make_span
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Annotation",
     "Article",
+    "DatedEvent",
+    "Entity",
     "IngestReport",
     "InputError",
     "Library",
+    "ModelMissingError",
+    "NotAnnotatedError",
     "NotFoundError",
     "Origin",
+    "Quote",
     "RawArticle",
     "Span",
     "StoreError",

@@ -409,7 +409,9 @@ def eval_quotes_cmd(
                       f"{r.speaker_accuracy:.3f}", str(r.speakers_judged), str(r.indirect_found),
                       "-" if r.indirect_precision is None else f"{r.indirect_precision:.3f}",
                       f"{r.articles_per_second:.1f}")
-    Console(highlight=False).print(table)
+    console = Console(highlight=False)
+    console.width = max(console.width, 120)
+    console.print(table)
 
 
 def main() -> None:

@@ -261,7 +261,7 @@ candidate candidates nominee staff staffer staffers team administration agency d
 judge jury prosecutors prosecutor lawyer lawyers attorney attorneys authorities organisers
 organizers group groups members member fans audience listeners reporter reporters journalist
 journalists host hosts someone anyone everyone nobody mob chorus activists activist insiders
-insider colleague colleagues
+insider colleague colleagues force forces
 """.split())
 
 
@@ -547,7 +547,8 @@ def _indirect_quotes(art: _Article) -> list[Quote]:
             if art.inside_quote(base + token.idx):
                 continue
             clause = None
-            if token.lemma_.lower() in REPORTING_LEMMAS and token.pos_ == "VERB":
+            infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in token.children)
+            if token.lemma_.lower() in REPORTING_LEMMAS and token.pos_ == "VERB" and not infinitive:
                 clause = next((c for c in token.children if c.dep_ == "ccomp"
                                and c.i > token.i), None)
                 head = _subject(token)
