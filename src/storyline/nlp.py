@@ -31,7 +31,8 @@ SPEECH_CUES = (
     "describing", "chanted", "claimed", "claims", "argued", "argues", "arguing", "explained",
     "stated", "declared", "announced", "acknowledged", "admitted", "replied", "responded",
     "recalled", "noted", "called for", "called on", "calling for", "denied", "confirmed",
-    "predicted", "promised", "vowed", "stressed", "suggested", "shouted",
+    "predicted", "promised", "vowed", "stressed", "suggested", "shouted", "reports",
+    "reported", "continued",
 )
 _CUE = re.compile(r"\b(?:" + "|".join(sorted(SPEECH_CUES, key=len, reverse=True)) + r")\b",
                   re.IGNORECASE)
@@ -57,7 +58,7 @@ def load_pipeline():
 def needs_parse(sentence: str) -> bool:
     """True when a sentence may hold a quote or a speech cue, so attribution needs its parse."""
     return bool(any(mark in sentence for mark in QUOTE_MARKS) or "‘" in sentence
-                or " '" in sentence or _CUE.search(sentence))
+                or " '" in sentence or sentence.rstrip().endswith(":") or _CUE.search(sentence))
 
 
 @dataclass

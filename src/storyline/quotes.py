@@ -322,29 +322,35 @@ def _resolve_pronoun(art: _Article, gender: str, at: int, cue_at: int) -> _Speak
     objects ("written to Dame Cressida") are considered only when nobody else fits. A person
     whose gender the text gives (an honorific, an earlier pronoun) must agree.
     """
-    candidates: list[tuple[int, Entity, bool]] = []
+    candidates: list[tuple[int, str, Entity | None, bool]] = []
     for entity in art.entities:
         if entity.type != "PERSON":
             continue
         for mention in entity.mentions:
             if mention.start < at and not art.inside_quote(mention.start):
                 before = art.body[max(0, mention.start - 30):mention.start]
-                candidates.append((mention.start, entity, bool(_OBJECT_BEFORE.search(before))))
+                candidates.append((mention.start, entity.name, entity,
+                                   bool(_OBJECT_BEFORE.search(before))))
     for position, speaker in art.speakers:
-        if position < at and speaker.entity is not None and speaker.entity.type == "PERSON":
-            candidates.append((position, speaker.entity, False))
+        if position >= at or speaker.name is None:
+            continue
+        if speaker.entity is not None and speaker.entity.type == "PERSON":
+            candidates.append((position, speaker.name, speaker.entity, False))
+        elif speaker.entity is None and speaker.name[:1].isupper():
+            candidates.append((position, speaker.name, None, False))  # a name NER missed
     candidates.sort(key=lambda c: c[0], reverse=True)
     window = art.sentence_at(at) - 6
     for allow_objects in (False, True):
-        for position, entity, is_object in candidates:
+        for position, name, entity, is_object in candidates:
             if art.sentence_at(position) < window:
                 break
             if is_object and not allow_objects:
                 continue
-            known = art.genders.get(entity.id)
+            key = entity.id if entity is not None else name
+            known = art.genders.get(key)
             if known is None or known == gender:
-                art.genders.setdefault(entity.id, gender)
-                return _Speaker(entity.name, entity, at, at)
+                art.genders.setdefault(key, gender)
+                return _Speaker(name, entity, at, at)
     return None
 
 
@@ -476,6 +482,42 @@ def _dash_source(art: _Article, quote: Quoted) -> _Speaker | None:
     return _Speaker(entity.name if entity else name, entity, start, end)
 
 
+_NAME = r"(?:[A-Z][\w.'’-]*[ \u00a0]+){0,3}[A-Z][\w.'’-]*[a-z.]"
+_ADJACENT_CUES = (r"(?:said|says|added|adds|asked|asks|wrote|writes|tweeted|explained|continued|"
+                  r"reports|reported|noted|stated|recalled|told)")
+_AFTER = re.compile(
+    r"[ \t\u00a0]*(?:(?P<who>he|she|" + _NAME + r")(?:,[^,\n“”\"]{1,80},)?[ \u00a0]+"
+    + _ADJACENT_CUES + r"\b|" + _ADJACENT_CUES + r"[ \u00a0]+(?P<whom>" + _NAME + r"))")
+_BEFORE = re.compile(
+    r"(?:^|[.!?]\s+|\n)(?:(?P<who>He|She|" + _NAME + r")(?:,[^,\n“”\"]{1,80},)?[ \u00a0]+"
+    r"(?:\w+[ \u00a0]+)?" + _ADJACENT_CUES + r"\b[^\n“”\".!?]{0,60}|" + _ADJACENT_CUES.title()
+    + r"[ \u00a0]+(?P<whom>" + _NAME + r"))\s*[:,]\s*$")
+
+
+def _adjacent_speaker(art: _Article, quote: Quoted) -> _Speaker | None:
+    """A speaker named right next to the quote ("…,” Flynn, a top surrogate, said; Said
+    Ellis: “…”; The New York Times reports: (new paragraph) “…”), for when the parse is
+    no help: a plain pattern that only fires on the commonest wordings."""
+    after = _AFTER.match(art.body, quote.close, min(len(art.body), quote.close + 160))
+    match, base = after, 0
+    if match is None:
+        before = art.body[max(0, quote.open - 200):quote.open]
+        match = _BEFORE.search(before)
+        base = max(0, quote.open - 200)
+    if match is None:
+        return None
+    group = "who" if match.group("who") else "whom"
+    start, end = base + match.start(group), base + match.end(group)
+    name = art.body[start:end]
+    if name.lower() in _PRONOUN_GENDER:
+        return _resolve_pronoun(art, _PRONOUN_GENDER[name.lower()], start, start)
+    if name.split()[0].lower() in ("the", "a", "an", "this", "that"):
+        entity = art.index.at(start, end)
+        return _Speaker(entity.name, entity, start, end) if entity else None
+    entity = art.index.at(start, end) or art.index.by_name(name)
+    return _Speaker(entity.name if entity else _clean_name(name), entity, start, end)
+
+
 def _kind(body: str, quote: Quoted) -> str:
     """Direct when the quote is a sentence of its own, partial when the reporter's sentence
     runs through it ('described the scenes as "deeply distressing"')."""
@@ -494,8 +536,9 @@ def extract_quotes(article_id: str, body: str, reading: Reading,
     """Every quotation in the article with its kind, speaker and cue, then reported speech."""
     art = _Article(article_id, body, reading, entities)
     art.quoted = find_quoted(body)
+    reported = _indirect_quotes(art)
+    said = [(q.span.end, speaker) for q, speaker in reported]
     quotes: list[Quote] = []
-    previous: tuple[Quoted, _Speaker | None] | None = None
     for quoted in art.quoted:
         span = art.span(quoted.start, quoted.end)
         if not span.text:
@@ -504,7 +547,9 @@ def extract_quotes(article_id: str, body: str, reading: Reading,
         if looks_like_title(span.text):
             continue
         speaker, cue = _speaker_for(art, quoted)
-        signed = _dash_source(art, quoted) if speaker is None else None
+        signed = None
+        if speaker is None:
+            signed = _dash_source(art, quoted) or _adjacent_speaker(art, quoted)
         if signed is not None:
             speaker = signed
         elif cue is None:
@@ -512,8 +557,11 @@ def extract_quotes(article_id: str, body: str, reading: Reading,
                 continue  # scare quotes, titles, nicknames: no one is quoted
             if len(span.text.split()) < 4 and not span.text.rstrip().endswith((".", "?", "!", ",")):
                 continue
-            if previous is not None and _follows(body, previous[0], quoted):
-                speaker = previous[1]
+            earlier = [(end, who) for end, who in said if end <= quoted.open]
+            if earlier:
+                end, who = max(earlier, key=lambda e: e[0])
+                if _follows(body, end, quoted.open):
+                    speaker = who
         quote = Quote(
             text=span.text, kind=kind, span=span,
             speaker=speaker.name if speaker else None,
@@ -524,24 +572,24 @@ def extract_quotes(article_id: str, body: str, reading: Reading,
         quotes.append(quote)
         if speaker is not None:
             art.speakers.append((quoted.open, speaker))
-        previous = (quoted, speaker)
-    quotes.extend(_indirect_quotes(art))
+        said.append((quoted.close, speaker))
+    quotes.extend(q for q, _ in reported)
     quotes.sort(key=lambda q: q.span.start)
     return quotes
 
 
-def _follows(body: str, earlier: Quoted, later: Quoted) -> bool:
-    """A cue-less quote continues the previous speaker's words when nothing but the rest of
-    that sentence, or one paragraph break, lies between them."""
-    between = body[earlier.close:later.open]
+def _follows(body: str, end: int, start: int) -> bool:
+    """A cue-less quote continues the words attributed just before it (ending at ``end``)
+    when nothing but the rest of that sentence, or one paragraph break, lies between."""
+    between = body[end:start]
     return between.count("\n\n") <= 1 and len(between) < 200
 
 
-def _indirect_quotes(art: _Article) -> list[Quote]:
+def _indirect_quotes(art: _Article) -> list[tuple[Quote, _Speaker | None]]:
     """Reported speech: the clause a speech verb reports ("X said (that) ..."), when it holds
     no quotation marks of its own, and what "according to X" qualifies."""
-    found: list[Quote] = []
-    for sentence, doc in art.reading.parses.items():
+    found: list[tuple[Quote, _Speaker | None]] = []
+    for sentence, doc in sorted(art.reading.parses.items()):
         base = art.reading.sentences[sentence][0]
         for token in doc:
             if art.inside_quote(base + token.idx):
@@ -563,15 +611,17 @@ def _indirect_quotes(art: _Article) -> list[Quote]:
             if end - start < 12 or any(q.open < end and start < q.close for q in art.quoted):
                 continue
             speaker = _resolve_subject(art, head, base, base + token.idx)
+            if speaker is not None:
+                art.speakers.append((base + token.idx, speaker))
             span = art.span(start, end)
-            found.append(Quote(
+            found.append((Quote(
                 text=span.text, kind="indirect", span=span,
                 speaker=speaker.name if speaker else None,
                 speaker_entity=speaker.entity.id if speaker and speaker.entity else None,
                 speaker_span=art.span(speaker.start, speaker.end)
                 if speaker and speaker.end > speaker.start else None,
                 cue=art.span(base + token.idx, base + token.idx + len(token.text)),
-            ))
+            ), speaker))
     return found
 
 
