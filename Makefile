@@ -12,7 +12,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,eval]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,13 +22,15 @@ demo: $(STAMP)
 	$(VENV)/bin/storyline --db $(DEMO_DB) ingest examples/seed-pair/seed-pair.jsonl
 	$(VENV)/bin/storyline --db $(DEMO_DB) ingest examples/seed-pair/*.txt --published 2021-03-14
 	$(VENV)/bin/storyline --db $(DEMO_DB) articles
-	$(VENV)/bin/storyline --db $(DEMO_DB) article seed-b
+	$(VENV)/bin/storyline --db $(DEMO_DB) quotes
+	$(VENV)/bin/storyline --db $(DEMO_DB) article seed-b --annotations
 
 test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
 	$(PY) bench/ingest.py
+	$(PY) bench/annotate.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm build src/*.egg-info

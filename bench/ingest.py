@@ -16,8 +16,9 @@ pages in ``../shared/data`` (``--data`` to point elsewhere):
   stored as a near-duplicate of it, which is realistic for wire copy.
 
 Each corpus is ingested by the ``storyline`` command in a child process (fresh database,
-``--quiet``), on one process and, for HTML, on two. Wall time, the child's CPU time and
-peak RSS (``os.wait4``) are measured, and a run during which other processes kept a core
+``--quiet``), on one process and, for HTML, on two. It runs with ``--no-annotate``, so this
+bench keeps measuring ingest alone (``bench/annotate.py`` measures annotation). Wall time,
+the child's CPU time and peak RSS (``os.wait4``) are measured, and a run during which other processes kept a core
 busy is flagged, since on a 2-core machine that skews everything. The peers, run the same way in a child process, are plain
 ``trafilatura.extract`` over the same pages and, for JSONL, ``json.loads`` plus a SQLite
 insert: the floor cost of storing the rows at all. Generated corpora and databases live in
@@ -527,7 +528,7 @@ def measure_storyline(kind: str, n: int, corpus: Path, jobs: int, planted: int,
     try:
         db = work / "bench.db"
         cmd = [str(storyline_command()), "--db", str(db), "ingest", str(corpus), "--quiet",
-               "--jobs", str(jobs)]
+               "--jobs", str(jobs), "--no-annotate"]
         result = run_child(cmd, out / "logs" / f"{kind}-{n}-storyline-j{jobs}")
         fail_on(result, f"storyline ingest ({kind}, {n}, jobs={jobs})", allowed=(0, 1))
         errors = error_lines(result.stderr)
