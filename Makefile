@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(VENV)/bin/storyline --db $(DEMO_DB) ingest examples/seed-pair/*.txt --published 2021-03-14
 	$(VENV)/bin/storyline --db $(DEMO_DB) articles
 	$(VENV)/bin/storyline --db $(DEMO_DB) quotes
-	$(VENV)/bin/storyline --db $(DEMO_DB) article seed-b --annotations
+	$(VENV)/bin/storyline --db $(DEMO_DB) article seed-a --annotations
 
 test: $(STAMP)
 	$(PY) -m pytest -q
