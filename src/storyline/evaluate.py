@@ -65,8 +65,10 @@ def score_extraction(pairs: list[tuple[str, str]]) -> tuple[float, float, float,
     return precision, recall, f1, exact / len(pairs) if pairs else 0.0
 
 
-def load_extraction_set(path: str | Path, limit: int | None = None) -> list[dict]:
-    """Records with ``html`` and gold ``body`` (and ``id``, ``url``)."""
+def _read_records(path: str | Path, limit: int | None, fields: dict[str, type],
+                  default_id: str) -> list[dict]:
+    """JSON Lines records (``.gz`` too) that must carry ``fields`` of the given types; a bad
+    line raises :class:`InputError` naming the file, the line and the field."""
     records = []
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as fh:
@@ -77,15 +79,21 @@ def load_extraction_set(path: str | Path, limit: int | None = None) -> list[dict
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(Origin(str(path), line=number), f"invalid JSON: {exc.msg}") from exc
-            for name in ("html", "body"):
-                if not isinstance(rec.get(name), str):
-                    raise InputError(Origin(str(path), line=number), "missing or not a string",
+            for name, kind in fields.items():
+                if not isinstance(rec.get(name), kind):
+                    raise InputError(Origin(str(path), line=number),
+                                     f"missing or not a {'list' if kind is list else 'string'}",
                                      field=name)
-            rec.setdefault("id", f"page-{number}")
+            rec.setdefault("id", f"{default_id}-{number}")
             records.append(rec)
             if limit and len(records) >= limit:
                 break
     return records
+
+
+def load_extraction_set(path: str | Path, limit: int | None = None) -> list[dict]:
+    """Records with ``html`` and gold ``body`` (and ``id``, ``url``)."""
+    return _read_records(path, limit, {"html": str, "body": str}, "page")
 
 
 def warm_up(html: str) -> None:
@@ -263,27 +271,7 @@ def score_quotes(records: list[dict], predictions: list[list[dict]], system: str
 
 def load_quote_set(path: str | Path, limit: int | None = None) -> list[dict]:
     """Articles with ``text`` and gold ``quotes`` (PolNeAR's format, see its SOURCE.md)."""
-    records = []
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(Origin(str(path), line=number), f"invalid JSON: {exc.msg}") from exc
-            if not isinstance(rec.get("text"), str):
-                raise InputError(Origin(str(path), line=number), "missing or not a string",
-                                 field="text")
-            if not isinstance(rec.get("quotes"), list):
-                raise InputError(Origin(str(path), line=number), "missing or not a list",
-                                 field="quotes")
-            rec.setdefault("id", f"article-{number}")
-            records.append(rec)
-            if limit and len(records) >= limit:
-                break
-    return records
+    return _read_records(path, limit, {"text": str, "quotes": list}, "article")
 
 
 def _our_quotes(records: list[dict], jobs: int) -> tuple[list[list[dict]], float]:
