@@ -156,10 +156,11 @@ def find_quoted(body: str) -> list[Quoted]:
     when that one opens with a quotation mark (the newspaper convention for a long quote);
     otherwise the quote ends with its paragraph.
     """
+    paragraphs = _paragraphs(body)
     quoted: list[Quoted] = []
     pending: int | None = None
     last_end = 0
-    for start, end in _paragraphs(body):
+    for start, end in paragraphs:
         text = body[start:end]
         lead = start + len(text) - len(text.lstrip())
         if pending is not None and lead < end and body[lead] in '"' + _OPEN:
@@ -173,7 +174,7 @@ def find_quoted(body: str) -> list[Quoted]:
     if pending is not None:
         quoted.append(Quoted(pending, last_end, pending + 1, last_end))
     singles = []
-    for start, end in _paragraphs(body):
+    for start, end in paragraphs:
         singles.extend(_single_quoted(body, start, end, quoted))
     return sorted(quoted + singles, key=lambda q: q.open)
 
@@ -255,16 +256,12 @@ def _according_to(token):
     """For the "according" of "according to X", the X."""
     if token.lower_ != "according":
         return None
-    for child in token.children:
-        if child.lower_ == "to":
-            for grandchild in child.children:
+    following = [token.nbor(1)] if token.i + 1 < len(token.doc) else []
+    for to in [*token.children, *following]:
+        if to.lower_ == "to":
+            for grandchild in to.children:
                 if grandchild.dep_ == "pobj":
                     return grandchild
-    nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
-    if nxt is not None and nxt.lower_ == "to":
-        for grandchild in nxt.children:
-            if grandchild.dep_ == "pobj":
-                return grandchild
     return None
 
 
@@ -321,11 +318,11 @@ def _description(head) -> str:
     return head.lower_ if not _is_proper(head) else head.text
 
 
-def _resolve_subject(art: _Article, head, base: int, cue_at: int) -> _Speaker | None:
+def _resolve_subject(art: _Article, head, base: int) -> _Speaker | None:
     start, end = _noun_phrase(head, base)
     lower = head.lower_
     if lower in _PRONOUN_GENDER and _is_pronoun(head):
-        return _resolve_pronoun(art, _PRONOUN_GENDER[lower], base + head.idx, cue_at)
+        return _resolve_pronoun(art, _PRONOUN_GENDER[lower], base + head.idx)
     if lower in _UNRESOLVED_PRONOUNS or _is_pronoun(head):
         return None
     text = art.body[start:end]
@@ -352,7 +349,7 @@ def _strip_determiner(text: str) -> str:
     return re.sub(r"^(?:the|a|an)\s+", "", text.strip(), flags=re.IGNORECASE)
 
 
-def _resolve_pronoun(art: _Article, gender: str, at: int, cue_at: int) -> _Speaker | None:
+def _resolve_pronoun(art: _Article, gender: str, at: int) -> _Speaker | None:
     """The most recent person the pronoun can refer to, outside quotes, before the pronoun.
 
     Speakers already found and people in subject-like positions come first; people named as
@@ -473,7 +470,7 @@ def _speaker_for(art: _Article, quote: Quoted) -> tuple[_Speaker | None, object]
     base = art.reading.sentences[art.sentence_at(offset)][0]
     while True:
         head = _according_to(token) or _subject(token, lambda t: not art.inside_quote(base + t.idx))
-        speaker = _resolve_subject(art, head, base, offset) if head is not None else None
+        speaker = _resolve_subject(art, head, base) if head is not None else None
         if speaker is None and token.tag_ == "VBG" and token.i > 0:
             speaker = _person_before(art, base + token.nbor(-1).idx)
         if speaker is not None:
@@ -547,7 +544,7 @@ def _adjacent_speaker(art: _Article, quote: Quoted) -> _Speaker | None:
     start, end = base + match.start(group), base + match.end(group)
     name = art.body[start:end]
     if name.lower() in _PRONOUN_GENDER:
-        return _resolve_pronoun(art, _PRONOUN_GENDER[name.lower()], start, start)
+        return _resolve_pronoun(art, _PRONOUN_GENDER[name.lower()], start)
     if name.split()[0].lower() in ("the", "a", "an", "this", "that"):
         entity = art.index.at(start, end)
         return _Speaker(entity.name, entity, start, end) if entity else None
@@ -563,9 +560,22 @@ def _kind(body: str, quote: Quoted) -> str:
     starts_upper = bool(inner) and (inner[0].isupper() or not inner[0].isalpha())
     if not before or before[-1] in "\n:.!?" or (before[-1] == "," and starts_upper):
         return "direct"
-    if before[-1] in ":" or (starts_upper and before.endswith(("said", "says", "asked"))):
+    if starts_upper and before.endswith(("said", "says", "asked")):
         return "direct"
     return "partial"
+
+
+def _quote(art: _Article, span, kind: str, speaker: _Speaker | None,
+           cue: tuple[int, int] | None) -> Quote:
+    """The stored record of a quote: the speaker's name, entity and span, and the cue's span."""
+    return Quote(
+        text=span.text, kind=kind, span=span,
+        speaker=speaker.name if speaker else None,
+        speaker_entity=speaker.entity.id if speaker and speaker.entity else None,
+        speaker_span=art.span(speaker.start, speaker.end)
+        if speaker and speaker.end > speaker.start else None,
+        cue=art.span(*cue) if cue else None,
+    )
 
 
 def extract_quotes(article_id: str, body: str, reading: Reading,
@@ -599,14 +609,8 @@ def extract_quotes(article_id: str, body: str, reading: Reading,
                 end, who = max(earlier, key=lambda e: e[0])
                 if _follows(body, end, quoted.open):
                     speaker = who
-        quote = Quote(
-            text=span.text, kind=kind, span=span,
-            speaker=speaker.name if speaker else None,
-            speaker_entity=speaker.entity.id if speaker and speaker.entity else None,
-            speaker_span=art.span(speaker.start, speaker.end) if speaker and speaker.end > speaker.start else None,
-            cue=art.span(cue[0], cue[0] + len(cue[1].text)) if cue else None,
-        )
-        quotes.append(quote)
+        quotes.append(_quote(art, span, kind, speaker,
+                             (cue[0], cue[0] + len(cue[1].text)) if cue else None))
         if speaker is not None:
             art.speakers.append((quoted.open, speaker))
         said.append((quoted.close, speaker))
@@ -647,18 +651,11 @@ def _indirect_quotes(art: _Article) -> list[tuple[Quote, _Speaker | None]]:
             start, end = base + start, base + end
             if end - start < 12 or any(q.open < end and start < q.close for q in art.quoted):
                 continue
-            speaker = _resolve_subject(art, head, base, base + token.idx)
+            speaker = _resolve_subject(art, head, base)
             if speaker is not None:
                 art.speakers.append((base + token.idx, speaker))
-            span = art.span(start, end)
-            found.append((Quote(
-                text=span.text, kind="indirect", span=span,
-                speaker=speaker.name if speaker else None,
-                speaker_entity=speaker.entity.id if speaker and speaker.entity else None,
-                speaker_span=art.span(speaker.start, speaker.end)
-                if speaker and speaker.end > speaker.start else None,
-                cue=art.span(base + token.idx, base + token.idx + len(token.text)),
-            ), speaker))
+            cue = (base + token.idx, base + token.idx + len(token.text))
+            found.append((_quote(art, art.span(start, end), "indirect", speaker, cue), speaker))
     return found
 
 
@@ -673,19 +670,21 @@ def _clause_bounds(clause, cue) -> tuple[int, int]:
     while tokens and (tokens[0].dep_ == "mark" and tokens[0].lower_ in ("that", "whether", "if")
                       or tokens[0].is_punct):
         tokens = tokens[1:]
-    while tokens and tokens[-1].is_punct:
-        tokens = tokens[:-1]
-    if not tokens:
-        return 0, 0
-    if cue.lower_ == "according":
+    tokens = _without_edge_punct(tokens)
+    if tokens and cue.lower_ == "according":
         # keep the longer contiguous side of the sentence
         left = [t for t in tokens if t.i < cue.i]
         right = [t for t in tokens if t.i > cue.right_edge.i]
-        tokens = max((left, right), key=len)
-        while tokens and tokens[-1].is_punct:
-            tokens = tokens[:-1]
-        while tokens and tokens[0].is_punct:
-            tokens = tokens[1:]
-        if not tokens:
-            return 0, 0
+        tokens = _without_edge_punct(max((left, right), key=len))
+    if not tokens:
+        return 0, 0
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+
+
+def _without_edge_punct(tokens: list) -> list:
+    start, end = 0, len(tokens)
+    while start < end and tokens[start].is_punct:
+        start += 1
+    while end > start and tokens[end - 1].is_punct:
+        end -= 1
+    return tokens[start:end]
