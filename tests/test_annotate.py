@@ -6,7 +6,6 @@ from hypothesis import strategies as st
 from storyline.annotate import Annotator, annotate_articles, annotate_batch
 from storyline.records import Article, annotation_from_dict
 
-from .conftest import EXAMPLES
 
 NEWSY = st.lists(st.sampled_from(
     list("abcdefghij ABCDE \n.,:;'\"“”‘’—-()0123456789") + ["said", " Mr ", " she ", "Monday",

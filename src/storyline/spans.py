@@ -25,8 +25,14 @@ def make_span(article_id: str, body: str, start: int, end: int, *, trim: bool = 
     if not 0 <= start <= end <= len(body):
         raise ValueError(f"span {start}:{end} outside body of length {len(body)}")
     if trim:
-        while start < end and body[start].isspace():
-            start += 1
-        while end > start and body[end - 1].isspace():
-            end -= 1
+        start, end = trim_bounds(body, start, end)
     return Span(article_id, start, end, body[start:end])
+
+
+def trim_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` narrowed past the whitespace at either end."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
