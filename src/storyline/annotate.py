@@ -16,6 +16,7 @@ from .nlp import Reading, load_pipeline, read_bodies
 from .quotes import extract_quotes
 from .records import Annotation, Article
 from .spans import make_span
+from .workers import batches, process_pool
 
 #: Bump when annotation output changes, so stored annotations can be told apart and redone.
 ANNOTATOR_VERSION = 1
@@ -61,7 +62,7 @@ class Annotator:
         if self.jobs == 1 or len(articles) <= self.batch_size:
             return annotate_batch(articles) if articles else []
         if self._pool is None:
-            self._pool = _process_pool(self.jobs)
+            self._pool = process_pool(self.jobs, initializer=load_pipeline)
         size = max(1, min(self.batch_size, -(-len(articles) // self.jobs)))
         futures = [self._pool.submit(_annotate_in_worker, articles[i:i + size])
                    for i in range(0, len(articles), size)]
@@ -86,31 +87,5 @@ def annotate_articles(articles: Iterable[Article], *, jobs: int = 1,
     Articles are taken ``4 * jobs`` batches at a time, so memory stays bounded.
     """
     with Annotator(jobs, batch_size) as annotator:
-        for chunk in _batches(articles, batch_size * 4 * max(1, jobs)):
+        for chunk in batches(articles, batch_size * 4 * max(1, jobs)):
             yield from annotator(chunk)
-
-
-def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
-    batch: list[Article] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _process_pool(jobs: int) -> Executor:
-    """Workers that load spaCy once each (forked after loading when that is safe)."""
-    import multiprocessing
-    import threading
-    from concurrent.futures import ProcessPoolExecutor
-
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        load_pipeline()
-        context = multiprocessing.get_context("fork")
-    else:
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=load_pipeline)

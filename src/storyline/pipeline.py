@@ -8,9 +8,8 @@ what is a new revision and what is unchanged. Work is committed one batch at a t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 
 from .clean import LEARN_MIN_ARTICLES, clean_body, learnable_lines, tidy_body
 from .dedup import DedupSettings, band_keys, from_blob, signature, similarity, to_blob
@@ -18,6 +17,7 @@ from .errors import InputError
 from .readers import Item
 from .records import Annotation, Article, IngestReport, RawArticle
 from .store import Store
+from .workers import batches
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,6 @@ class IngestSettings:
     batch_size: int = 200
     dedup: DedupSettings = field(default_factory=DedupSettings)
     learn_min_articles: int = LEARN_MIN_ARTICLES
-
-
-def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    it = iter(items)
-    while batch := list(islice(it, size)):
-        yield batch
 
 
 def find_original(store: Store, article_id: str, body: str,
@@ -136,7 +130,7 @@ def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | No
     report = IngestReport()
     with store.transaction():
         store.bind_setting("near-duplicate signatures", settings.dedup.fingerprint())
-    for batch in _batches(items, settings.batch_size):
+    for batch in batches(items, settings.batch_size):
         part = IngestReport()
         written: list[Article] = []
         with store.transaction():

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from ..errors import InputError, Origin
 from ..records import RawArticle, normalize_published
+from ..workers import process_pool
 
 if TYPE_CHECKING:
     from . import Source
@@ -146,7 +147,7 @@ def extract_pages(items: Iterable, jobs: int = 1, window: int = 64) -> Iterator:
         for item in items:
             if jobs > 1 and isinstance(item, HtmlPage):
                 if pool is None:
-                    pool = _process_pool(jobs)
+                    pool = process_pool(jobs, preload=["storyline.readers.html", "trafilatura"])
                 pending.append(pool.submit(extract_page, item))
             else:
                 pending.append(item)
@@ -165,22 +166,6 @@ def _resolve(entry):
     if isinstance(entry, HtmlPage):
         return extract_page(entry)
     return entry
-
-
-def _process_pool(jobs: int) -> ProcessPoolExecutor:
-    """Workers forked from this process (already warm) when that is safe, else a forkserver."""
-    import multiprocessing
-    import threading
-
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        context = multiprocessing.get_context("fork")
-    elif "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["storyline.readers.html", "trafilatura"])
-    else:
-        context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
 def read(source: Source) -> Iterator[HtmlPage]:
