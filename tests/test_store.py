@@ -5,8 +5,6 @@ import pytest
 from storyline import Library, NotFoundError, StoreError
 from storyline.store import SCHEMA_VERSION, Store
 
-from .conftest import EXAMPLES
-
 
 def test_new_database_is_wal_and_migrated(tmp_path):
     store = Store(tmp_path / "s.db")
@@ -78,26 +76,21 @@ def test_database_keeps_its_near_duplicate_settings(tmp_path, seed_jsonl):
             lib.ingest([seed_jsonl])
 
 
-def test_annotations_are_stored_and_listed(tmp_path, seed_annotations):
+def test_annotations_are_stored_and_listed(tmp_path, seed_annotations, seed_records):
     from storyline.records import Article
-    from storyline.store import Store
 
     store = Store(tmp_path / "a.db")
     with store.transaction():
-        for annotation in seed_annotations.values():
-            import json as _json
-            body = None
-            for line in (EXAMPLES / "seed-pair.jsonl").read_text().splitlines():
-                rec = _json.loads(line)
-                if rec["id"] == annotation.article_id:
-                    body = rec["text"]
-            store.write_revision(Article(id=annotation.article_id, revision=1, outlet=None,
-                                         title=None, url=None, published=None, body=body),
+        for record in seed_records:
+            store.write_revision(Article(id=record["id"], revision=1, outlet=None, title=None,
+                                         url=None, published=None, body=record["text"]),
                                  input_hash="h")
     assert store.count_unannotated(1) == 2
+    first, second = store.unannotated(1)
+    assert [a.id for _, a in store.unannotated(1, after=first[0])] == [second[1].id]
     with store.transaction():
         store.put_annotation(seed_annotations["seed-a"], 1)
-    assert [a.id for a in store.unannotated(1)] == ["seed-b"]
+    assert [a.id for _, a in store.unannotated(1)] == ["seed-b"]
     assert store.annotation("seed-a") == seed_annotations["seed-a"]
     assert store.annotation("seed-b") is None
     khan = store.quotes(speaker="khan")

@@ -88,12 +88,14 @@ class Library:
         load_pipeline()
         jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         total = self.store.count_unannotated(ANNOTATOR_VERSION)
-        done = 0
+        done = last = 0
         with Annotator(jobs) as annotator:
             while True:
-                batch = list(self.store.unannotated(ANNOTATOR_VERSION, limit=batch_size))
-                if not batch:
+                page = self.store.unannotated(ANNOTATOR_VERSION, after=last, limit=batch_size)
+                if not page:
                     return done
+                last = page[-1][0]
+                batch = [article for _, article in page]
                 annotations = annotator(batch)
                 with self.store.transaction():
                     for annotation in annotations:

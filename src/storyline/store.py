@@ -248,23 +248,23 @@ class Store:
             return None
         return annotation_from_dict(json.loads(row["data"]), row["body"])
 
-    def unannotated(self, annotator: int, *, limit: int | None = None) -> Iterator[Article]:
-        """Current revisions with no annotation by this annotator version, in ingest order."""
-        sql = (f"SELECT {_ARTICLE_COLUMNS} FROM current_articles a WHERE NOT EXISTS ("
-               "SELECT 1 FROM annotations n WHERE n.article_id = a.id AND n.revision = a.revision "
-               "AND n.annotator = ?) ORDER BY a.seq")
-        params: list = [annotator]
+    _UNANNOTATED = ("FROM current_articles a WHERE NOT EXISTS (SELECT 1 FROM annotations n "
+                    "WHERE n.article_id = a.id AND n.revision = a.revision AND n.annotator = ?)")
+
+    def unannotated(self, annotator: int, *, after: int = 0,
+                    limit: int | None = None) -> list[tuple[int, Article]]:
+        """(seq, article) of current revisions with no annotation by this annotator version,
+        in ingest order, from ingest position ``after`` on: a caller pages through by
+        passing the last seq it got, so no page rescans what earlier pages covered."""
+        sql = f"SELECT a.seq, {_ARTICLE_COLUMNS} {self._UNANNOTATED} AND a.seq > ? ORDER BY a.seq"
+        params: list = [annotator, after]
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        for row in self.conn.execute(sql, params).fetchall():
-            yield self._article(row)
+        return [(row["seq"], self._article(row)) for row in self.conn.execute(sql, params).fetchall()]
 
     def count_unannotated(self, annotator: int) -> int:
-        return self.conn.execute(
-            "SELECT count(*) FROM current_articles a WHERE NOT EXISTS (SELECT 1 FROM annotations n "
-            "WHERE n.article_id = a.id AND n.revision = a.revision AND n.annotator = ?)",
-            (annotator,)).fetchone()[0]
+        return self.conn.execute(f"SELECT count(*) {self._UNANNOTATED}", (annotator,)).fetchone()[0]
 
     def quotes(self, *, speaker: str | None = None, limit: int | None = None,
                include_duplicates: bool = False) -> list[sqlite3.Row]:
