@@ -126,7 +126,7 @@ def evaluate_extraction(path: str | Path, *, limit: int | None = None, jobs: int
         for jobs in sorted({1, jobs or os.cpu_count() or 1}):
             start = time.perf_counter()
             with Library(Path(tmp) / f"eval-{jobs}.db") as lib:
-                lib.ingest([pages], jobs=jobs)
+                lib.ingest([pages], jobs=jobs, annotate=False)
                 seconds = time.perf_counter() - start
                 bodies = []
                 for r in records:
