@@ -358,17 +358,26 @@ def eval_extraction_cmd(
     if json_:
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
         return
+    _print_scores(f"Article extraction: {path} ({results[0].pages} pages)",
+                  ("precision", "recall", "F1", "accuracy", "pages/s"),
+                  [(r.system, f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}",
+                    f"{r.accuracy:.3f}", f"{r.pages_per_second:.1f}") for r in results])
+
+
+def _print_scores(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """An evaluation's table: one row per system, its figures right-aligned."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Article extraction: {path} ({results[0].pages} pages)")
+    table = Table(title=title)
     table.add_column("system", no_wrap=True)
-    for name in ("precision", "recall", "F1", "accuracy", "pages/s"):
+    for name in columns:
         table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
-    for r in results:
-        table.add_row(r.system, f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}",
-                      f"{r.accuracy:.3f}", f"{r.pages_per_second:.1f}")
-    Console(highlight=False).print(table)
+    for row in rows:
+        table.add_row(*row)
+    console = Console(highlight=False)
+    console.width = max(console.width, 120)
+    console.print(table)
 
 
 @eval_app.command("quotes")
@@ -394,24 +403,15 @@ def eval_quotes_cmd(
     if json_:
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
-
     first = results[0]
-    table = Table(title=f"Quotes: {path} ({first.articles} articles, "
-                        f"{first.gold_quoted} quoted attributions)")
-    table.add_column("system", no_wrap=True)
-    for name in ("found", "recall", "precision", "speakers", "judged", "indirect", "ind. prec.",
-                 "articles/s"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for r in results:
-        table.add_row(r.system, str(r.found), f"{r.recall:.3f}", f"{r.precision:.3f}",
-                      f"{r.speaker_accuracy:.3f}", str(r.speakers_judged), str(r.indirect_found),
-                      "-" if r.indirect_precision is None else f"{r.indirect_precision:.3f}",
-                      f"{r.articles_per_second:.1f}")
-    console = Console(highlight=False)
-    console.width = max(console.width, 120)
-    console.print(table)
+    _print_scores(
+        f"Quotes: {path} ({first.articles} articles, {first.gold_quoted} quoted attributions)",
+        ("found", "recall", "precision", "speakers", "judged", "indirect", "ind. prec.",
+         "articles/s"),
+        [(r.system, str(r.found), f"{r.recall:.3f}", f"{r.precision:.3f}",
+          f"{r.speaker_accuracy:.3f}", str(r.speakers_judged), str(r.indirect_found),
+          "-" if r.indirect_precision is None else f"{r.indirect_precision:.3f}",
+          f"{r.articles_per_second:.1f}") for r in results])
 
 
 def main() -> None:

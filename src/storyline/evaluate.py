@@ -220,6 +220,14 @@ def _overlap(a: tuple[int, int], spans: list) -> int:
     return sum(max(0, min(a[1], e) - max(a[0], s)) for s, e in spans)
 
 
+def _match(pred: dict, gold: dict) -> int | None:
+    """How many characters a found quote shares with a gold attribution, or None when that
+    is less than half of the shorter of the two."""
+    overlap = _overlap((pred["start"], pred["end"]), gold["content_spans"])
+    size = sum(e - s for s, e in gold["content_spans"])
+    return overlap if overlap * 2 >= min(pred["end"] - pred["start"], size) else None
+
+
 def score_quotes(records: list[dict], predictions: list[list[dict]], system: str,
                  seconds: float) -> QuoteScore:
     """Recall of quote-marked gold attributions, precision of found verbatim quotes, speaker
@@ -233,10 +241,7 @@ def score_quotes(records: list[dict], predictions: list[list[dict]], system: str
     for record, predicted in zip(records, predictions):
         golds = record["quotes"]
         for pred in predicted:
-            span = (pred["start"], pred["end"])
-            matched = any(_overlap(span, g["content_spans"]) * 2
-                          >= min(span[1] - span[0], sum(e - s for s, e in g["content_spans"]))
-                          for g in golds)
+            matched = any(_match(pred, g) is not None for g in golds)
             if pred["kind"] == "indirect":
                 indirect += 1
                 indirect_right += matched
@@ -247,11 +252,10 @@ def score_quotes(records: list[dict], predictions: list[list[dict]], system: str
             if not gold["has_quote_marks"]:
                 continue
             gold_quoted += 1
-            size = sum(e - s for s, e in gold["content_spans"])
             best, best_overlap = None, 0
             for pred in predicted:
-                overlap = _overlap((pred["start"], pred["end"]), gold["content_spans"])
-                if overlap * 2 >= min(pred["end"] - pred["start"], size) and overlap > best_overlap:
+                overlap = _match(pred, gold)
+                if overlap is not None and overlap > best_overlap:
                     best, best_overlap = pred, overlap
             if best is None:
                 continue

@@ -271,7 +271,7 @@ def annotation_from_dict(data: dict, body: str) -> Annotation:
                          aliases=list(e["aliases"]), mentions=[span(m) for m in e["mentions"]],
                          roles=list(e.get("roles", [])), gender=e.get("gender"))
                   for e in data["entities"]],
-        quotes=[Quote(text=body[q["span"]["start"]:q["span"]["end"]], kind=q["kind"],
+        quotes=[Quote(text=span(q["span"]).text, kind=q["kind"],
                       span=span(q["span"]), speaker=q["speaker"],
                       speaker_entity=q["speaker_entity"], speaker_span=span(q.get("speaker_span")),
                       cue=span(q.get("cue")))
