@@ -24,6 +24,8 @@ demo: $(STAMP)
 	$(VENV)/bin/storyline --db $(DEMO_DB) articles
 	$(VENV)/bin/storyline --db $(DEMO_DB) quotes
 	$(VENV)/bin/storyline --db $(DEMO_DB) article seed-a --annotations
+	$(VENV)/bin/storyline --db $(DEMO_DB) stories
+	$(VENV)/bin/storyline --db $(DEMO_DB) story $$($(VENV)/bin/storyline --db $(DEMO_DB) stories --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["story_id"])')
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -6,14 +6,15 @@ import subprocess
 import sys
 import time
 
-from .conftest import EXAMPLES, ROOT, run_cli, write_jsonl
+from .conftest import DATA, EXAMPLES, ROOT, run_cli, write_jsonl
 
 
 def test_ingest_list_show_export(tmp_path, seed_jsonl):
     db = tmp_path / "c.db"
     res = run_cli("ingest", str(seed_jsonl), db=db)
     assert res.returncode == 0, res.stderr
-    assert res.stdout.decode().splitlines()[0] == "2 new, 0 unchanged, 0 duplicates, 0 errors"
+    assert res.stdout.decode().splitlines()[0] == \
+        "2 new, 0 unchanged, 0 duplicates, 0 errors; 1 new story"
     again = run_cli("ingest", str(seed_jsonl), db=db)
     assert "0 new, 2 unchanged, 0 duplicates, 0 errors" in again.stdout.decode()
     assert "Nothing changed" in again.stdout.decode()
@@ -182,3 +183,47 @@ def test_ingest_annotates_by_default(tmp_path, seed_jsonl):
     speakers = {q["speaker"] for q in json.loads(run_cli("quotes", "--json", db=db).stdout)}
     assert {"Sadiq Khan", "Helen Ball", "Ed Davey", "Victoria Atkins", "the crowd"} <= speakers
     assert "Nothing to do" in run_cli("annotate", db=db).stdout.decode()
+
+
+def test_stories_story_and_recluster(tmp_path, seed_jsonl):
+    db = tmp_path / "s.db"
+    assert run_cli("ingest", str(seed_jsonl), "-j", "1", db=db).returncode == 0
+    res = run_cli("stories", "--json", db=db)
+    assert res.returncode == 0, res.stderr
+    (story,) = json.loads(res.stdout)
+    assert set(story) == {"story_id", "title", "articles", "outlets", "first_published",
+                          "last_published"}
+    assert story["articles"] == 2 and story["outlets"] == ["The Herald"]
+    piped = run_cli("stories", db=db).stdout.decode().splitlines()
+    assert piped == [f"{story['story_id']}\t2021-03-14\t2\t1\t{story['title']}"]
+    assert json.loads(run_cli("stories", "--json", "--since", "2022-01-01", db=db).stdout) == []
+    assert run_cli("stories", "--since", "soon", db=db).returncode == 2
+    res = run_cli("story", story["story_id"], "--json", db=db)
+    detail = json.loads(res.stdout)
+    assert [s["article_id"] for s in detail["sources"]] == ["seed-a", "seed-b"]
+    shown = run_cli("story", story["story_id"], db=db).stdout.decode()
+    assert story["title"] in shown and "[seed-a]" in shown and "[seed-b]" in shown
+    missing = run_cli("story", "s-nope", db=db)
+    assert missing.returncode == 1
+    assert missing.stderr.decode().strip() == "error: no story with id 's-nope'"
+    res = run_cli("recluster", db=db)
+    assert res.returncode == 0 and res.stdout.decode().strip() == "2 articles in 1 story"
+    assert json.loads(run_cli("stories", "--json", db=db).stdout) == [story]
+
+
+def test_eval_clustering_prints_bcubed_and_baselines(tmp_path):
+    import gzip
+
+    with gzip.open(DATA / "gvc-dev-slice.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = fh.readlines()[:8]
+    path = tmp_path / "few.jsonl"
+    path.write_text("".join(lines))
+    res = run_cli("eval", "clustering", str(path), "--json", "--orders", "1", "-j", "1")
+    assert res.returncode == 0, res.stderr
+    rows = {r["system"]: r for r in json.loads(res.stdout)}
+    assert set(rows) == {"storyline, order seed 0", "every article alone",
+                         "offline TF-IDF + average linkage (0.85)"}
+    alone = rows["every article alone"]
+    assert alone["articles"] == alone["stories"] == 8 and alone["precision"] == 1.0
+    ours = rows["storyline, order seed 0"]
+    assert 0 < ours["f1"] <= 1 and ours["gold_stories"] == len({json.loads(x)["story"] for x in lines})

@@ -5,7 +5,7 @@ def test_public_surface_is_pinned():
     assert sorted(storyline.__all__) == sorted([
         "Annotation", "Article", "DatedEvent", "Entity", "IngestReport", "InputError", "Library",
         "ModelMissingError", "NotAnnotatedError", "NotFoundError", "Origin", "Quote",
-        "RawArticle", "Span", "StoreError", "StorylineError", "make_span", "__version__",
+        "RawArticle", "Span", "StoreError", "StorySettings", "StorylineError", "make_span", "__version__",
     ])
     for name in storyline.__all__:
         assert hasattr(storyline, name)

@@ -1,9 +1,14 @@
+import gzip
 import json
 
+import pytest
+
 from storyline import Library
+from storyline.errors import NotFoundError
+from storyline.stories import StorySettings, story_id
 from storyline.pipeline import IngestSettings
 
-from .conftest import EXAMPLES, write_jsonl
+from .conftest import DATA, EXAMPLES, write_jsonl
 
 
 def test_seed_pair_ingest_and_reingest_is_a_no_op(library, seed_jsonl):
@@ -129,3 +134,90 @@ def test_copies_point_to_the_first_and_only_originals_are_indexed(library, tmp_p
     assert library.article("seed-b").duplicates == [f"copy{i}" for i in range(5)]
     indexed = library.store.conn.execute("SELECT article_id FROM minhash").fetchall()
     assert [r[0] for r in indexed] == ["seed-b"]
+
+
+# -- stories ------------------------------------------------------------------------------------
+
+def _gvc_records(tmp_path, limit=10):
+    with gzip.open(DATA / "gvc-dev-slice.jsonl.gz", "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh][:limit]
+    return write_jsonl(tmp_path / "other.jsonl",
+                       [{k: r[k] for k in ("id", "title", "text", "published")} for r in records])
+
+
+def test_ingest_puts_the_seed_pair_in_one_story_and_copies_join_it(library, seed_jsonl, tmp_path):
+    library.ingest([_gvc_records(tmp_path)], jobs=1)
+    report = library.ingest([seed_jsonl], jobs=1)
+    assert report.new_stories == 1
+    library.ingest(sorted(EXAMPLES.glob("*.txt")), published="2021-03-14", jobs=1)
+    found = [s for s in library.stories() if s["articles"] >= 2 and "Everard" in s["title"]]
+    assert len(found) == 1
+    story = library.story(found[0]["story_id"])
+    ids = {s["article_id"] for s in story["sources"]}
+    copies = {a.id for a in library.articles() if a.duplicate_of}
+    assert ids == {"seed-a", "seed-b"} | copies and len(copies) == 2
+    assert story["story_id"] == story_id("seed-a")
+    assert story["outlets"] == ["The Herald"]
+    assert story["first_published"] == story["last_published"] == "2021-03-14"
+    assert story["title"] in {library.article(i).title for i in ("seed-a", "seed-b")}
+    assert story["headline_article"] in ids
+    assert sum(s["articles"] for s in library.stories()) == library.store.count()
+
+
+def test_stories_resume_from_the_database_in_a_later_run(tmp_path, seed_records):
+    db = tmp_path / "x.db"
+    with Library(db) as lib:
+        lib.ingest([write_jsonl(tmp_path / "a.jsonl", seed_records[:1])], jobs=1)
+    with Library(db) as lib:
+        report = lib.ingest([write_jsonl(tmp_path / "b.jsonl", seed_records[1:])], jobs=1)
+        assert report.new_stories == 0
+        assert [s["articles"] for s in lib.stories()] == [2]
+
+
+def test_recluster_rebuilds_the_same_stories(library, seed_jsonl, tmp_path):
+    library.ingest([_gvc_records(tmp_path), seed_jsonl], jobs=1)
+    before = library.store.story_assignments()
+    assert library.recluster() == library.store.count()
+    assert library.store.story_assignments() == before
+
+
+def test_unannotated_articles_wait_for_annotate(library, seed_jsonl):
+    library.ingest([seed_jsonl], annotate=False)
+    assert library.stories() == [] and library.store.count_ungrouped() == 0
+    library.annotate(jobs=1)
+    assert [s["articles"] for s in library.stories()] == [2]
+
+
+def test_a_new_revision_stays_in_its_story(library, seed_records, tmp_path):
+    library.ingest([write_jsonl(tmp_path / "a.jsonl", seed_records)], jobs=1)
+    changed = [dict(seed_records[0], text=seed_records[0]["text"] + "\n\nUpdated at 6pm.")]
+    report = library.ingest([write_jsonl(tmp_path / "b.jsonl", changed)], jobs=1)
+    assert report.revised == 1
+    assert [s["articles"] for s in library.stories()] == [2]
+
+
+def test_a_merged_story_id_still_resolves(tmp_path, seed_jsonl):
+    # Joining is switched off, so seed-b starts a story that the merge step folds in.
+    settings = StorySettings(join_threshold=1.0, merge_threshold=0.5)
+    with Library(tmp_path / "m.db", story_settings=settings) as lib:
+        lib.ingest([seed_jsonl], jobs=1)
+        (story,) = lib.stories()
+        merged = lib.story(story["story_id"])["merged_from"]
+        assert len(merged) == 1
+        assert lib.story(merged[0])["story_id"] == story["story_id"]
+        with pytest.raises(NotFoundError, match="no story with id 'nope'"):
+            lib.story("nope")
+
+
+def test_a_failed_batch_leaves_stories_as_they_were(library, seed_records, tmp_path, monkeypatch):
+    library.ingest([write_jsonl(tmp_path / "a.jsonl", seed_records[:1])], jobs=1)
+    before = (library.stories(), library.store.story_assignments())
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(library.store, "put_story", broken)
+    with pytest.raises(RuntimeError):
+        library.ingest([write_jsonl(tmp_path / "b.jsonl", seed_records[1:])], jobs=1)
+    assert (library.stories(), library.store.story_assignments()) == before
+    assert library.store.count() == 1  # the article's batch was rolled back with its story

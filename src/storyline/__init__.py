@@ -5,6 +5,7 @@ from .errors import (InputError, ModelMissingError, NotAnnotatedError, NotFoundE
 from .library import Library
 from .records import Annotation, Article, DatedEvent, Entity, IngestReport, Quote, RawArticle
 from .spans import Span, make_span
+from .stories import StorySettings
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,7 @@ __all__ = [
     "RawArticle",
     "Span",
     "StoreError",
+    "StorySettings",
     "StorylineError",
     "make_span",
     "__version__",

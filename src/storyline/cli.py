@@ -88,6 +88,10 @@ def ingest_cmd(
         "--annotate/--no-annotate",
         help="Read sentences, entities, quotes and dates of new articles now "
              "(--no-annotate leaves it to `storyline annotate`).")] = True,
+    stories: Annotated[bool, typer.Option(
+        "--stories/--no-stories",
+        help="Put new articles into stories now (--no-stories leaves it to "
+             "`storyline recluster`; needs annotation).")] = True,
     db: DbOption = None,
 ) -> None:
     """Read articles into the archive: txt, JSON Lines/JSON, HTML, RSS/Atom, WARC (.gz too).
@@ -124,11 +128,11 @@ def ingest_cmd(
                 report = lib.ingest(
                     paths, format=Format(format).value, outlet=outlet, published=published,
                     jobs=jobs, on_error=lambda e: console.print(f"error: {e}", markup=False, soft_wrap=True),
-                    on_item=advance, annotate=annotate)
+                    on_item=advance, annotate=annotate, stories=stories)
         else:
             report = lib.ingest(paths, format=Format(format).value, outlet=outlet,
                                 published=published, jobs=jobs, annotate=annotate,
-                                on_error=lambda e: _stderr(f"error: {e}"))
+                                stories=stories, on_error=lambda e: _stderr(f"error: {e}"))
     if not quiet:
         typer.echo(report.summary())
         if not report.new and not report.revised and not report.errors and report.unchanged:
@@ -246,7 +250,8 @@ def annotate_cmd(
     """Annotate every article not annotated yet (or by an older version of storyline).
 
     Ingest annotates as it stores; this catches up after `ingest --no-annotate` or an
-    upgrade. Work is committed in batches: an interrupted run keeps what it finished.
+    upgrade, then puts the articles it annotated into stories. Work is committed in
+    batches: an interrupted run keeps what it finished.
     """
     with Library(_db(ctx, db)) as lib:
         if not quiet and sys.stderr.isatty():
@@ -312,6 +317,143 @@ def quotes_cmd(
                    f"\t{where['article_id']}:{where['start']}-{where['end']}")
     if sys.stdout.isatty():
         typer.echo(f"{len(found)} quotes")
+
+
+def _progress_bar(label: str):
+    """A rich progress bar on stderr for ``on_progress(done, total)`` callbacks."""
+    from contextlib import contextmanager
+
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeRemainingColumn)
+
+    @contextmanager
+    def bar():
+        with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=Console(stderr=True), transient=True, auto_refresh=False) as progress:
+            task = progress.add_task(label, total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+                progress.refresh()
+
+            yield advance
+
+    return bar()
+
+
+def _story_line(story: dict) -> str:
+    first = (story["first_published"] or "")[:10]
+    last = (story["last_published"] or "")[:10]
+    when = first if first == last else f"{first}..{last}"
+    return f"{story['story_id']}\t{when}\t{story['articles']}\t{len(story['outlets'])}\t{story['title']}"
+
+
+@app.command("stories")
+def stories_cmd(
+    ctx: typer.Context,
+    json_: JsonFlag = False,
+    since: Annotated[Optional[str], typer.Option(
+        help="Only stories with an article published on or after this date (e.g. 2021-03-01).")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many.")] = None,
+    db: DbOption = None,
+) -> None:
+    """List stories, most recently published first: id, dates, articles, outlets, title.
+
+    The title is the headline of the story's most central article.
+    """
+    from .records import normalize_published
+
+    if since is not None:
+        try:
+            since = normalize_published(since)
+        except ValueError as exc:
+            raise _usage_error(f"--since: {exc}") from None
+    with Library(_db(ctx, db)) as lib:
+        found = lib.stories(since=since, limit=limit)
+        ungrouped = lib.store.count_ungrouped() if not found else 0
+        unannotated = lib.store.count() if not found else 0
+    if json_:
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    if not sys.stdout.isatty():
+        for story in found:
+            typer.echo(_story_line(story))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    table = Table()
+    table.add_column("story", no_wrap=True)
+    table.add_column("published", no_wrap=True)
+    table.add_column("articles", justify="right", no_wrap=True)
+    table.add_column("outlets", justify="right", no_wrap=True)
+    table.add_column("title", overflow="ellipsis", no_wrap=True, ratio=1)
+    for story in found:
+        first = (story["first_published"] or "")[:10]
+        last = (story["last_published"] or "")[:10]
+        table.add_row(story["story_id"], first if first == last else f"{first}..{last}",
+                      str(story["articles"]), str(len(story["outlets"])), story["title"] or "")
+    console.print(table)
+    console.print(f"{len(found)} stories")
+    if not found and ungrouped:
+        console.print(f"{ungrouped} articles are in no story yet: run `storyline recluster`.")
+    elif not found and unannotated:
+        console.print("Articles are grouped once annotated: run `storyline annotate`.")
+
+
+@app.command("story")
+def story_cmd(
+    ctx: typer.Context,
+    story_id: Annotated[str, typer.Argument(metavar="ID", help="Story id (a merged story's "
+                                                                "old id works too).")],
+    json_: JsonFlag = False,
+    db: DbOption = None,
+) -> None:
+    """Show one story: its title, dates, outlets and articles."""
+    with Library(_db(ctx, db)) as lib:
+        story = lib.story(story_id)
+    if json_:
+        typer.echo(json.dumps(story, ensure_ascii=False, indent=2))
+        return
+    typer.echo(story["title"] or "(no title)")
+    first = story["first_published"] or "undated"
+    last = story["last_published"] or "undated"
+    typer.echo(f"story {story['story_id']} · {story['articles']} articles · "
+               f"{len(story['outlets'])} outlets · {first[:10]} to {last[:10]}")
+    if story["story_id"] != story_id:
+        typer.echo(f"({story_id} was merged into this story)")
+    if story["merged_from"]:
+        typer.echo(f"merged from: {', '.join(story['merged_from'])}")
+    typer.echo("")
+    for source in story["sources"]:
+        mark = "*" if source["article_id"] == story["headline_article"] else " "
+        copy = f" (copy of {source['duplicate_of']})" if source["duplicate_of"] else ""
+        typer.echo(f"{mark} {(source['published'] or '')[:10]:<10}  {source['outlet'] or '-':<20.20}  "
+                   f"{_one_line(source['title'] or '(no title)', 70)}  [{source['article_id']}]{copy}")
+
+
+@app.command("recluster")
+def recluster_cmd(
+    ctx: typer.Context,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Rebuild every story from scratch, in publication order, with the current settings.
+
+    Story ids come from each story's first article, so stories that come out the same
+    keep their ids. Articles must be annotated first (`storyline annotate`).
+    """
+    with Library(_db(ctx, db)) as lib:
+        if not quiet and sys.stderr.isatty():
+            with _progress_bar("grouping") as advance:
+                count = lib.recluster(on_progress=advance)
+        else:
+            count = lib.recluster()
+        stories = len(lib.stories())
+    if not quiet:
+        typer.echo(f"{count} articles in {stories} {'story' if stories == 1 else 'stories'}")
 
 
 @app.command("export")
@@ -412,6 +554,51 @@ def eval_quotes_cmd(
           f"{r.speaker_accuracy:.3f}", str(r.speakers_judged), str(r.indirect_found),
           "-" if r.indirect_precision is None else f"{r.indirect_precision:.3f}",
           f"{r.articles_per_second:.1f}") for r in results])
+
+
+@eval_app.command("clustering")
+def eval_clustering_cmd(
+    path: Annotated[Path, typer.Argument(metavar="FILE.jsonl", exists=True, dir_okay=False,
+                                         help="Articles with 'title'/'text' and a gold 'story'.")],
+    json_: JsonFlag = False,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N articles.")] = None,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, help="Processes annotating [default: every core].")] = None,
+    orders: Annotated[int, typer.Option(
+        min=1, help="Run online grouping over this many shuffled ingest orders (ties in "
+                    "publication time are broken by ingest order); the first row is the mean.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of the first shuffled order.")] = 0,
+    file_order: Annotated[bool, typer.Option(
+        "--file-order", help="Ingest in the file's order instead (flatters online grouping "
+                             "when the file lists each story's articles together).")] = False,
+    baseline: Annotated[bool, typer.Option(
+        "--baseline/--no-baseline", help="Also run the offline TF-IDF baseline.")] = True,
+) -> None:
+    """BCubed precision, recall and F1 of online story grouping vs two baselines.
+
+    The articles are ingested (and annotated) into a temporary database, then grouped as
+    `storyline recluster` does. Baselines on the same stored articles: every article alone,
+    and TF-IDF + average-linkage agglomerative clustering cut at one cosine distance.
+    """
+    from .evaluate import evaluate_clustering
+
+    results = evaluate_clustering(path, limit=limit, jobs=jobs, baseline=baseline,
+                                  orders=orders, seed=None if file_order else seed)
+    if json_:
+        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+        return
+    first = results[0]
+    order = "file order" if file_order else f"{orders} shuffled ingest orders"
+    _print_scores(
+        f"Stories: {path} ({first.articles} articles, {first.gold_stories} gold stories, {order})",
+        ("stories", "precision", "recall", "F1", "articles/s"),
+        [(r.system, str(r.stories), f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}",
+          "-" if not r.seconds else f"{r.articles_per_second:.0f}") for r in results])
+    if first.prepare_seconds:
+        typer.echo(f"Before grouping, ingest and annotation took {first.prepare_seconds:.1f} s "
+                   f"({first.articles / first.prepare_seconds:.1f} articles/s).")
+    if baseline and not any(r.system.startswith("offline") for r in results):
+        typer.echo("The offline baseline needs scikit-learn: pip install 'storyline[eval]'.")
 
 
 def main() -> None:

@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from .errors import InputError, NotAnnotatedError
-from .pipeline import IngestSettings, ingest
+from .errors import InputError, NotAnnotatedError, NotFoundError
+from .pipeline import IngestSettings, StoryGrouper, ingest
 from .readers import read_inputs
 from .records import Annotation, Article, IngestReport
 from .store import Store
+from .stories import StorySettings
 
 DEFAULT_DB = "storyline.db"
 
@@ -29,12 +30,24 @@ def default_db_path() -> str:
     return os.environ.get("STORYLINE_DB") or DEFAULT_DB
 
 
+def _story_summary(row) -> dict:
+    title = row["headline"]
+    if not title:
+        first_line = (row["headline_body"] or "").strip().split("\n", 1)[0]
+        title = first_line if len(first_line) <= 120 else first_line[:119].rstrip() + "…"
+    return {"story_id": row["id"], "title": title, "articles": row["articles"],
+            "outlets": sorted(set((row["outlets"] or "").split(","))) if row["outlets"] else [],
+            "first_published": row["first_published"], "last_published": row["last_published"]}
+
+
 class Library:
     """An archive of articles in one SQLite file."""
 
-    def __init__(self, path: str | Path | None = None, *, settings: IngestSettings | None = None):
+    def __init__(self, path: str | Path | None = None, *, settings: IngestSettings | None = None,
+                 story_settings: StorySettings | None = None):
         self.path = str(path) if path is not None else default_db_path()
         self.settings = settings or IngestSettings()
+        self.story_settings = story_settings or StorySettings()
         self.store = Store(self.path)
 
     def __enter__(self) -> Library:
@@ -51,14 +64,16 @@ class Library:
                stdin: BinaryIO | None = None, jobs: int | None = None,
                on_error: Callable[[InputError], None] | None = None,
                on_item: Callable[[], None] | None = None,
-               annotate: bool = True) -> IngestReport:
+               annotate: bool = True, stories: bool = True) -> IngestReport:
         """Read files, directories (recursively) or ``-`` (JSONL on stdin) into the archive.
 
         ``outlet`` and ``published`` fill what an input does not say. Bad files and records
         are collected in the report's ``errors`` (and passed to ``on_error``); everything
         else is stored. HTML pages are extracted, and new revisions annotated (sentences,
         entities, quotes, dates; skip with ``annotate=False``), on ``jobs`` processes
-        (default: every core). Raises ``ValueError`` for a ``published`` that is no date.
+        (default: every core). New articles then join their stories (``stories=False``
+        leaves them for :meth:`group`; without annotation there are no stories yet).
+        Raises ``ValueError`` for a ``published`` that is no date.
         """
         jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         items = read_inputs([str(p) for p in paths], format, outlet=outlet, published=published,
@@ -70,16 +85,18 @@ class Library:
         from .nlp import load_pipeline
 
         load_pipeline()  # a missing model is reported before anything is read
+        grouper = StoryGrouper(self.store, self.story_settings) if stories else None
         with Annotator(jobs) as annotator:
             return ingest(items, self.store, settings=self.settings, on_error=on_error,
                           on_item=on_item, annotator=annotator,
-                          annotator_version=ANNOTATOR_VERSION)
+                          annotator_version=ANNOTATOR_VERSION, grouper=grouper)
 
     def annotate(self, *, jobs: int | None = None, batch_size: int = 64,
                  on_progress: Callable[[int, int], None] | None = None) -> int:
         """Annotate every current revision that has no annotation by this version yet.
 
-        Commits one batch at a time, so an interrupted run keeps what it finished.
+        Commits one batch at a time, so an interrupted run keeps what it finished, and
+        groups what it annotated into stories (see :meth:`group`) at the end.
         ``on_progress(done, total)`` follows along. Returns how many were annotated.
         """
         from .annotate import ANNOTATOR_VERSION, Annotator
@@ -93,6 +110,7 @@ class Library:
             while True:
                 page = self.store.unannotated(ANNOTATOR_VERSION, after=last, limit=batch_size)
                 if not page:
+                    self.group()
                     return done
                 last = page[-1][0]
                 batch = [article for _, article in page]
@@ -103,6 +121,56 @@ class Library:
                 done += len(batch)
                 if on_progress:
                     on_progress(done, total)
+
+    def group(self, *, batch_size: int = 500,
+              on_progress: Callable[[int, int], None] | None = None) -> int:
+        """Put every annotated article that is in no story yet into one, in publication
+        order; one transaction per batch. Returns how many articles were grouped."""
+        total = self.store.count_ungrouped()
+        grouper = StoryGrouper(self.store, self.story_settings)
+        done = 0
+        while done < total:
+            with self.store.transaction():
+                page = self.store.ungrouped(limit=batch_size)
+                if not page:
+                    break
+                grouper.group(page)
+            done += len(page)
+            if on_progress:
+                on_progress(done, total)
+        return done
+
+    def recluster(self, *, batch_size: int = 500,
+                  on_progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild every story from scratch with the current settings. A story id is
+        derived from its first article, so stories that come out the same keep their ids.
+        A run that is killed leaves what it grouped so far, and the rest for :meth:`group`
+        or another ``recluster``."""
+        with self.store.transaction():
+            self.store.clear_stories()
+        return self.group(batch_size=batch_size, on_progress=on_progress)
+
+    def stories(self, *, since: str | None = None, limit: int | None = None) -> list[dict]:
+        """Stories, most recently published first: ``since`` keeps those with an article
+        published on or after that date."""
+        return [_story_summary(row) for row in self.store.stories(since=since, limit=limit)]
+
+    def story(self, story_id: str) -> dict:
+        """One story with its articles; an id merged into another story resolves to it.
+        Raises NotFoundError."""
+        resolved = self.store.resolve_story(story_id)
+        row = self.store.story(resolved) if resolved else None
+        if row is None:
+            raise NotFoundError("story", story_id)
+        found = _story_summary(row)
+        found["merged_from"] = self.store.merged_into(resolved)
+        found["headline_article"] = row["headline_article"]
+        found["sources"] = [
+            {"article_id": r["id"], "outlet": r["outlet"], "title": r["title"], "url": r["url"],
+             "published": r["published"], "duplicate_of": r["duplicate_of"],
+             "probability": None if r["probability"] is None else round(r["probability"], 3)}
+            for r in self.store.story_articles(resolved)]
+        return found
 
     def annotation(self, article_id: str) -> Annotation:
         """What annotation read in an article's current revision; raises NotFoundError

@@ -17,6 +17,8 @@ from .errors import InputError
 from .readers import Item
 from .records import Annotation, Article, IngestReport, RawArticle
 from .store import Store
+from .stories import (Assignment, Story, StoryIndex, StorySettings, Vocabulary, order_key,
+                      story_article)
 from .workers import batches
 
 
@@ -118,13 +120,15 @@ def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | No
            on_error: Callable[[InputError], None] | None = None,
            on_item: Callable[[], None] | None = None,
            annotator: Callable[[list[Article]], list[Annotation]] | None = None,
-           annotator_version: int = 0) -> IngestReport:
+           annotator_version: int = 0, grouper: StoryGrouper | None = None) -> IngestReport:
     """Store every raw article; errors are reported (and passed to ``on_error``), not raised.
 
     A batch is committed whole: learned outlet lines are registered for the whole batch first,
     so three articles of one outlet arriving together already teach each other. With an
     ``annotator``, each new revision is annotated and stored in the same transaction, so an
     article is never stored without its reading (unless ingest was asked not to read).
+    With a ``grouper`` as well, the annotated articles join their stories in that same
+    transaction.
     """
     settings = settings or IngestSettings()
     report = IngestReport()
@@ -154,12 +158,99 @@ def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | No
                 if on_item:
                     on_item()
             if annotator is not None and written:
-                for annotation in annotator(written):
+                annotations = annotator(written)
+                for annotation in annotations:
                     store.put_annotation(annotation, annotator_version)
+                if grouper is not None:
+                    for assignment in grouper.group(list(zip(written, annotations))):
+                        part.new_stories += assignment.created
         report.new += part.new
         report.revised += part.revised
         report.unchanged += part.unchanged
         report.duplicates += part.duplicates
+        report.new_stories += part.new_stories
         report.errors.extend(part.errors)
         report.ids.extend(part.ids)
     return report
+
+
+class StoryGrouper:
+    """Groups stored articles into stories, keeping the stories in the store.
+
+    The shell around :class:`~storyline.stories.StoryIndex`: it loads the active stories
+    once, groups each batch it is given (inside the caller's transaction) and writes back
+    what changed, so a killed run leaves the stories as the last committed batch left them.
+    """
+
+    def __init__(self, store: Store, settings: StorySettings | None = None):
+        self.store = store
+        self.settings = settings or StorySettings()
+        self.index: StoryIndex | None = None
+        self._generation: str | None = None
+
+    def _load(self) -> StoryIndex:
+        store, settings = self.store, self.settings
+        clock = store.meta("stories:clock")
+        clock = int(clock) if clock else None
+        vocabulary = Vocabulary(int(store.meta("stories:documents") or 0),
+                                lookup=store.term_documents)
+        since = clock - settings.active_days if clock is not None else None
+        stories = [Story.from_state(sid, json.loads(state))
+                   for sid, state in store.story_states(since_day=since, recent=settings.min_active)]
+        self._generation = store.meta("stories:generation")
+        return StoryIndex(settings, vocabulary, stories, clock=clock,
+                          touches=int(store.meta("stories:touches") or 0))
+
+    def _active_story_of(self, article_id: str) -> str | None:
+        """The story an article is in now, made active if it had been retired."""
+        index = self.index
+        sid = index.article_story.get(article_id) or self.store.story_of(article_id)
+        if sid is None:
+            return None
+        sid = index.resolve(sid)
+        if sid not in index.stories:
+            sid = self.store.resolve_story(sid)
+            state = self.store.story_state(sid) if sid else None
+            if state is None:
+                return None
+            index.admit(Story.from_state(sid, json.loads(state)))
+        return sid
+
+    def group(self, pairs: Iterable[tuple[Article, Annotation]]) -> list[Assignment]:
+        """Assign each (article, annotation) to a story, in publication order."""
+        store = self.store
+        if self.index is None or store.meta("stories:generation") != self._generation:
+            self.index = self._load()  # first batch, or another process grouped meanwhile
+        index = self.index
+        pairs = list(pairs)
+        seqs = {article.id: n for n, (article, _) in enumerate(pairs)}
+        ordered = sorted(pairs, key=lambda p: order_key(p[0].published, seqs[p[0].id]))
+        assignments = []
+        for article, annotation in ordered:
+            if store.story_of(article.id) is not None:
+                continue  # a new revision stays in its story; `recluster` regroups
+            duplicate_story = None
+            if article.duplicate_of:
+                duplicate_story = self._active_story_of(article.duplicate_of)
+            record = story_article(article, annotation, self.settings)
+            assignment = index.assign_story(record, duplicate_story=duplicate_story)
+            for old in assignment.merged:
+                store.merge_story(old, assignment.story_id)
+            store.put_story_article(article.id, assignment.story_id, assignment.probability,
+                                    index.touches)
+            assignments.append(assignment)
+        for sid in sorted(index.changed):
+            if sid in index.stories:
+                store.put_story(sid, index.stories[sid].to_state())
+        index.changed.clear()
+        store.add_term_documents(dict(index.vocabulary.added))
+        index.vocabulary.added.clear()
+        index.retire()
+        generation = str(int(self._generation or 0) + 1)
+        for key, value in (("clock", index.clock), ("touches", index.touches),
+                           ("documents", index.vocabulary.documents), ("generation", generation),
+                           ("settings", self.settings.fingerprint())):
+            if value is not None:
+                store.set_meta(f"stories:{key}", str(value))
+        self._generation = generation
+        return assignments

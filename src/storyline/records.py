@@ -105,12 +105,15 @@ class IngestReport:
     duplicates: int = 0
     errors: list = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    new_stories: int = 0
 
     def summary(self) -> str:
         line = (f"{self.new} new, {self.unchanged} unchanged, {self.duplicates} duplicates, "
                 f"{len(self.errors)} errors")
         if self.revised:
             line += f" ({self.revised} updated to a new revision)"
+        if self.new_stories:
+            line += f"; {self.new_stories} new {'story' if self.new_stories == 1 else 'stories'}"
         return line
 
     def to_dict(self) -> dict:
@@ -119,6 +122,7 @@ class IngestReport:
             "revised": self.revised,
             "unchanged": self.unchanged,
             "duplicates": self.duplicates,
+            "new_stories": self.new_stories,
             "errors": [str(e) for e in self.errors],
             "ids": list(self.ids),
         }

@@ -92,6 +92,38 @@ _MIGRATIONS: list[tuple[int, str, str]] = [
     );
     CREATE INDEX quotes_speaker ON quotes(speaker COLLATE NOCASE);
     """),
+    (3, "stories", """
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY,
+        headline_article TEXT,
+        articles INTEGER NOT NULL,
+        first_day INTEGER,
+        last_day INTEGER,
+        touched_day INTEGER,
+        touched INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX stories_touched_day ON stories(touched_day);
+    CREATE INDEX stories_touched ON stories(touched);
+    CREATE TABLE story_articles (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id),
+        story_id TEXT NOT NULL,
+        probability REAL,
+        assigned INTEGER NOT NULL
+    );
+    CREATE INDEX story_articles_story ON story_articles(story_id);
+    CREATE TABLE story_merges (
+        old_id TEXT PRIMARY KEY,
+        new_id TEXT NOT NULL,
+        merged_at TEXT NOT NULL
+    );
+    CREATE TABLE story_terms (
+        term TEXT PRIMARY KEY,
+        documents INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    """),
 ]
 
 SCHEMA_VERSION = _MIGRATIONS[-1][0]
@@ -286,6 +318,154 @@ class Store:
             sql += " LIMIT ?"
             params.append(limit)
         return self.conn.execute(sql, params).fetchall()
+
+    # -- stories --------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def story_states(self, *, since_day: int | None, recent: int) -> list[tuple[str, str]]:
+        """(id, state JSON) of the active stories: touched on or after ``since_day``, or among
+        the ``recent`` most recently touched. Both are index range scans."""
+        rows = self.conn.execute(
+            "SELECT id, state FROM stories WHERE id IN (SELECT id FROM stories "
+            "ORDER BY touched DESC LIMIT ?) OR touched_day >= ? ORDER BY touched",
+            (recent, since_day if since_day is not None else 1 << 62)).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def story_state(self, story_id: str) -> str | None:
+        row = self.conn.execute("SELECT state FROM stories WHERE id = ?", (story_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def put_story(self, story_id: str, state: dict) -> None:
+        """Insert or update a story's stored state (what grouping needs to resume)."""
+        now = _now()
+        self.conn.execute(
+            "INSERT INTO stories (id, headline_article, articles, first_day, last_day, "
+            "touched_day, touched, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET headline_article = excluded.headline_article, "
+            "articles = excluded.articles, first_day = excluded.first_day, "
+            "last_day = excluded.last_day, touched_day = excluded.touched_day, "
+            "touched = excluded.touched, state = excluded.state, updated_at = excluded.updated_at",
+            (story_id, state["headline_article"], state["articles"], state["first_day"],
+             state["last_day"], state["touched_day"], state["touched"],
+             json.dumps(state, separators=(",", ":")), now, now))
+
+    def merge_story(self, old_id: str, new_id: str) -> None:
+        """Fold a story into another; the old id keeps resolving to the new one."""
+        self.conn.execute("UPDATE story_articles SET story_id = ? WHERE story_id = ?",
+                          (new_id, old_id))
+        self.conn.execute("UPDATE story_merges SET new_id = ? WHERE new_id = ?", (new_id, old_id))
+        self.conn.execute("INSERT OR REPLACE INTO story_merges (old_id, new_id, merged_at) "
+                          "VALUES (?, ?, ?)", (old_id, new_id, _now()))
+        self.conn.execute("DELETE FROM stories WHERE id = ?", (old_id,))
+
+    def put_story_article(self, article_id: str, story_id: str, probability: float | None,
+                          assigned: int) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO story_articles (article_id, story_id, probability, assigned) "
+            "VALUES (?, ?, ?, ?)", (article_id, story_id, probability, assigned))
+
+    def story_of(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?",
+                                (article_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def term_documents(self, terms: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for i in range(0, len(terms), 500):
+            chunk = terms[i:i + 500]
+            found.update(self.conn.execute(
+                f"SELECT term, documents FROM story_terms WHERE term IN ({','.join('?' * len(chunk))})",
+                chunk).fetchall())
+        return found
+
+    def add_term_documents(self, counts: dict[str, int]) -> None:
+        self.conn.executemany(
+            "INSERT INTO story_terms (term, documents) VALUES (?, ?) "
+            "ON CONFLICT(term) DO UPDATE SET documents = documents + excluded.documents",
+            sorted(counts.items()))
+
+    def clear_stories(self) -> None:
+        """Forget every story (``recluster`` rebuilds them)."""
+        for table in ("stories", "story_articles", "story_merges", "story_terms"):
+            self.conn.execute(f"DELETE FROM {table}")
+        self.conn.execute("DELETE FROM meta WHERE key LIKE 'stories:%'")
+
+    def ungrouped(self, *, limit: int | None = None) -> list[tuple[Article, Annotation]]:
+        """Annotated current originals and duplicates that are in no story yet, in the order
+        grouping takes them: publication time, undated after dated, ingest order on ties."""
+        sql = (f"SELECT a.seq, {', '.join('a.' + c.strip() for c in _ARTICLE_COLUMNS.split(','))}, "
+               "n.data FROM current_articles a JOIN annotations n ON n.article_id = a.id AND "
+               "n.revision = a.revision WHERE NOT EXISTS (SELECT 1 FROM story_articles s "
+               "WHERE s.article_id = a.id) ORDER BY a.published IS NULL, a.published, a.seq")
+        params: list = []
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [(self._article(row), annotation_from_dict(json.loads(row["data"]), row["body"]))
+                for row in self.conn.execute(sql, params).fetchall()]
+
+    def count_ungrouped(self) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM current_articles a JOIN annotations n ON n.article_id = a.id "
+            "AND n.revision = a.revision WHERE NOT EXISTS (SELECT 1 FROM story_articles s "
+            "WHERE s.article_id = a.id)").fetchone()[0]
+
+    def resolve_story(self, story_id: str) -> str | None:
+        """The id a story goes by now (following merges), or None when there is none."""
+        row = self.conn.execute("SELECT new_id FROM story_merges WHERE old_id = ?",
+                                (story_id,)).fetchone()
+        if row is not None:
+            story_id = row[0]
+        found = self.conn.execute("SELECT 1 FROM stories WHERE id = ?", (story_id,)).fetchone()
+        return story_id if found else None
+
+    _STORY_SUMMARY = (
+        "SELECT s.id, s.headline_article, h.title AS headline, h.body AS headline_body, "
+        "count(sa.article_id) AS articles, group_concat(DISTINCT a.outlet) AS outlets, "
+        "min(a.published) AS first_published, max(a.published) AS last_published "
+        "FROM stories s JOIN story_articles sa ON sa.story_id = s.id "
+        "JOIN current_articles a ON a.id = sa.article_id "
+        "LEFT JOIN current_articles h ON h.id = s.headline_article ")
+
+    def stories(self, *, since: str | None = None, limit: int | None = None,
+                min_articles: int = 1) -> list[sqlite3.Row]:
+        """Story summaries, most recently published first."""
+        sql = self._STORY_SUMMARY + "GROUP BY s.id HAVING count(sa.article_id) >= ?"
+        params: list = [min_articles]
+        if since is not None:
+            sql += " AND max(a.published) >= ?"
+            params.append(since)
+        sql += " ORDER BY max(a.published) IS NULL, max(a.published) DESC, s.touched DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self.conn.execute(sql, params).fetchall()
+
+    def story(self, story_id: str) -> sqlite3.Row | None:
+        return self.conn.execute(self._STORY_SUMMARY + "WHERE s.id = ? GROUP BY s.id",
+                                 (story_id,)).fetchone()
+
+    def story_articles(self, story_id: str) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT a.id, a.outlet, a.title, a.url, a.published, a.duplicate_of, sa.probability "
+            "FROM story_articles sa JOIN current_articles a ON a.id = sa.article_id "
+            "WHERE sa.story_id = ? ORDER BY a.published IS NULL, a.published, a.seq",
+            (story_id,)).fetchall()
+
+    def merged_into(self, story_id: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT old_id FROM story_merges WHERE new_id = ? ORDER BY merged_at, old_id",
+            (story_id,))]
+
+    def story_assignments(self) -> dict[str, str]:
+        """article id -> story id, for every grouped article (evaluation reads this)."""
+        return dict(self.conn.execute("SELECT article_id, story_id FROM story_articles").fetchall())
 
     # -- settings a database is bound to --------------------------------------------------
 

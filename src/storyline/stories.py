@@ -1,0 +1,502 @@
+"""Stories: each article joins the story it best matches, or starts one, as it arrives.
+
+Grouping is online. An article is compared only with the stories an inverted index finds
+for its heaviest words and names, among the stories still active (touched within
+``active_days`` of the newest publication date seen, or among the ``min_active`` most
+recently touched), so the cost of one article does not grow with the archive.
+
+A story keeps running sums of its members' TF-IDF vectors (words of title and body, title
+words alone, named entities), so comparing an article with a story is average-linkage
+similarity at the cost of one sparse dot product per vector. Those similarities, whether
+the names that dominate each side are missing from the other, the gap in days and the
+story's size are combined by a logistic model into the probability that the article reports
+the story's event (:attr:`StorySettings.weights`, fitted on the dev splits of ECB+ and the
+Gun Violence Corpus by ``bench/fit_story_weights.py``). An article joins the most probable
+story above ``join_threshold``; a story that has grown close to another (probability above
+``merge_threshold`` by the same model) absorbs it, and the merge is recorded so the old id
+still resolves. A near-duplicate always joins its original's story.
+
+Nothing here knows of storage: the index is given stories and document frequencies, and
+reports what changed for its caller to keep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from .records import Annotation, Article
+
+_WORD = re.compile(r"\b\w\w+\b")
+#: Entity types whose names tell events apart (numbers, dates and "OTHER" do not).
+_NAMED = ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP")
+_ENTITY = "@"  # prefix that keeps names apart from words in one vocabulary
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    """How articles are grouped; every number a setting with a default, none per data set.
+
+    ``weights`` are the logistic model's coefficients for (text similarity, title
+    similarity, entity similarity, dominant names conflict, log(1 + days apart),
+    log(story members)) and its intercept.
+    """
+
+    weights: tuple[float, ...] = (9.17, 5.63, 8.83, -2.41, -0.14, -0.98, -2.83)
+    join_threshold: float = 0.3
+    merge_threshold: float = 0.5
+    title_weight: int = 3
+    active_days: int = 30
+    min_active: int = 1000
+    story_terms: int = 300
+    index_terms: int = 30
+    query_terms: int = 20
+    max_candidates: int = 40
+    salient_names: int = 3
+
+    def fingerprint(self) -> str:
+        return ",".join(f"{k}={v}" for k, v in sorted(self.__dict__.items()))
+
+
+@dataclass
+class StoryArticle:
+    """What grouping needs of one article: its time, words and names."""
+
+    id: str
+    day: int | None
+    terms: Counter
+    title_terms: Counter
+    names: Counter
+    title: str | None = None
+    duplicate_of: str | None = None
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of two or more characters, without English stop words."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
+
+
+def publication_day(published: str | None) -> int | None:
+    """The proleptic ordinal of a publication date (``None`` when unknown or unreadable)."""
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def story_article(article: Article, annotation: Annotation | None,
+                  settings: StorySettings | None = None) -> StoryArticle:
+    """The grouping record of a stored article (names come from its annotation).
+
+    A person's surname is counted beside the full name, so "DeGeneres" in one outlet meets
+    "Ellen DeGeneres" in another.
+    """
+    settings = settings or StorySettings()
+    title_terms = Counter(words(article.title or ""))
+    terms = Counter(words(article.body))
+    for word, count in title_terms.items():
+        terms[word] += count * settings.title_weight
+    names: Counter = Counter()
+    for entity in annotation.entities if annotation else ():
+        if entity.type not in _NAMED:
+            continue
+        name = entity.key.split(":", 1)[1]
+        if not name:
+            continue
+        names[_ENTITY + name] += len(entity.mentions)
+        if entity.type == "PERSON" and " " in name:
+            names[_ENTITY + name.rsplit(" ", 1)[1]] += len(entity.mentions)
+    return StoryArticle(id=article.id, day=publication_day(article.published), terms=terms,
+                        title_terms=title_terms, names=names, title=article.title,
+                        duplicate_of=article.duplicate_of)
+
+
+def story_id(founding_article_id: str) -> str:
+    """A story's id, derived from the article that started it: the same input in the same
+    order gives the same ids."""
+    return "s" + hashlib.sha256(founding_article_id.encode()).hexdigest()[:11]
+
+
+class Vocabulary:
+    """Document frequencies of words and names, for IDF weights that grow with the archive.
+
+    ``lookup`` fetches counts for words not yet seen in this session (from the database);
+    :attr:`added` holds what this session counted, for the caller to store.
+    """
+
+    def __init__(self, documents: int = 0,
+                 lookup: Callable[[list[str]], Mapping[str, int]] | None = None):
+        self.documents = documents
+        self.counts: dict[str, int] = {}
+        self.added: Counter = Counter()
+        self._lookup = lookup
+
+    def add(self, terms: Iterable[str]) -> None:
+        terms = list(terms)
+        self._load(terms)
+        self.documents += 1
+        for term in terms:
+            self.counts[term] += 1
+            self.added[term] += 1
+
+    def _load(self, terms: list[str]) -> None:
+        missing = [t for t in terms if t not in self.counts]
+        if not missing:
+            return
+        found = self._lookup(missing) if self._lookup else {}
+        for term in missing:
+            self.counts[term] = found.get(term, 0)
+
+    def weigh(self, counts: Mapping[str, int]) -> dict[str, float]:
+        """The unit-length TF-IDF vector (sublinear tf, smoothed idf) of term counts."""
+        if not counts:
+            return {}
+        self._load(list(counts))
+        n = self.documents + 1
+        vector = {t: (1.0 + math.log(c)) * (math.log(n / (1 + self.counts[t])) + 1.0)
+                  for t, c in counts.items() if c > 0}
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        return {t: v / norm for t, v in vector.items()}
+
+
+@dataclass
+class Vectors:
+    """An article's weighted vectors (or a story's sums of them)."""
+
+    text: dict[str, float]
+    title: dict[str, float]
+    names: dict[str, float]
+
+
+def article_vectors(article: StoryArticle, vocabulary: Vocabulary) -> Vectors:
+    return Vectors(vocabulary.weigh(article.terms), vocabulary.weigh(article.title_terms),
+                   vocabulary.weigh(article.names))
+
+
+@dataclass
+class Story:
+    """A story's running state: what grouping compares new articles with."""
+
+    id: str
+    members: int = 0
+    articles: int = 0
+    text: dict[str, float] = field(default_factory=dict)
+    title: dict[str, float] = field(default_factory=dict)
+    names: dict[str, float] = field(default_factory=dict)
+    mentions: dict[str, int] = field(default_factory=dict)
+    first_day: int | None = None
+    last_day: int | None = None
+    touched_day: int | None = None
+    touched: int = 0
+    headline_article: str | None = None
+    headline_vector: dict[str, float] = field(default_factory=dict)
+
+    def to_state(self) -> dict:
+        return {"members": self.members, "articles": self.articles, "text": self.text,
+                "title": self.title, "names": self.names, "mentions": self.mentions,
+                "first_day": self.first_day, "last_day": self.last_day,
+                "touched_day": self.touched_day, "touched": self.touched,
+                "headline_article": self.headline_article,
+                "headline_vector": self.headline_vector}
+
+    @classmethod
+    def from_state(cls, id: str, state: Mapping) -> Story:
+        return cls(id=id, **state)
+
+    def salient(self, count: int) -> list[str]:
+        return _most_common(self.mentions, count)
+
+    def centrality(self, vector: Mapping[str, float]) -> float:
+        return _dot(vector, self.text) / self.members if self.members else 0.0
+
+
+@dataclass
+class Assignment:
+    """Where one article went: ``probability`` is None for a new story or a duplicate."""
+
+    article_id: str
+    story_id: str
+    probability: float | None
+    created: bool = False
+    merged: list[str] = field(default_factory=list)
+
+
+def _dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    get = b.get
+    return sum(v * get(k, 0.0) for k, v in a.items())
+
+
+def _most_common(counts: Mapping[str, float], n: int) -> list[str]:
+    return [k for k, _ in heapq.nlargest(n, sorted(counts.items()), key=lambda kv: kv[1])]
+
+
+def _conflict(a_names: list[str], a_all: Mapping, b_names: list[str], b_all: Mapping) -> float:
+    """1.0 when each side's dominant names are all missing from the other: two hosts of
+    the Oscars, two boxers fighting the same champion."""
+    if not a_names or not b_names:
+        return 0.0
+    if any(n in b_all for n in a_names) or any(n in a_all for n in b_names):
+        return 0.0
+    return 1.0
+
+
+def _gap(a_first: int | None, a_last: int | None, b_first: int | None,
+         b_last: int | None) -> float:
+    if a_first is None or b_first is None:
+        return 0.0
+    return float(max(0, b_first - a_last, a_first - b_last))
+
+
+def pair_features(vectors: Vectors, mentions: Mapping[str, int], day: int | None,
+                  story: Story, settings: StorySettings) -> list[float]:
+    """The model's inputs for one article (given as its vectors) against one story."""
+    n = story.members
+    salient = [k for k in _most_common(mentions, settings.salient_names) if mentions[k] >= 2]
+    return [
+        _dot(vectors.text, story.text) / n,
+        _dot(vectors.title, story.title) / n,
+        _dot(vectors.names, story.names) / n,
+        _conflict(salient, mentions, story.salient(settings.salient_names), story.mentions),
+        math.log1p(_gap(day, day, story.first_day, story.last_day)),
+        math.log(n),
+    ]
+
+
+def story_pair_features(a: Story, b: Story, settings: StorySettings) -> list[float]:
+    """The same inputs for two stories (average linkage over their members)."""
+    n = a.members * b.members
+    k = settings.salient_names
+    return [
+        _dot(a.text, b.text) / n,
+        _dot(a.title, b.title) / n,
+        _dot(a.names, b.names) / n,
+        _conflict(a.salient(k), a.mentions, b.salient(k), b.mentions),
+        math.log1p(_gap(a.first_day, a.last_day, b.first_day, b.last_day)),
+        math.log(max(a.members, b.members)),
+    ]
+
+
+def probability(features: list[float], settings: StorySettings) -> float:
+    *coefficients, intercept = settings.weights
+    z = intercept + sum(w * x for w, x in zip(coefficients, features))
+    return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
+
+
+def _add(total: dict[str, float], vector: Mapping[str, float], keep: int) -> dict[str, float]:
+    for k, v in vector.items():
+        total[k] = total.get(k, 0.0) + v
+    if len(total) > keep:
+        total = dict(heapq.nlargest(keep, sorted(total.items()), key=lambda kv: kv[1]))
+    return total
+
+
+class StoryIndex:
+    """The active stories and an inverted index over their heaviest words and names.
+
+    :meth:`assign_story` places one article; :attr:`changed` and :attr:`removed` say which
+    stories to store and drop, and :attr:`vocabulary` what document counts were added.
+    """
+
+    def __init__(self, settings: StorySettings, vocabulary: Vocabulary,
+                 stories: Iterable[Story] = (), clock: int | None = None, touches: int = 0):
+        self.settings = settings
+        self.vocabulary = vocabulary
+        self.clock = clock
+        self.touches = touches
+        self.stories: dict[str, Story] = {}
+        self.postings: dict[str, set[str]] = {}
+        self._indexed: dict[str, list[str]] = {}
+        self.article_story: dict[str, str] = {}
+        self.changed: set[str] = set()
+        self.removed: dict[str, str] = {}
+        for story in stories:
+            self.admit(story)
+
+    # -- the index --------------------------------------------------------------------
+
+    def _keys(self, story: Story) -> list[str]:
+        s = self.settings
+        return _most_common(story.text, s.index_terms) + _most_common(story.names, s.index_terms // 2)
+
+    def admit(self, story: Story) -> None:
+        """Make a stored story active (again)."""
+        self.stories[story.id] = story
+        self._reindex(story)
+
+    def _reindex(self, story: Story) -> None:
+        for key in self._indexed.pop(story.id, ()):
+            posting = self.postings.get(key)
+            if posting is not None:
+                posting.discard(story.id)
+                if not posting:
+                    del self.postings[key]
+        keys = self._keys(story)
+        for key in keys:
+            self.postings.setdefault(key, set()).add(story.id)
+        self._indexed[story.id] = keys
+
+    def _drop(self, story_id: str) -> None:
+        for key in self._indexed.pop(story_id, ()):
+            posting = self.postings.get(key)
+            if posting is not None:
+                posting.discard(story_id)
+                if not posting:
+                    del self.postings[key]
+        self.stories.pop(story_id, None)
+
+    def candidates(self, query: Iterable[str], exclude: str | None = None) -> list[Story]:
+        """Active stories sharing any query key, most shared keys first (at most
+        ``max_candidates``), ties by id so the result never depends on set order."""
+        hits: Counter = Counter()
+        for key in query:
+            for sid in self.postings.get(key, ()):
+                hits[sid] += 1
+        hits.pop(exclude, None)
+        best = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:self.settings.max_candidates]
+        return [self.stories[sid] for sid, _ in best]
+
+    def retire(self) -> list[str]:
+        """Drop from memory the stories no longer active; returns their ids."""
+        s = self.settings
+        if len(self.stories) <= s.min_active or self.clock is None:
+            return []
+        recent = heapq.nlargest(s.min_active, self.stories.values(), key=lambda st: st.touched)
+        keep = {st.id for st in recent}
+        old = [sid for sid, st in self.stories.items() if sid not in keep
+               and (st.touched_day is None or st.touched_day < self.clock - s.active_days)]
+        for sid in old:
+            self._drop(sid)
+        return old
+
+    # -- assignment -------------------------------------------------------------------
+
+    def assign_story(self, article: StoryArticle, *,
+                     duplicate_story: str | None = None) -> Assignment:
+        """Place one article: with its original's story when it is a near-duplicate
+        (``duplicate_story``), else in the most probable active story, else a new one."""
+        s = self.settings
+        if article.day is not None and (self.clock is None or article.day > self.clock):
+            self.clock = article.day
+        self.touches += 1
+        if duplicate_story is None and article.duplicate_of:
+            duplicate_story = self.article_story.get(article.duplicate_of)
+        if duplicate_story is not None:
+            duplicate_story = self.resolve(duplicate_story)
+        if duplicate_story is not None and duplicate_story in self.stories:
+            story = self.stories[duplicate_story]
+            story.articles += 1
+            self._touch(story, article.day)
+            self.article_story[article.id] = story.id
+            return Assignment(article.id, story.id, None)
+
+        self.vocabulary.add(set(article.terms) | set(article.names))
+        vectors = article_vectors(article, self.vocabulary)
+        query = (_most_common(vectors.text, s.query_terms)
+                 + _most_common(vectors.names, s.query_terms // 2))
+        best, best_p = None, s.join_threshold
+        for story in self.candidates(query):
+            p = probability(pair_features(vectors, article.names, article.day, story, s), s)
+            if p > best_p:
+                best, best_p = story, p
+        created = best is None
+        if created:
+            best = self._new_story(article.id)
+        self._join(best, article, vectors)
+        merged = self._merge_into(best)
+        self.article_story[article.id] = best.id
+        return Assignment(article.id, best.id, None if created else best_p, created, merged)
+
+    def _new_story(self, article_id: str) -> Story:
+        sid = story_id(article_id)
+        while sid in self.stories or sid in self.removed:
+            sid = story_id(sid)
+        story = Story(id=sid)
+        self.stories[sid] = story
+        return story
+
+    def _touch(self, story: Story, day: int | None) -> None:
+        story.touched = self.touches
+        story.touched_day = self.clock if day is None else max(day, story.touched_day or day)
+        self.changed.add(story.id)
+
+    def _join(self, story: Story, article: StoryArticle, vectors: Vectors) -> None:
+        s = self.settings
+        story.members += 1
+        story.articles += 1
+        story.text = _add(story.text, vectors.text, s.story_terms)
+        story.title = _add(story.title, vectors.title, s.story_terms)
+        story.names = _add(story.names, vectors.names, s.story_terms)
+        story.mentions = _add(dict(story.mentions), article.names, s.story_terms)
+        if article.day is not None:
+            story.first_day = article.day if story.first_day is None else min(story.first_day, article.day)
+            story.last_day = article.day if story.last_day is None else max(story.last_day, article.day)
+        if (story.headline_article is None
+                or story.centrality(vectors.text) > story.centrality(story.headline_vector)):
+            story.headline_article = article.id
+            story.headline_vector = vectors.text
+        self._touch(story, article.day)
+        self._reindex(story)
+
+    def _merge_into(self, story: Story) -> list[str]:
+        """Absorb every active story that the grown ``story`` now matches."""
+        s = self.settings
+        merged: list[str] = []
+        while True:
+            query = _most_common(story.text, s.query_terms) + _most_common(story.names, s.query_terms // 2)
+            best, best_p = None, s.merge_threshold
+            for other in self.candidates(query, exclude=story.id):
+                p = probability(story_pair_features(story, other, s), s)
+                if p > best_p:
+                    best, best_p = other, p
+            if best is None:
+                return merged
+            self._absorb(story, best)
+            merged.append(best.id)
+
+    def _absorb(self, story: Story, other: Story) -> None:
+        s = self.settings
+        story.members += other.members
+        story.articles += other.articles
+        story.text = _add(story.text, other.text, s.story_terms)
+        story.title = _add(story.title, other.title, s.story_terms)
+        story.names = _add(story.names, other.names, s.story_terms)
+        story.mentions = _add(dict(story.mentions), other.mentions, s.story_terms)
+        days = [d for d in (story.first_day, story.last_day, other.first_day, other.last_day)
+                if d is not None]
+        if days:
+            story.first_day, story.last_day = min(days), max(days)
+        if story.centrality(other.headline_vector) > story.centrality(story.headline_vector):
+            story.headline_article = other.headline_article
+            story.headline_vector = other.headline_vector
+        touched = [d for d in (story.touched_day, other.touched_day) if d is not None]
+        story.touched_day = max(touched) if touched else None
+        self._drop(other.id)
+        self.changed.discard(other.id)
+        for old, new in self.removed.items():
+            if new == other.id:
+                self.removed[old] = story.id
+        self.removed[other.id] = story.id
+        self._reindex(story)
+        self.changed.add(story.id)
+
+    def resolve(self, sid: str) -> str:
+        """The id a story goes by now (a merged story's id leads to the one that absorbed it)."""
+        return self.removed.get(sid, sid)
+
+
+def order_key(published: str | None, seq: int) -> tuple:
+    """The order articles are grouped in: by publication time, undated ones after the dated,
+    ingest order breaking ties."""
+    return (published is None, published or "", seq)
