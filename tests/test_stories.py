@@ -173,17 +173,16 @@ def test_same_input_in_same_order_gives_same_stories(seed_annotations):
 
 def test_converging_stories_merge_and_old_ids_resolve():
     # Nothing may join (join threshold 1): the second report starts a story, which the
-    # merge step then folds into the first.
+    # merge step then folds into the first, older one, whose id stays.
     settings = StorySettings(join_threshold=1.0, merge_threshold=0.5)
     index = StoryIndex(settings, Vocabulary())
     a = index.assign_story(plain("a", VIGIL, title="Vigil", day=738000))
     b = index.assign_story(plain("b", VIGIL_2, title="Vigil", day=738000))
-    assert b.created
+    assert b.story_id == a.story_id and not b.created and b.probability is None
+    assert b.merged == [story_id("b")]
     assert len(index.stories) == 1
-    survivor = b.story_id
-    assert b.merged == [a.story_id]
-    assert index.resolve(a.story_id) == survivor
-    assert index.stories[survivor].members == 2
+    assert index.resolve(story_id("b")) == a.story_id
+    assert index.stories[a.story_id].members == 2
     c = index.assign_story(plain("c", QUAKE, day=738000))
     assert c.merged == [] and len(index.stories) == 2
 

@@ -198,15 +198,17 @@ class Story:
     last_day: int | None = None
     touched_day: int | None = None
     touched: int = 0
+    created: int = 0
     headline_article: str | None = None
     headline_vector: dict[str, float] = field(default_factory=dict)
+    _salient: list[str] | None = field(default=None, repr=False, compare=False)
 
     def to_state(self) -> dict:
         return {"members": self.members, "articles": self.articles, "text": self.text,
                 "title": self.title, "names": self.names, "mentions": self.mentions,
                 "first_day": self.first_day, "last_day": self.last_day,
                 "touched_day": self.touched_day, "touched": self.touched,
-                "headline_article": self.headline_article,
+                "created": self.created, "headline_article": self.headline_article,
                 "headline_vector": self.headline_vector}
 
     @classmethod
@@ -214,7 +216,10 @@ class Story:
         return cls(id=id, **state)
 
     def salient(self, count: int) -> list[str]:
-        return _most_common(self.mentions, count)
+        """The ``count`` most mentioned names (kept until the mentions change)."""
+        if self._salient is None or len(self._salient) != min(count, len(self.mentions)):
+            self._salient = _most_common(self.mentions, count)
+        return self._salient
 
     def centrality(self, vector: Mapping[str, float]) -> float:
         return _dot(vector, self.text) / self.members if self.members else 0.0
@@ -222,7 +227,8 @@ class Story:
 
 @dataclass
 class Assignment:
-    """Where one article went: ``probability`` is None for a new story or a duplicate."""
+    """Where one article went: ``probability`` is None for a new story or a duplicate;
+    ``merged`` lists the stories folded into ``story_id`` on the way."""
 
     article_id: str
     story_id: str
@@ -410,19 +416,20 @@ class StoryIndex:
             p = probability(pair_features(vectors, article.names, article.day, story, s), s)
             if p > best_p:
                 best, best_p = story, p
-        created = best is None
-        if created:
+        joined = best is not None
+        if best is None:
             best = self._new_story(article.id)
         self._join(best, article, vectors)
-        merged = self._merge_into(best)
-        self.article_story[article.id] = best.id
-        return Assignment(article.id, best.id, None if created else best_p, created, merged)
+        story, merged = self._merge_into(best)
+        self.article_story[article.id] = story.id
+        return Assignment(article.id, story.id, best_p if joined else None,
+                          created=not joined and story is best, merged=merged)
 
     def _new_story(self, article_id: str) -> Story:
         sid = story_id(article_id)
         while sid in self.stories or sid in self.removed:
             sid = story_id(sid)
-        story = Story(id=sid)
+        story = Story(id=sid, created=self.touches)
         self.stories[sid] = story
         return story
 
@@ -439,6 +446,7 @@ class StoryIndex:
         story.title = _add(story.title, vectors.title, s.story_terms)
         story.names = _add(story.names, vectors.names, s.story_terms)
         story.mentions = _add(dict(story.mentions), article.names, s.story_terms)
+        story._salient = None
         if article.day is not None:
             story.first_day = article.day if story.first_day is None else min(story.first_day, article.day)
             story.last_day = article.day if story.last_day is None else max(story.last_day, article.day)
@@ -449,8 +457,10 @@ class StoryIndex:
         self._touch(story, article.day)
         self._reindex(story)
 
-    def _merge_into(self, story: Story) -> list[str]:
-        """Absorb every active story that the grown ``story`` now matches."""
+    def _merge_into(self, story: Story) -> tuple[Story, list[str]]:
+        """Merge every active story that the grown ``story`` now matches; the older story of
+        each pair absorbs the newer, so established ids stay. Returns the surviving story
+        and the ids absorbed."""
         s = self.settings
         merged: list[str] = []
         while True:
@@ -461,9 +471,12 @@ class StoryIndex:
                 if p > best_p:
                     best, best_p = other, p
             if best is None:
-                return merged
-            self._absorb(story, best)
-            merged.append(best.id)
+                return story, merged
+            survivor, absorbed = ((best, story) if (best.created, best.id) < (story.created, story.id)
+                                  else (story, best))
+            self._absorb(survivor, absorbed)
+            merged.append(absorbed.id)
+            story = survivor
 
     def _absorb(self, story: Story, other: Story) -> None:
         s = self.settings
@@ -473,6 +486,7 @@ class StoryIndex:
         story.title = _add(story.title, other.title, s.story_terms)
         story.names = _add(story.names, other.names, s.story_terms)
         story.mentions = _add(dict(story.mentions), other.mentions, s.story_terms)
+        story._salient = None
         days = [d for d in (story.first_day, story.last_day, other.first_day, other.last_day)
                 if d is not None]
         if days:
