@@ -107,6 +107,7 @@ _MIGRATIONS: list[tuple[int, str, str]] = [
     );
     CREATE INDEX stories_touched_day ON stories(touched_day);
     CREATE INDEX stories_touched ON stories(touched);
+    CREATE INDEX stories_last_day ON stories(last_day);
     CREATE TABLE story_articles (
         article_id TEXT PRIMARY KEY REFERENCES articles(id),
         story_id TEXT NOT NULL,
@@ -433,18 +434,22 @@ class Store:
         "JOIN current_articles a ON a.id = sa.article_id "
         "LEFT JOIN current_articles h ON h.id = s.headline_article ")
 
-    def stories(self, *, since: str | None = None, limit: int | None = None,
-                min_articles: int = 1) -> list[sqlite3.Row]:
-        """Story summaries, most recently published first."""
-        sql = self._STORY_SUMMARY + "GROUP BY s.id HAVING count(sa.article_id) >= ?"
-        params: list = [min_articles]
+    def stories(self, *, since: str | None = None, limit: int | None = None) -> list[sqlite3.Row]:
+        """Story summaries, most recently published first. The page is chosen on the
+        stories table's own index, so only the stories shown are aggregated."""
+        from datetime import date
+
+        page = "SELECT id FROM stories"
+        params: list = []
         if since is not None:
-            sql += " AND max(a.published) >= ?"
-            params.append(since)
-        sql += " ORDER BY max(a.published) IS NULL, max(a.published) DESC, s.touched DESC"
+            page += " WHERE last_day >= ?"
+            params.append(date.fromisoformat(since[:10]).toordinal())
+        page += " ORDER BY last_day IS NULL, last_day DESC, touched DESC"
         if limit is not None:
-            sql += " LIMIT ?"
+            page += " LIMIT ?"
             params.append(limit)
+        sql = (self._STORY_SUMMARY + f"WHERE s.id IN ({page}) GROUP BY s.id "
+               "ORDER BY s.last_day IS NULL, s.last_day DESC, max(a.published) DESC, s.touched DESC")
         return self.conn.execute(sql, params).fetchall()
 
     def story(self, story_id: str) -> sqlite3.Row | None:
