@@ -420,8 +420,10 @@ def story_cmd(
     typer.echo(story["title"] or "(no title)")
     first = story["first_published"] or "undated"
     last = story["last_published"] or "undated"
-    typer.echo(f"story {story['story_id']} · {story['articles']} articles · "
-               f"{len(story['outlets'])} outlets · {first[:10]} to {last[:10]}")
+    outlets = len(story["outlets"])
+    typer.echo(f"story {story['story_id']} · {story['articles']} "
+               f"article{'' if story['articles'] == 1 else 's'} · "
+               f"{outlets} outlet{'' if outlets == 1 else 's'} · {first[:10]} to {last[:10]}")
     if story["story_id"] != story_id:
         typer.echo(f"({story_id} was merged into this story)")
     if story["merged_from"]:
