@@ -43,6 +43,9 @@ _ENTITY = "@"  # prefix that keeps names apart from words in one vocabulary
 class StorySettings:
     """How articles are grouped; every number a setting with a default, none per data set.
 
+    After an article joins a story, the stories it was at least ``merge_probe`` likely to
+    join are the ones checked for merging with it: stories converge through such articles.
+
     ``weights`` are the logistic model's coefficients for (text similarity, title
     similarity, entity similarity, dominant names conflict, log(1 + days apart),
     log(story members)) and its intercept.
@@ -51,6 +54,7 @@ class StorySettings:
     weights: tuple[float, ...] = (9.17, 5.63, 8.83, -2.41, -0.14, -0.98, -2.83)
     join_threshold: float = 0.3
     merge_threshold: float = 0.5
+    merge_probe: float = 0.05
     title_weight: int = 3
     active_days: int = 30
     min_active: int = 1000
@@ -237,15 +241,13 @@ class Assignment:
     merged: list[str] = field(default_factory=list)
 
 
-def _dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    get = b.get
-    return sum(v * get(k, 0.0) for k, v in a.items())
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    return sum([a[k] * b[k] for k in a.keys() & b.keys()])
 
 
 def _most_common(counts: Mapping[str, float], n: int) -> list[str]:
-    return [k for k, _ in heapq.nlargest(n, sorted(counts.items()), key=lambda kv: kv[1])]
+    """The ``n`` heaviest keys, ties broken by key so the result never depends on order."""
+    return [k for k, _ in heapq.nsmallest(n, counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def _conflict(a_names: list[str], a_all: Mapping, b_names: list[str], b_all: Mapping) -> float:
@@ -301,10 +303,12 @@ def probability(features: list[float], settings: StorySettings) -> float:
 
 
 def _add(total: dict[str, float], vector: Mapping[str, float], keep: int) -> dict[str, float]:
+    """``total + vector``, cut back to the ``keep`` heaviest entries whenever it has grown
+    past twice that (so the cut costs little, averaged over many additions)."""
     for k, v in vector.items():
         total[k] = total.get(k, 0.0) + v
-    if len(total) > keep:
-        total = dict(heapq.nlargest(keep, sorted(total.items()), key=lambda kv: kv[1]))
+    if len(total) > 2 * keep:
+        total = {k: total[k] for k in _most_common(total, keep)}
     return total
 
 
@@ -412,15 +416,18 @@ class StoryIndex:
         query = (_most_common(vectors.text, s.query_terms)
                  + _most_common(vectors.names, s.query_terms // 2))
         best, best_p = None, s.join_threshold
+        near: list[Story] = []
         for story in self.candidates(query):
             p = probability(pair_features(vectors, article.names, article.day, story, s), s)
+            if p >= s.merge_probe:
+                near.append(story)
             if p > best_p:
                 best, best_p = story, p
         joined = best is not None
         if best is None:
             best = self._new_story(article.id)
         self._join(best, article, vectors)
-        story, merged = self._merge_into(best)
+        story, merged = self._merge_into(best, [n for n in near if n is not best])
         self.article_story[article.id] = story.id
         return Assignment(article.id, story.id, best_p if joined else None,
                           created=not joined and story is best, merged=merged)
@@ -457,26 +464,27 @@ class StoryIndex:
         self._touch(story, article.day)
         self._reindex(story)
 
-    def _merge_into(self, story: Story) -> tuple[Story, list[str]]:
-        """Merge every active story that the grown ``story`` now matches; the older story of
-        each pair absorbs the newer, so established ids stay. Returns the surviving story
-        and the ids absorbed."""
+    def _merge_into(self, story: Story, near: list[Story]) -> tuple[Story, list[str]]:
+        """Merge the grown ``story`` with each of the ``near`` stories it now matches; the
+        older story of each pair absorbs the newer, so established ids stay. Returns the
+        surviving story and the ids absorbed."""
         s = self.settings
         merged: list[str] = []
-        while True:
-            query = _most_common(story.text, s.query_terms) + _most_common(story.names, s.query_terms // 2)
+        while near:
             best, best_p = None, s.merge_threshold
-            for other in self.candidates(query, exclude=story.id):
+            for other in near:
                 p = probability(story_pair_features(story, other, s), s)
                 if p > best_p:
                     best, best_p = other, p
             if best is None:
-                return story, merged
+                break
             survivor, absorbed = ((best, story) if (best.created, best.id) < (story.created, story.id)
                                   else (story, best))
             self._absorb(survivor, absorbed)
             merged.append(absorbed.id)
             story = survivor
+            near = [n for n in near if n is not best]
+        return story, merged
 
     def _absorb(self, story: Story, other: Story) -> None:
         s = self.settings
