@@ -5,6 +5,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from .conftest import DATA, EXAMPLES, ROOT, run_cli, write_jsonl
 
@@ -83,6 +84,19 @@ def test_db_option_after_the_command(tmp_path, seed_jsonl):
     assert db.exists()
 
 
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc; empty elsewhere)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def test_killed_ingest_is_consistent_and_rerun_completes(tmp_path):
     """kill -9 in the middle of an ingest; the rerun loses and duplicates nothing."""
     n = 3000
@@ -105,9 +119,15 @@ def test_killed_ingest_is_consistent_and_rerun_completes(tmp_path):
             continue
         if stored >= 200:
             break
+    workers = _children(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert 0 < stored < n, "the ingest should have been killed part way"
+    for _ in range(100):  # annotation workers end with the ingest, not orphaned
+        if not any(os.path.exists(f"/proc/{pid}") for pid in workers):
+            break
+        time.sleep(0.05)
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in workers)
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     partial = con.execute("SELECT count(*) FROM articles").fetchone()[0]

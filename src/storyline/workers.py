@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import sys
+
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
@@ -17,11 +20,26 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+def _die_with_parent(initializer: Callable[[], object] | None = None) -> None:
+    """Ask Linux to end this worker when the process that made it dies, even by ``kill -9``
+    (otherwise orphaned workers wait on their queue for ever); then run ``initializer``."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if initializer is not None:
+        initializer()
+
+
 def process_pool(jobs: int, *, preload: Sequence[str] = (),
                  initializer: Callable[[], object] | None = None) -> ProcessPoolExecutor:
     """Workers forked from this process when that is safe, else a forkserver that imports
     ``preload`` once, else spawned. ``initializer`` runs in each worker; before forking it
-    runs here first, so the workers start with what it loaded."""
+    runs here first, so the workers start with what it loaded. Workers end with this process."""
     import multiprocessing
     import threading
 
@@ -36,4 +54,5 @@ def process_pool(jobs: int, *, preload: Sequence[str] = (),
             context.set_forkserver_preload(list(preload))
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=initializer)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                               initializer=functools.partial(_die_with_parent, initializer))
