@@ -216,35 +216,48 @@ class StoryGrouper:
             index.admit(Story.from_state(sid, json.loads(state)))
         return sid
 
+    #: Document counts held in memory past this many are dropped (and read again as needed).
+    cached_terms = 200_000
+
     def group(self, pairs: Iterable[tuple[Article, Annotation]]) -> list[Assignment]:
-        """Assign each (article, annotation) to a story, in publication order."""
+        """Assign each (article, annotation) to a story, in publication order. If it fails,
+        the caller's transaction rolls back, and so does this grouper (it reloads)."""
+        try:
+            return self._group(list(pairs))
+        except BaseException:
+            self.index = None
+            raise
+
+    def _group(self, pairs: list[tuple[Article, Annotation]]) -> list[Assignment]:
         store = self.store
         if self.index is None or store.meta("stories:generation") != self._generation:
             self.index = self._load()  # first batch, or another process grouped meanwhile
         index = self.index
-        pairs = list(pairs)
         seqs = {article.id: n for n, (article, _) in enumerate(pairs)}
         ordered = sorted(pairs, key=lambda p: order_key(p[0].published, seqs[p[0].id]))
-        assignments = []
-        for article, annotation in ordered:
-            if store.story_of(article.id) is not None:
-                continue  # a new revision stays in its story; `recluster` regroups
+        grouped = store.grouped([article.id for article, _ in ordered])
+        records = [story_article(article, annotation, self.settings)
+                   for article, annotation in ordered if article.id not in grouped]
+        index.vocabulary.load(term for r in records for term in (*r.terms, *r.names))
+        assignments, rows = [], []
+        for record in records:
             duplicate_story = None
-            if article.duplicate_of:
-                duplicate_story = self._active_story_of(article.duplicate_of)
-            record = story_article(article, annotation, self.settings)
+            if record.duplicate_of:
+                duplicate_story = self._active_story_of(record.duplicate_of)
             assignment = index.assign_story(record, duplicate_story=duplicate_story)
             for old in assignment.merged:
                 store.merge_story(old, assignment.story_id)
-            store.put_story_article(article.id, assignment.story_id, assignment.probability,
-                                    index.touches)
+            rows.append((record.id, assignment.story_id, assignment.probability, index.touches))
             assignments.append(assignment)
+        store.put_story_articles([(aid, index.resolve(sid), p, n) for aid, sid, p, n in rows])
         for sid in sorted(index.changed):
             if sid in index.stories:
                 store.put_story(sid, index.stories[sid].to_state())
         index.changed.clear()
-        store.add_term_documents(dict(index.vocabulary.added))
-        index.vocabulary.added.clear()
+        store.add_term_documents(index.vocabulary.added)
+        index.vocabulary.added = {}
+        if len(index.vocabulary.counts) > self.cached_terms:
+            index.vocabulary.counts = {}
         index.retire()
         generation = str(int(self._generation or 0) + 1)
         for key, value in (("clock", index.clock), ("touches", index.touches),

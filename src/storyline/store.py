@@ -365,11 +365,21 @@ class Store:
                           "VALUES (?, ?, ?)", (old_id, new_id, _now()))
         self.conn.execute("DELETE FROM stories WHERE id = ?", (old_id,))
 
-    def put_story_article(self, article_id: str, story_id: str, probability: float | None,
-                          assigned: int) -> None:
-        self.conn.execute(
+    def put_story_articles(self, rows: Iterable[tuple[str, str, float | None, int]]) -> None:
+        """(article id, story id, probability, assignment number) of newly grouped articles."""
+        self.conn.executemany(
             "INSERT OR REPLACE INTO story_articles (article_id, story_id, probability, assigned) "
-            "VALUES (?, ?, ?, ?)", (article_id, story_id, probability, assigned))
+            "VALUES (?, ?, ?, ?)", rows)
+
+    def grouped(self, article_ids: Sequence[str]) -> set[str]:
+        """Which of these articles are in a story already."""
+        found: set[str] = set()
+        for i in range(0, len(article_ids), 500):
+            chunk = article_ids[i:i + 500]
+            found.update(r[0] for r in self.conn.execute(
+                f"SELECT article_id FROM story_articles WHERE article_id IN "
+                f"({','.join('?' * len(chunk))})", chunk))
+        return found
 
     def story_of(self, article_id: str) -> str | None:
         row = self.conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?",

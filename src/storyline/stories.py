@@ -61,7 +61,7 @@ class StorySettings:
     story_terms: int = 300
     index_terms: int = 30
     query_terms: int = 20
-    max_candidates: int = 40
+    max_candidates: int = 20
     salient_names: int = 3
 
     def fingerprint(self) -> str:
@@ -142,19 +142,22 @@ class Vocabulary:
                  lookup: Callable[[list[str]], Mapping[str, int]] | None = None):
         self.documents = documents
         self.counts: dict[str, int] = {}
-        self.added: Counter = Counter()
+        self.added: dict[str, int] = {}
         self._lookup = lookup
 
     def add(self, terms: Iterable[str]) -> None:
+        """Count one more document holding each of ``terms`` (distinct)."""
         terms = list(terms)
-        self._load(terms)
+        self.load(terms)
         self.documents += 1
+        counts, added = self.counts, self.added
         for term in terms:
-            self.counts[term] += 1
-            self.added[term] += 1
+            counts[term] += 1
+            added[term] = added.get(term, 0) + 1
 
-    def _load(self, terms: list[str]) -> None:
-        missing = [t for t in terms if t not in self.counts]
+    def load(self, terms: Iterable[str]) -> None:
+        """Fetch the counts of these terms in one go (a batch's, before it is grouped)."""
+        missing = [t for t in set(terms) if t not in self.counts]
         if not missing:
             return
         found = self._lookup(missing) if self._lookup else {}
@@ -165,7 +168,7 @@ class Vocabulary:
         """The unit-length TF-IDF vector (sublinear tf, smoothed idf) of term counts."""
         if not counts:
             return {}
-        self._load(list(counts))
+        self.load(counts)
         n = self.documents + 1
         vector = {t: (1.0 + math.log(c)) * (math.log(n / (1 + self.counts[t])) + 1.0)
                   for t, c in counts.items() if c > 0}
@@ -246,8 +249,9 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 def _most_common(counts: Mapping[str, float], n: int) -> list[str]:
-    """The ``n`` heaviest keys, ties broken by key so the result never depends on order."""
-    return [k for k, _ in heapq.nsmallest(n, counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    """The ``n`` heaviest keys; ties keep the mapping's order, which the same input in the
+    same order reproduces (and JSON keeps)."""
+    return sorted(counts, key=counts.__getitem__, reverse=True)[:n]
 
 
 def _conflict(a_names: list[str], a_all: Mapping, b_names: list[str], b_all: Mapping) -> float:
@@ -267,11 +271,19 @@ def _gap(a_first: int | None, a_last: int | None, b_first: int | None,
     return float(max(0, b_first - a_last, a_first - b_last))
 
 
+def salient_names(mentions: Mapping[str, int], settings: StorySettings) -> list[str]:
+    """An article's dominant names: its most mentioned, if mentioned more than once."""
+    return [k for k in _most_common(mentions, settings.salient_names) if mentions[k] >= 2]
+
+
 def pair_features(vectors: Vectors, mentions: Mapping[str, int], day: int | None,
-                  story: Story, settings: StorySettings) -> list[float]:
-    """The model's inputs for one article (given as its vectors) against one story."""
+                  story: Story, settings: StorySettings,
+                  salient: list[str] | None = None) -> list[float]:
+    """The model's inputs for one article (given as its vectors, its names' mention counts
+    and, precomputed or not, its :func:`salient_names`) against one story."""
     n = story.members
-    salient = [k for k in _most_common(mentions, settings.salient_names) if mentions[k] >= 2]
+    if salient is None:
+        salient = salient_names(mentions, settings)
     return [
         _dot(vectors.text, story.text) / n,
         _dot(vectors.title, story.title) / n,
@@ -388,6 +400,9 @@ class StoryIndex:
                and (st.touched_day is None or st.touched_day < self.clock - s.active_days)]
         for sid in old:
             self._drop(sid)
+        if old:
+            self.article_story = {a: sid for a, sid in self.article_story.items()
+                                  if self.resolve(sid) in self.stories}
         return old
 
     # -- assignment -------------------------------------------------------------------
@@ -417,8 +432,9 @@ class StoryIndex:
                  + _most_common(vectors.names, s.query_terms // 2))
         best, best_p = None, s.join_threshold
         near: list[Story] = []
+        salient = salient_names(article.names, s)
         for story in self.candidates(query):
-            p = probability(pair_features(vectors, article.names, article.day, story, s), s)
+            p = probability(pair_features(vectors, article.names, article.day, story, s, salient), s)
             if p >= s.merge_probe:
                 near.append(story)
             if p > best_p:

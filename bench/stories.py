@@ -1,0 +1,934 @@
+"""Story grouping benchmark: what placing one article in its story costs as the archive grows.
+
+Run from the repository root as ``make bench`` (or ``.venv/bin/python bench/stories.py``).
+
+The issue asks for the assignment cost per article at 1k, 10k and 100k articles in the
+archive -- flat, and at least 500 articles/s after annotation on 2 cores -- beside the peer
+it should beat. So:
+
+* **Sources.** The real articles of ``ecbplus``, ``gvc`` and ``wikiref220`` in
+  ``../shared/data`` (``--data`` to point elsewhere; about 630 articles) are ingested once,
+  with annotation, into a temporary database by a child process (so that the spaCy model
+  is not counted in this process's memory), and read back as (article, annotation) pairs.
+* **Stream.** The pairs are replayed as a feed: round ``i`` takes every source once, in a
+  seeded order, as a copy with id ``<id>#r<i>``, its names renamed from the second round on
+  (a new event of the same kind), no duplicate link, and a publication date
+  of 2020-01-01 plus one day per ``PER_DAY`` (300) articles of the stream, so the archive
+  spans time like a real feed (a real article's own date, or its lack of one, is replaced).
+  The annotation is the source's, its ``article_id`` set to the copy's id.
+* **Storyline.** The stream is grouped with :class:`storyline.pipeline.StoryGrouper` on a
+  file database in batches of 500, one transaction each, as ``storyline ingest`` groups:
+  each batch first writes its articles (``Store.write_revision``: ``story_articles`` has a
+  foreign key to ``articles``), timed apart and not counted, then groups them. When the
+  archive holds each size of ``--sizes`` (default 1k, 10k, 100k), the next ``--timed``
+  articles (default 1,000) are measured three ways, from the same state:
+
+  - ``StoryIndex (memory)``: the pure core alone -- a :class:`storyline.stories.StoryIndex`
+    restored from the archive's state as ``StoryGrouper`` loads it (the active stories,
+    and every document count held in memory), then ``assign_story(story_article(...))``
+    over the articles, retiring stories every 500 as the grouper does; no SQLite;
+  - ``load s``: what a new ``StoryGrouper`` (a new ``storyline ingest``) pays once to
+    load the active stories from the file;
+  - ``StoryGrouper (SQLite)``: the same articles through the grouper, batch by batch,
+    BEGIN and COMMIT included (the articles' own rows excluded). Time spent inside the
+    store's story methods and COMMIT is "SQL s"; its split by method is printed too, to
+    show which part grows.
+
+  Both paths must place every article in the same story; the report says if they did not.
+* **Peer.** The offline baseline of ``storyline.evaluate`` (TF-IDF, then scikit-learn's
+  average-linkage agglomerative clustering at one cosine distance, over all articles at
+  once) over the first N articles of the same stream (title + body), in a child process,
+  at ``--peer-sizes`` (default 1k and 2k). It has no incremental mode: to place new
+  articles it must cluster the whole archive again, so its cost per batch of new articles
+  grows with the archive. Larger sizes are not run: their memory (condensed distance
+  matrix plus the dense TF-IDF matrix it clusters) and time (quadratic from the largest
+  run) are estimated instead.
+
+Peak RSS is this process's (``ru_maxrss``: the largest so far, so it includes the sources
+held in memory and every smaller size); busy-machine detection comes from
+``bench/ingest.py``. Databases live in a temporary directory and are deleted at the end.
+Results go to ``bench/results/stories.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ingest as ingest_bench  # noqa: E402  (bench/ingest.py: data readers, child runner)
+from ingest import BenchError  # noqa: E402
+
+REPO = ingest_bench.REPO
+DEFAULT_DATA = ingest_bench.DEFAULT_DATA
+OUT = REPO / "bench" / "out" / "stories"
+DEFAULT_RESULTS = REPO / "bench" / "results"
+QUICK_RESULTS = ingest_bench.QUICK_RESULTS
+
+SOURCE_SETS = ("ecbplus", "gvc", "wikiref220")
+DEFAULT_SIZES = (1000, 10000, 100000)
+QUICK_SIZES = (500, 1000)
+DEFAULT_TIMED = 1000
+QUICK_TIMED = 500
+#: --quick annotates only this many of the sources (spread over the three sets).
+QUICK_SOURCES = 120
+DEFAULT_PEER_SIZES = (1000, 2000)
+QUICK_PEER_SIZES = (300,)
+#: A peer run that takes longer is stopped, and larger peer sizes are not tried.
+PEER_TIMEOUT = 240
+#: Articles per transaction: what ``Library.group`` and ingest's grouping use.
+BATCH = 500
+#: Replayed articles per simulated day of publication.
+PER_DAY = 300
+REPLAY_START = date(2020, 1, 1)
+DEFAULT_SEED = 20240601
+GOAL_PER_SECOND = 500.0
+ANNOTATE_JOBS = 2
+INPUT_HASH = "bench"
+#: The store's methods that story grouping calls; their time is "SQL s".
+STORE_METHODS = ("meta", "set_meta", "story_states", "story_state", "put_story", "merge_story",
+                 "put_story_article", "story_of", "term_documents", "add_term_documents",
+                 "resolve_story")
+STORY_TABLES = ("stories", "story_articles", "story_merges", "story_terms")
+
+
+# -- the stream --------------------------------------------------------------------------
+
+
+def source_files(data: Path) -> list[Path]:
+    files = [data / name / "articles.jsonl" for name in SOURCE_SETS]
+    for path in files:
+        if not path.is_file():
+            raise BenchError(f"missing data file {path} (give the data directory with --data)")
+    return files
+
+
+def load_pairs(db: Path) -> list[tuple]:
+    """(article, annotation) of every annotated article in the source database, in ingest
+    order."""
+    from storyline.store import Store
+
+    store = Store(db)
+    try:
+        pairs = [(article, store.annotation(article.id)) for article in store.articles()]
+    finally:
+        store.close()
+    pairs = [(a, n) for a, n in pairs if n is not None]
+    if not pairs:
+        raise BenchError(f"{db}: no annotated source articles")
+    return pairs
+
+
+_CAPITALISED = re.compile(r"\b([A-Z][a-z]+)")
+
+
+def _marker(copy: int) -> str:
+    """Letters that mark round ``copy`` (none for the first): 1 -> "b", 26 -> "ba"."""
+    letters = ""
+    while copy:
+        copy, digit = divmod(copy, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[digit] + letters
+    return letters
+
+
+def renamed(article, annotation, copy: int) -> tuple:
+    """The article as a new event of the same kind: every capitalised word and every word of
+    an entity's name gets the round's marker ("Khan" -> "Khanb"), so a round's copies share
+    their topic words with earlier rounds but none of their names, as two rehab check-ins
+    or two shootings do; the vocabulary grows as a feed's does."""
+    mark = _marker(copy)
+    if not mark:
+        return article, annotation
+
+    def rename(text: str | None) -> str | None:
+        return None if text is None else _CAPITALISED.sub(lambda m: m.group(1) + mark, text)
+
+    entities = []
+    for entity in annotation.entities:
+        kind, _, name = entity.key.partition(":")
+        entities.append(dataclasses.replace(
+            entity, name=rename(entity.name),
+            key=f"{kind}:{' '.join(w + mark for w in name.split())}"))
+    return (dataclasses.replace(article, title=rename(article.title), body=rename(article.body)),
+            dataclasses.replace(annotation, entities=entities))
+
+
+def replay(pairs: Sequence[tuple], seed: int) -> Iterator[tuple]:
+    """The endless feed: round after round of every source, each round in a seeded order.
+
+    A copy gets the id ``<id>#r<round>``, revision 1, no duplicate link, the date of its
+    place in the stream (``PER_DAY`` articles a day from ``REPLAY_START``) and, from the
+    second round on, renamed people, places and organisations (:func:`renamed`), so that it
+    reports a new event rather than joining its source's story; its annotation is the
+    source's under the copy's id (spans inside keep the source's id and offsets, which
+    grouping does not read).
+    """
+    rng = random.Random(seed)
+    position = 0
+    for copy in itertools.count():
+        order = list(range(len(pairs)))
+        rng.shuffle(order)
+        for k in order:
+            article, annotation = renamed(*pairs[k], copy)
+            new_id = f"{article.id}#r{copy}"
+            published = (REPLAY_START + timedelta(days=position // PER_DAY)).isoformat()
+            yield (dataclasses.replace(article, id=new_id, revision=1, published=published,
+                                       duplicate_of=None, duplicates=[]),
+                   dataclasses.replace(annotation, article_id=new_id))
+            position += 1
+
+
+def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# -- children ----------------------------------------------------------------------------
+#
+# ``stories.py --child prepare DATA DB LIMIT`` ingests and annotates the sources into DB;
+# ``stories.py --child peer DB N SEED TIMEOUT`` times the offline peer on the first N
+# articles of the stream. Each prints one JSON object on stdout.
+
+
+def subset(files: Sequence[Path], limit: int, out: Path) -> Path:
+    """``limit`` records spread evenly over the source files, as one JSONL file."""
+    records = [line for path in files for line in path.read_text(encoding="utf-8").splitlines()
+               if line.strip()]
+    step = max(1, len(records) // limit)
+    out.write_text("\n".join(records[::step][:limit]) + "\n", encoding="utf-8")
+    return out
+
+
+def child_prepare(data: Path, db: Path, limit: int) -> dict:
+    from storyline.library import Library
+
+    files = source_files(data)
+    if limit:
+        files = [subset(files, limit, db.parent / "sources.jsonl")]
+    start = time.perf_counter()
+    with Library(db) as lib:
+        report = lib.ingest(files, jobs=ANNOTATE_JOBS, stories=False)
+    if report.errors:
+        raise BenchError(f"ingesting the sources failed: {report.errors[:3]}")
+    return {"seconds": time.perf_counter() - start, "articles": report.new}
+
+
+def _on_timeout(signum, frame) -> None:  # noqa: ARG001
+    sys.stderr.write("timed out: the peer took longer than the bench allows\n")
+    sys.stderr.flush()
+    os._exit(3)
+
+
+def child_peer(db: Path, n: int, seed: int, timeout: int) -> dict:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from storyline.evaluate import OFFLINE_DISTANCE, _offline_baseline
+
+    stream = replay(load_pairs(db), seed)
+    texts = [f"{article.title or ''}\n{article.body}" for article, _ in itertools.islice(stream, n)]
+    # The width of the dense matrix the peer clusters (for the memory estimate); untimed.
+    vocabulary = len(TfidfVectorizer(stop_words="english").fit(sorted(set(texts))).vocabulary_)
+    signal.signal(signal.SIGALRM, _on_timeout)
+    signal.alarm(timeout)
+    start = time.perf_counter()
+    labels = _offline_baseline(texts, OFFLINE_DISTANCE)
+    seconds = time.perf_counter() - start
+    signal.alarm(0)
+    return {"seconds": seconds, "clusters": len(set(labels)), "vocabulary": vocabulary,
+            "distance": OFFLINE_DISTANCE}
+
+
+def child_main(argv: Sequence[str]) -> int:
+    kind, *rest = argv
+    try:
+        if kind == "prepare":
+            result = child_prepare(Path(rest[0]), Path(rest[1]), int(rest[2]))
+        elif kind == "peer":
+            result = child_peer(Path(rest[0]), int(rest[1]), int(rest[2]), int(rest[3]))
+        else:
+            raise BenchError(f"unknown child {kind!r}")
+    except BenchError as exc:
+        sys.stderr.write(f"bench failed: {exc}\n")
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
+def run_json_child(args: Sequence[str], log_name: str) -> tuple[ingest_bench.ChildResult, dict | None]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", *args]
+    result = ingest_bench.run_child(cmd, OUT / "logs" / log_name)
+    found = None
+    if result.exit_code == 0:
+        try:
+            found = json.loads(result.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            found = None
+    return result, found
+
+
+# -- storyline ---------------------------------------------------------------------------
+
+
+class StoreTimer:
+    """Seconds and calls spent in the store's story methods, wrapped on one instance."""
+
+    def __init__(self, store) -> None:
+        self.seconds: Counter = Counter()
+        self.calls: Counter = Counter()
+        for name in STORE_METHODS:
+            setattr(store, name, self._wrap(name, getattr(store, name)))
+
+    def _wrap(self, name: str, method: Callable) -> Callable:
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.add(name, time.perf_counter() - start)
+        return timed
+
+    def add(self, name: str, seconds: float) -> None:
+        self.seconds[name] += seconds
+        self.calls[name] += 1
+
+    def snapshot(self) -> tuple[Counter, Counter]:
+        return Counter(self.seconds), Counter(self.calls)
+
+
+@dataclass
+class Point:
+    """Storyline at one archive size: the next ``timed`` articles, measured."""
+
+    archive: int
+    timed: int
+    seconds: float  # StoryGrouper: BEGIN to COMMIT, the articles' own rows excluded
+    cpu_seconds: float
+    sql_seconds: float  # of which inside the store's story methods and COMMIT
+    write_seconds: float  # the articles' own rows (not counted)
+    core_seconds: float  # StoryIndex alone
+    candidates: float  # stories an article was compared with, on average
+    load_seconds: float
+    stories: int
+    active: int
+    terms: int
+    created: int
+    merges: int
+    peak_rss_mb: float
+    db_mb: float
+    story_mb: float
+    same_as_core: bool
+    other_cpu_seconds: float | None
+    sql: dict = field(default_factory=dict)  # method -> [seconds, calls]
+
+    @property
+    def per_second(self) -> float:
+        return self.timed / self.seconds
+
+    @property
+    def core_per_second(self) -> float:
+        return self.timed / self.core_seconds
+
+    @property
+    def disturbed(self) -> bool:
+        wall = self.seconds + self.core_seconds + self.load_seconds
+        return (self.other_cpu_seconds is not None
+                and self.other_cpu_seconds > ingest_bench.DISTURBED_FLOOR_SECONDS
+                and self.other_cpu_seconds > ingest_bench.DISTURBED_SHARE * wall)
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
+def _peak_rss_mb() -> float:
+    return ingest_bench.maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def group_batch(store, grouper, batch: Sequence[tuple], timer: StoreTimer) -> tuple[float, float, list]:
+    """One batch as ingest commits it: the articles' rows, then grouping, one transaction.
+
+    Returns (seconds writing the rows, seconds grouping including BEGIN and COMMIT,
+    assignments). COMMIT also flushes the rows' pages, so it is counted in full against
+    grouping; with WAL and ``synchronous=NORMAL`` it does not sync.
+    """
+    start = time.perf_counter()
+    with store.transaction():
+        written = time.perf_counter()
+        for article, _ in batch:
+            store.write_revision(article, input_hash=INPUT_HASH)
+        wrote = time.perf_counter()
+        assignments = grouper.group(batch)
+        commit = time.perf_counter()
+    end = time.perf_counter()
+    timer.add("COMMIT", end - commit)
+    return wrote - written, (end - start) - (wrote - written), assignments
+
+
+def restore_index(store, settings):
+    """A StoryIndex in the state ``StoryGrouper`` would load from ``store``, with every
+    document count read up front, so that assigning touches no SQLite."""
+    from storyline.stories import Story, StoryIndex, Vocabulary
+
+    clock = store.meta("stories:clock")
+    clock = int(clock) if clock else None
+    vocabulary = Vocabulary(int(store.meta("stories:documents") or 0))
+    vocabulary.counts = dict(store.conn.execute("SELECT term, documents FROM story_terms"))
+    since = clock - settings.active_days if clock is not None else None
+    stories = [Story.from_state(sid, json.loads(state))
+               for sid, state in store.story_states(since_day=since, recent=settings.min_active)]
+    return StoryIndex(settings, vocabulary, stories, clock=clock,
+                      touches=int(store.meta("stories:touches") or 0))
+
+
+def database_mb(store, path: Path) -> tuple[float, float]:
+    """(the file with its WAL, the story tables and their indexes) in MB."""
+    size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+    names = [r[0] for r in store.conn.execute(
+        f"SELECT name FROM sqlite_master WHERE tbl_name IN ({','.join('?' * len(STORY_TABLES))})",
+        STORY_TABLES)]
+    story = store.conn.execute(
+        f"SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ({','.join('?' * len(names))})",
+        names).fetchone()[0]
+    return size / 1e6, story / 1e6
+
+
+def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archive: int,
+            db: Path) -> Point:
+    """The next articles at one archive size: the core alone, a fresh load, the grouper."""
+    from storyline.pipeline import StoryGrouper
+    from storyline.stories import story_article
+
+    settings = grouper.settings
+    busy_before, cpu_before = ingest_bench.busy_cpu_seconds(), _cpu_seconds()
+
+    index = restore_index(store, settings)
+    compared = []
+    find = index.candidates
+
+    def candidates(query, exclude=None):
+        found = find(query, exclude)
+        compared.append(len(found))
+        return found
+
+    index.candidates = candidates  # counts the stories each article is compared with
+    start = time.perf_counter()
+    core = []
+    for n, (article, annotation) in enumerate(upcoming, start=1):
+        core.append(index.assign_story(story_article(article, annotation, settings)).story_id)
+        if n % BATCH == 0 or n == len(upcoming):
+            index.retire()
+    core_seconds = time.perf_counter() - start
+    del index
+
+    start = time.perf_counter()
+    StoryGrouper(store, settings)._load()  # what a new `storyline ingest` pays once
+    load_seconds = time.perf_counter() - start
+
+    sql_before, calls_before = timer.snapshot()
+    cpu_group = _cpu_seconds()
+    write_seconds = seconds = 0.0
+    assignments = []
+    for batch in chunks(upcoming, BATCH):
+        wrote, grouped, placed = group_batch(store, grouper, batch, timer)
+        write_seconds += wrote
+        seconds += grouped
+        assignments += placed
+    cpu_group = _cpu_seconds() - cpu_group
+    sql_after, calls_after = timer.snapshot()
+    sql = {name: [sql_after[name] - sql_before[name], calls_after[name] - calls_before[name]]
+           for name in sql_after if calls_after[name] > calls_before[name]}
+
+    cpu = _cpu_seconds() - cpu_before
+    busy_after = ingest_bench.busy_cpu_seconds()
+    other = None if busy_before is None or busy_after is None else \
+        max(0.0, busy_after - busy_before - cpu)
+    db_mb, story_mb = database_mb(store, db)
+    count = store.conn.execute
+    return Point(
+        archive=archive, timed=len(upcoming), seconds=seconds, cpu_seconds=cpu_group,
+        sql_seconds=sum(s for s, _ in sql.values()), write_seconds=write_seconds,
+        core_seconds=core_seconds, candidates=sum(compared) / max(1, len(compared)),
+        load_seconds=load_seconds,
+        stories=count("SELECT count(*) FROM stories").fetchone()[0],
+        active=len(grouper.index.stories),
+        terms=count("SELECT count(*) FROM story_terms").fetchone()[0],
+        created=sum(a.created for a in assignments),
+        merges=sum(len(a.merged) for a in assignments),
+        peak_rss_mb=_peak_rss_mb(), db_mb=db_mb, story_mb=story_mb,
+        same_as_core=[a.story_id for a in assignments] == core,
+        other_cpu_seconds=other, sql=sql)
+
+
+def bench_storyline(pairs: Sequence[tuple], sizes: Sequence[int], timed: int, seed: int,
+                    work: Path, say: Callable[[str], None]) -> list[Point]:
+    """Grow one archive through every size, measuring the next ``timed`` articles at each."""
+    from storyline.pipeline import StoryGrouper
+    from storyline.store import Store
+    from storyline.stories import StorySettings
+
+    db = work / "stories.db"
+    store = Store(db)
+    timer = StoreTimer(store)
+    grouper = StoryGrouper(store, StorySettings())
+    stream = replay(pairs, seed)
+    archive = 0
+    points = []
+    try:
+        for size in sizes:
+            start, built_from = time.perf_counter(), archive
+            while archive < size:
+                batch = list(itertools.islice(stream, min(BATCH, size - archive)))
+                group_batch(store, grouper, batch, timer)
+                archive += len(batch)
+                if archive % 10000 == 0 and archive < size:
+                    rate = (archive - built_from) / (time.perf_counter() - start)
+                    say(f"  built {archive:,} ({rate:.0f} articles/s)")
+            say(f"[bold]archive of {archive:,}[/]: timing the next {timed:,} articles")
+            point = measure(store, grouper, timer, list(itertools.islice(stream, timed)),
+                            archive, db)
+            archive += point.timed
+            say(progress_line(point))
+            points.append(point)
+    finally:
+        store.close()
+    return points
+
+
+def progress_line(point: Point) -> str:
+    line = (f"  StoryGrouper {point.per_second:.0f} articles/s (SQL {point.sql_seconds:.2f} s of "
+            f"{point.seconds:.2f} s), StoryIndex alone {point.core_per_second:.0f} articles/s, "
+            f"{point.stories:,} stories")
+    if point.disturbed:
+        line += (f" [yellow](other processes used {point.other_cpu_seconds:.0f} CPU s "
+                 "meanwhile; rerun on a quiet machine)[/]")
+    return line
+
+
+# -- the peer ----------------------------------------------------------------------------
+
+
+@dataclass
+class PeerRun:
+    n: int
+    seconds: float | None = None
+    peak_rss_mb: float | None = None
+    clusters: int | None = None
+    vocabulary: int | None = None
+    other_cpu_seconds: float | None = None
+    timed_out: bool = False
+    estimated: bool = False  # not run: seconds and memory_gb are estimates
+    memory_gb: float | None = None
+
+    @property
+    def per_second(self) -> float | None:
+        return self.n / self.seconds if self.seconds else None
+
+    @property
+    def disturbed(self) -> bool:
+        return (not self.estimated and self.other_cpu_seconds is not None and self.seconds is not None
+                and self.other_cpu_seconds > ingest_bench.DISTURBED_FLOOR_SECONDS
+                and self.other_cpu_seconds > ingest_bench.DISTURBED_SHARE * self.seconds)
+
+
+def peer_memory_gb(n: int, vocabulary: int) -> float:
+    """What the peer holds at once: scipy's condensed distance matrix (n(n-1)/2 doubles)
+    and the dense TF-IDF matrix it is computed from (n × vocabulary doubles)."""
+    return (n * (n - 1) / 2 + n * vocabulary) * 8 / 1e9
+
+
+def bench_peer(source_db: Path, sizes: Sequence[int], seed: int,
+               say: Callable[[str], None]) -> list[PeerRun]:
+    runs = []
+    for n in sizes:
+        say(f"[bold]offline peer × {n:,}[/]")
+        result, found = run_json_child(["peer", str(source_db), str(n), str(seed),
+                                        str(PEER_TIMEOUT)], f"peer-{n}")
+        if result.exit_code == 3:
+            say(f"  timed out after {PEER_TIMEOUT} s; larger sizes not tried")
+            runs.append(PeerRun(n, timed_out=True, peak_rss_mb=result.peak_rss_mb))
+            break
+        if found is None:
+            ingest_bench.fail_on(result, f"offline peer ({n})", allowed=())
+        run = PeerRun(n, found["seconds"], result.peak_rss_mb, found["clusters"],
+                      found["vocabulary"], result.other_cpu_seconds)
+        run.memory_gb = peer_memory_gb(n, run.vocabulary)
+        say(f"  {run.seconds:.1f} s, {run.clusters} clusters, peak RSS {run.peak_rss_mb:.0f} MB")
+        runs.append(run)
+    return runs
+
+
+def estimate_peer(runs: Sequence[PeerRun], sizes: Sequence[int]) -> list[PeerRun]:
+    """Rows for the sizes the peer was not run at: memory from the matrix sizes, time
+    quadratic in N from its largest finished run."""
+    done = [r for r in runs if r.seconds]
+    if not done:
+        return []
+    largest = max(done, key=lambda r: r.n)
+    return [PeerRun(n, largest.seconds * (n / largest.n) ** 2, vocabulary=largest.vocabulary,
+                    estimated=True, memory_gb=peer_memory_gb(n, largest.vocabulary))
+            for n in sizes if n > largest.n]
+
+
+# -- reporting ---------------------------------------------------------------------------
+
+COLUMNS = ("system", "archive", "timed", "seconds", "articles/s", "s per 500 new", "SQL s",
+           "load s", "stories (active)", "compared", "peak RSS MB", "DB MB (stories)")
+GROUPER = "StoryGrouper (SQLite)"
+CORE = "StoryIndex (memory)"
+PEER = "offline peer"
+
+
+def _human_seconds(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.0f} h"
+
+
+def physical_gb() -> float | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def rows(points: Sequence[Point], peers: Sequence[PeerRun]) -> list[list[str]]:
+    """Storyline's rows and the peer's, by archive size."""
+    keyed = []
+    for p in points:
+        star = "*" if p.disturbed else ""
+        keyed.append((p.archive, 0, [
+            GROUPER, f"{p.archive:,}", f"{p.timed:,}", f"{p.seconds:.2f}{star}",
+            f"{p.per_second:,.0f}", f"{BATCH / p.per_second:.2f}", f"{p.sql_seconds:.2f}",
+            f"{p.load_seconds:.2f}", f"{p.stories:,} ({p.active:,})", "", f"{p.peak_rss_mb:.0f}",
+            f"{p.db_mb:,.0f} ({p.story_mb:.1f})"]))
+        keyed.append((p.archive, 1, [
+            CORE, f"{p.archive:,}", f"{p.timed:,}", f"{p.core_seconds:.2f}{star}",
+            f"{p.core_per_second:,.0f}", f"{BATCH / p.core_per_second:.2f}", "", "", "",
+            f"{p.candidates:.1f}", "", ""]))
+    ram = physical_gb()
+    for r in peers:
+        if r.estimated:
+            fits = "" if ram is None or r.memory_gb < ram else ", > RAM"
+            cells = [f"{PEER} (estimate)", f"{r.n:,}", f"{r.n:,} (all)",
+                     f"~{_human_seconds(r.seconds)}", f"~{r.per_second:,.1f}",
+                     f"≥ ~{_human_seconds(r.seconds)}", "", "", "", "",
+                     f"~{r.memory_gb * 1000:,.0f}{fits}", ""]
+        elif r.timed_out:
+            cells = [PEER, f"{r.n:,}", f"{r.n:,} (all)", f"> {PEER_TIMEOUT} (timed out)", "",
+                     "", "", "", "", "", f"{r.peak_rss_mb:.0f}", ""]
+        else:
+            star = "*" if r.disturbed else ""
+            cells = [PEER, f"{r.n:,}", f"{r.n:,} (all)", f"{r.seconds:.2f}{star}",
+                     f"{r.per_second:,.1f}", f"≥ {r.seconds:.2f}", "", "",
+                     f"{r.clusters:,}", "", f"{r.peak_rss_mb:.0f}", ""]
+        keyed.append((r.n, 2, cells))
+    return [cells for _, _, cells in sorted(keyed, key=lambda k: (k[0], k[1]))]
+
+
+def sql_rows(points: Sequence[Point]) -> tuple[list[str], list[list[str]]]:
+    """Milliseconds (calls) per store method over the timed articles, one column a size."""
+    names = sorted({name for p in points for name in p.sql},
+                   key=lambda name: -max(p.sql.get(name, [0, 0])[0] for p in points))
+    header = ["store method"] + [f"at {p.archive:,}" for p in points]
+    body = [[name] + [f"{1000 * p.sql[name][0]:.0f} ({p.sql[name][1]:,})" if name in p.sql else ""
+                      for p in points] for name in names]
+    body.append(["Python (the rest)"] + [f"{1000 * (p.seconds - p.sql_seconds):,.0f}"
+                                         for p in points])
+    body.append(["articles' own rows (not counted)"]
+                + [f"{1000 * p.write_seconds:,.0f}" for p in points])
+    return header, body
+
+
+def summary(points: Sequence[Point], peers: Sequence[PeerRun], stream: dict) -> list[str]:
+    lines = []
+    if points:
+        rates = ", ".join(f"{p.per_second:,.0f} at {p.archive:,}" for p in points)
+        met = all(p.per_second >= GOAL_PER_SECOND for p in points)
+        lines.append(f"Goal ≥ {GOAL_PER_SECOND:.0f} articles/s of assignment after annotation on "
+                     f"{os.cpu_count()} cores: {'met' if met else 'NOT met'} "
+                     f"(StoryGrouper: {rates} articles in the archive; StoryIndex alone: "
+                     + ", ".join(f"{p.core_per_second:,.0f}" for p in points) + ").")
+    if len(points) >= 2:
+        first, last = points[0], points[-1]
+        ratio = last.per_second / first.per_second
+        core_ratio = last.core_per_second / first.core_per_second
+        if ratio >= 0.8:
+            verdict = "stayed flat (within 20%)"
+        else:
+            verdict = f"did NOT stay flat: it fell to {ratio:.0%}"
+        lines.append(f"From {first.archive:,} to {last.archive:,} archived articles the "
+                     f"StoryGrouper's rate {verdict} (×{ratio:.2f}; StoryIndex alone ×"
+                     f"{core_ratio:.2f}, comparing each article with {first.candidates:.1f} "
+                     f"then {last.candidates:.1f} stories); the store's share of its time went from "
+                     f"{first.sql_seconds / first.seconds:.0%} to "
+                     f"{last.sql_seconds / last.seconds:.0%}, and loading the active stories "
+                     f"from {first.load_seconds:.2f} s to {last.load_seconds:.2f} s.")
+    done = [r for r in peers if r.seconds and not r.estimated]
+    if done and points:
+        p, r = points[0], min(done, key=lambda r: abs(r.n - points[0].archive))
+        lines.append(
+            f"The offline peer clustered {r.n:,} articles in {r.seconds:.1f} s "
+            f"({r.per_second:.1f} articles/s even counting every article as placed)"
+            + (f" and {done[-1].n:,} in {done[-1].seconds:.1f} s" if done[-1] is not r else "")
+            + f". It has no incremental mode: to place a batch of {BATCH} new articles in an "
+            f"archive of {r.n:,} it must cluster all {r.n + BATCH:,} again (≥ {r.seconds:.1f} s), "
+            f"where StoryGrouper takes {BATCH / p.per_second:.2f} s at {p.archive:,}.")
+    estimated = [r for r in peers if r.estimated]
+    if estimated:
+        r, ram = estimated[-1], physical_gb()
+        needs = (f"a {r.n * (r.n - 1) / 2 * 8 / 1e9:,.1f} GB condensed distance matrix plus a "
+                 f"{r.n * r.vocabulary * 8 / 1e9:,.1f} GB dense TF-IDF matrix "
+                 f"({r.vocabulary:,} terms)")
+        took = f"about {_human_seconds(r.seconds)} per clustering extrapolated quadratically"
+        if ram is not None and r.memory_gb > ram:
+            lines.append(f"At {r.n:,} articles the peer is infeasible: it needs {needs}, on a "
+                         f"machine with {ram:.0f} GB, and {took}; it was not run.")
+        else:
+            lines.append(f"At {r.n:,} articles the peer was not run: it would need {needs} "
+                         f"and {took}.")
+    if points:
+        last = points[-1]
+        lines.append(f"The replayed stream recycles {stream['sources']} real articles, a round "
+                     f"every ~{stream['sources'] / PER_DAY:.1f} simulated days, each round's "
+                     "names renamed so that it reports new events of the same kinds: at "
+                     f"{last.archive:,} articles there are {last.stories:,} stories "
+                     f"({last.active:,} active) and {last.terms:,} distinct terms; "
+                     f"{last.created} of the last {last.timed:,} articles started a story and "
+                     f"{last.merges} merges happened.")
+    wrong = [p for p in points if not p.same_as_core]
+    if wrong:
+        lines.append("WARNING: StoryIndex alone and StoryGrouper placed articles differently at "
+                     + ", ".join(f"{p.archive:,}" for p in wrong) + ".")
+    return lines
+
+
+NOTES = (
+    f"archive = articles already grouped (and stored) when the timed ones arrive; timed = the "
+    f"next articles of the stream, measured in batches of {BATCH} as ingest commits them.",
+    "seconds, articles/s: StoryGrouper = BEGIN to COMMIT of each batch, story_article() and "
+    "every store write included, the articles' own rows (written first, in the same "
+    "transaction, for the foreign key) excluded; StoryIndex = the pure core over the same "
+    "articles from the same state, no SQLite. s per 500 new = what one batch of new articles "
+    "costs at that archive size.",
+    "SQL s = time inside the store's story methods (story_of, put_story_article, put_story, "
+    "term_documents, ...) and COMMIT; the rest of seconds is Python. load s = a new "
+    "StoryGrouper loading the active stories (once per ingest command), not in seconds.",
+    "stories = stories in the archive (active = held in memory by the grouper: touched in the "
+    "last 30 simulated days or among the 1,000 most recently touched). compared = active "
+    "stories an article was scored against, on average (the inverted index's candidates, at "
+    "most max_candidates = 40): the core's cost per article follows it.",
+    "peak RSS = this bench process's largest resident size so far (it grows with every size "
+    "before; it holds the source articles and annotations); for the peer, its child's.",
+    "DB MB = the database file with its WAL (articles, revisions and full-text index of every "
+    "copy included); in brackets the story tables and their indexes.",
+    "offline peer = storyline.evaluate's offline baseline (TfidfVectorizer, then "
+    "AgglomerativeClustering with average linkage, cosine distance threshold) over the first "
+    "N articles of the same stream at once, in a child process; its articles/s counts every "
+    "archived article as placed, and it must run again over the whole archive to place new "
+    "ones; stories = the clusters it found. (estimate) rows were not run: seconds quadratic "
+    "from the largest run, peak RSS = what its condensed distance matrix and dense TF-IDF "
+    "matrix alone would take.",
+)
+
+
+def notes(points: Sequence[Point], peers: Sequence[PeerRun]) -> list[str]:
+    result = list(NOTES)
+    if any(p.disturbed for p in points) or any(r.disturbed for r in peers):
+        result.append(f"* other processes used more than {ingest_bench.DISTURBED_SHARE:.0%} of a "
+                      "core during this measurement: its figures are suspect.")
+    return result
+
+
+def print_report(points: Sequence[Point], peers: Sequence[PeerRun], stream: dict) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
+    table = Table(title=f"story assignment as the archive grows ({os.cpu_count()} CPUs)")
+    for name in COLUMNS:
+        table.add_column(name, justify="left" if name == "system" else "right", no_wrap=True)
+    for cells in rows(points, peers):
+        table.add_row(*cells)
+    console.print(table)
+    if points:
+        header, body = sql_rows(points)
+        table = Table(title="StoryGrouper: ms (calls) by store method over the timed articles")
+        for name in header:
+            table.add_column(name, justify="left" if name == "store method" else "right")
+        for cells in body:
+            table.add_row(*cells)
+        console.print(table)
+    for line in summary(points, peers, stream):
+        console.print(escape(line))
+    for note in notes(points, peers):
+        console.print(f"[dim]- {escape(note)}[/]")
+
+
+def markdown(points: Sequence[Point], peers: Sequence[PeerRun], stream: dict, env: dict) -> str:
+    dirty = " with uncommitted changes" if env["git_dirty"] else ""
+    lines = [f"Reproduce: `make bench` (ran {env['date'][:10]}, Python {env['python']}, "
+             f"{env['cpu_count']} CPUs, {env['platform']}, commit "
+             f"{env['git_commit'] or 'unknown'}{dirty}; scikit-learn {env['scikit-learn']}; "
+             f"whole run {env['seconds']:.0f} s).", "",
+             f"Stream: {stream['sources']} real annotated articles ({', '.join(SOURCE_SETS)}; "
+             f"annotated in {stream['prepare_seconds']:.0f} s, not counted) replayed round after "
+             f"round in a seeded order (seed {env['seed']}) with new ids and dates, "
+             f"{PER_DAY} articles a simulated day; grouped with the default StorySettings.", "",
+             "| " + " | ".join(COLUMNS) + " |",
+             "|" + "|".join("---" if c == "system" else "---:" for c in COLUMNS) + "|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows(points, peers)]
+    if points:
+        header, body = sql_rows(points)
+        lines += ["", "StoryGrouper: milliseconds (calls) by store method over the timed articles:",
+                  "", "| " + " | ".join(header) + " |",
+                  "|---|" + "|".join("---:" for _ in header[1:]) + "|"]
+        lines += ["| " + " | ".join(cells) + " |" for cells in body]
+    lines += [""] + summary(points, peers, stream)
+    lines += [""] + [f"- {note}" for note in notes(points, peers)]
+    return "\n".join(lines) + "\n"
+
+
+def environment(seed: int, seconds: float, commit: tuple[str | None, bool | None]) -> dict:
+    commit, dirty = commit
+    return {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "scikit-learn": ingest_bench.package_version("scikit-learn"),
+        "seed": seed,
+        "seconds": seconds,
+    }
+
+
+# -- command line ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    sizes: tuple[int, ...]
+    timed: int
+    peer_sizes: tuple[int, ...]
+    sources: int  # 0 = all
+    seed: int
+    data: Path
+    results: Path
+
+
+def parse_args(argv: Sequence[str] | None) -> Plan:
+    parser = argparse.ArgumentParser(
+        description="Benchmark online story assignment as the archive grows, against the "
+                    "offline TF-IDF + average-linkage baseline, on replayed real articles.")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="data directory with ecbplus/, gvc/ and wikiref220/ "
+                             "(default: ../shared/data from the repo root)")
+    parser.add_argument("--sizes", type=ingest_bench.csv_of(ingest_bench.size), default=None,
+                        help="archive sizes to measure at, comma-separated "
+                             f"(default: {','.join(map(str, DEFAULT_SIZES))})")
+    parser.add_argument("--timed", type=ingest_bench.size, default=None,
+                        help=f"articles timed at each size (default: {DEFAULT_TIMED})")
+    parser.add_argument("--peer-sizes", type=ingest_bench.csv_of(ingest_bench.size),
+                        default=None, help="archive sizes the offline peer is run at "
+                        f"(default: {','.join(map(str, DEFAULT_PEER_SIZES))}); larger "
+                        "--sizes are estimated")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="replay order seed")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke run: {QUICK_SOURCES} sources, sizes "
+                             f"{','.join(map(str, QUICK_SIZES))}, {QUICK_TIMED} timed, peer at "
+                             f"{','.join(map(str, QUICK_PEER_SIZES))}; results go to "
+                             "bench/out/quick-results so the committed ones stay")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="where stories.md goes (default: bench/results)")
+    args = parser.parse_args(argv)
+    data = args.data.resolve()
+    if not data.is_dir():
+        parser.error(f"data directory {data} not found; it should hold the shared evaluation "
+                     "data (../shared/data from the repo root), or give one with --data")
+    quick = args.quick
+    sizes = args.sizes or (QUICK_SIZES if quick else DEFAULT_SIZES)
+    peer_sizes = args.peer_sizes or (QUICK_PEER_SIZES if quick else DEFAULT_PEER_SIZES)
+    results = args.results or (QUICK_RESULTS if quick else DEFAULT_RESULTS)
+    return Plan(sizes=tuple(sorted(set(sizes))),
+                timed=args.timed or (QUICK_TIMED if quick else DEFAULT_TIMED),
+                peer_sizes=tuple(sorted(set(peer_sizes))),
+                sources=QUICK_SOURCES if quick else 0, seed=args.seed, data=data,
+                results=results)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["--child"]:
+        return child_main(argv[1:])
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    plan = parse_args(argv)
+    progress = Console(stderr=True, highlight=False)
+    began = time.perf_counter()
+    commit = ingest_bench.git_commit()  # the code measured is the code imported now
+    try:
+        import storyline  # noqa: F401
+    except ImportError:
+        progress.print(f"[red]bench failed:[/] storyline is not importable by {sys.executable}; "
+                       "install the package into this environment (make install)")
+        return 1
+    work = Path(tempfile.mkdtemp(prefix="storyline-stories-bench-"))
+    try:
+        source_files(plan.data)
+        source_db = work / "sources.db"
+        progress.print(f"[bold]sources[/]: ingesting and annotating "
+                       f"{plan.sources or 'all'} articles of {', '.join(SOURCE_SETS)} "
+                       f"(jobs={ANNOTATE_JOBS})")
+        result, found = run_json_child(["prepare", str(plan.data), str(source_db),
+                                        str(plan.sources)], "prepare")
+        if found is None:
+            ingest_bench.fail_on(result, "ingesting the sources", allowed=())
+        pairs = load_pairs(source_db)
+        stream = {"sources": len(pairs), "prepare_seconds": found["seconds"]}
+        progress.print(f"  {len(pairs)} annotated articles in {found['seconds']:.0f} s")
+        points = bench_storyline(pairs, plan.sizes, plan.timed, plan.seed, work, progress.print)
+        del pairs
+        peers = bench_peer(source_db, plan.peer_sizes, plan.seed, progress.print)
+        peers += estimate_peer(peers, plan.sizes)
+    except BenchError as exc:
+        progress.print(f"[red]bench failed:[/] {escape(str(exc))}")
+        return 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print_report(points, peers, stream)
+    plan.results.mkdir(parents=True, exist_ok=True)
+    md_path = plan.results / "stories.md"
+    md_path.write_text(markdown(points, peers, stream,
+                                environment(plan.seed, time.perf_counter() - began, commit)),
+                       encoding="utf-8")
+    shown = md_path.relative_to(REPO) if md_path.is_relative_to(REPO) else md_path
+    progress.print(f"wrote {shown} ({time.perf_counter() - began:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
