@@ -217,7 +217,7 @@ class StoryGrouper:
         return sid
 
     #: Document counts held in memory past this many are dropped (and read again as needed).
-    cached_terms = 200_000
+    cached_terms = 500_000
 
     def group(self, pairs: Iterable[tuple[Article, Annotation]]) -> list[Assignment]:
         """Assign each (article, annotation) to a story, in publication order. If it fails,

@@ -331,10 +331,11 @@ class Store:
 
     def story_states(self, *, since_day: int | None, recent: int) -> list[tuple[str, str]]:
         """(id, state JSON) of the active stories: touched on or after ``since_day``, or among
-        the ``recent`` most recently touched. Both are index range scans."""
+        the ``recent`` most recently touched; two range scans, one on each index."""
         rows = self.conn.execute(
-            "SELECT id, state FROM stories WHERE id IN (SELECT id FROM stories "
-            "ORDER BY touched DESC LIMIT ?) OR touched_day >= ? ORDER BY touched",
+            "SELECT id, state FROM stories WHERE id IN (SELECT id FROM (SELECT id FROM stories "
+            "ORDER BY touched DESC LIMIT ?) UNION SELECT id FROM stories WHERE touched_day >= ?) "
+            "ORDER BY touched",
             (recent, since_day if since_day is not None else 1 << 62)).fetchall()
         return [(r[0], r[1]) for r in rows]
 
@@ -388,8 +389,8 @@ class Store:
 
     def term_documents(self, terms: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
-        for i in range(0, len(terms), 500):
-            chunk = terms[i:i + 500]
+        for i in range(0, len(terms), 5000):
+            chunk = terms[i:i + 5000]
             found.update(self.conn.execute(
                 f"SELECT term, documents FROM story_terms WHERE term IN ({','.join('?' * len(chunk))})",
                 chunk).fetchall())

@@ -316,10 +316,10 @@ def probability(features: list[float], settings: StorySettings) -> float:
 
 def _add(total: dict[str, float], vector: Mapping[str, float], keep: int) -> dict[str, float]:
     """``total + vector``, cut back to the ``keep`` heaviest entries whenever it has grown
-    past twice that (so the cut costs little, averaged over many additions)."""
+    a quarter past that (so the cut costs little, averaged over many additions)."""
     for k, v in vector.items():
         total[k] = total.get(k, 0.0) + v
-    if len(total) > 2 * keep:
+    if len(total) > keep + keep // 4:
         total = {k: total[k] for k in _most_common(total, keep)}
     return total
 
