@@ -62,8 +62,9 @@ def samples(rows: list[tuple], seed: int, settings: StorySettings):
             continue
         index.vocabulary.add(set(record.terms) | set(record.names))
         vectors = article_vectors(record, index.vocabulary)
-        query = (_most_common(vectors.text, settings.query_terms)
-                 + _most_common(vectors.names, settings.query_terms // 2))
+        query = {k: vectors.text[k] for k in _most_common(vectors.text, settings.query_terms)}
+        query.update({k: vectors.names[k]
+                      for k in _most_common(vectors.names, settings.query_terms // 2)})
         for story in index.candidates(query):
             X.append(pair_features(vectors, record.names, record.day, story, settings))
             y.append(int(story_of_gold.get(gold) == story.id))

@@ -61,7 +61,7 @@ class StorySettings:
     story_terms: int = 300
     index_terms: int = 30
     query_terms: int = 20
-    max_candidates: int = 20
+    max_candidates: int = 10
     salient_names: int = 3
 
     def fingerprint(self) -> str:
@@ -378,13 +378,15 @@ class StoryIndex:
                     del self.postings[key]
         self.stories.pop(story_id, None)
 
-    def candidates(self, query: Iterable[str], exclude: str | None = None) -> list[Story]:
-        """Active stories sharing any query key, most shared keys first (at most
-        ``max_candidates``), ties by id so the result never depends on set order."""
-        hits: Counter = Counter()
-        for key in query:
-            for sid in self.postings.get(key, ()):
-                hits[sid] += 1
+    def candidates(self, query: Mapping[str, float], exclude: str | None = None) -> list[Story]:
+        """Active stories sharing any query key, ranked by the summed weight of the keys they
+        share (at most ``max_candidates``), ties by id so the result never depends on set
+        order."""
+        hits: dict[str, float] = {}
+        postings = self.postings
+        for key, weight in query.items():
+            for sid in postings.get(key, ()):
+                hits[sid] = hits.get(sid, 0.0) + weight
         hits.pop(exclude, None)
         best = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:self.settings.max_candidates]
         return [self.stories[sid] for sid, _ in best]
@@ -428,8 +430,8 @@ class StoryIndex:
 
         self.vocabulary.add(set(article.terms) | set(article.names))
         vectors = article_vectors(article, self.vocabulary)
-        query = (_most_common(vectors.text, s.query_terms)
-                 + _most_common(vectors.names, s.query_terms // 2))
+        query = {k: vectors.text[k] for k in _most_common(vectors.text, s.query_terms)}
+        query.update({k: vectors.names[k] for k in _most_common(vectors.names, s.query_terms // 2)})
         best, best_p = None, s.join_threshold
         near: list[Story] = []
         salient = salient_names(article.names, s)
