@@ -694,23 +694,17 @@ def print_report(runs: Sequence[Run], stages: Run | None, corpus_info: dict) -> 
 
 
 def markdown(runs: Sequence[Run], stages: Run | None, corpus_info: dict, env: dict) -> str:
-    dirty = " with uncommitted changes" if env["git_dirty"] else ""
-    lines = [f"Reproduce: `make bench` (ran {env['date'][:10]}, Python {env['python']}, "
-             f"{env['cpu_count']} CPUs, {env['platform']}, commit "
-             f"{env['git_commit'] or 'unknown'}{dirty}; spaCy {env['spacy']}, "
-             f"{MODEL_PACKAGE} {env['model']}).", "",
+    lines = [ingest_bench.reproduce_line(env, f"spaCy {env['spacy']}, {MODEL_PACKAGE} {env['model']}"),
+             "",
              f"Corpus: {corpus_info['n']} real news articles cut to about {TARGET_WORDS} words "
              f"({corpus_info['words']} words; median {corpus_info['median_words']}, "
              f"min {corpus_info['min_words']}, max {corpus_info['max_words']}), seed "
              f"{env['seed']}.", "",
-             "| " + " | ".join(COLUMNS) + " |",
-             "|" + "|".join("---" if c == "system" else "---:" for c in COLUMNS) + "|"]
-    lines += ["| " + " | ".join(row_cells(run, runs)) + " |" for run in runs]
+             *ingest_bench.markdown_table(COLUMNS, (row_cells(run, runs) for run in runs))]
     rows = stage_rows(stages)
     if rows:
         lines += ["", "annotate_articles stages on one process:", "",
-                  "| stage | seconds | share | ms/article |", "|---|---:|---:|---:|"]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
+                  *ingest_bench.markdown_table(("stage", "seconds", "share", "ms/article"), rows)]
     lines += [""] + summary(runs, stages)
     lines += [""] + [f"- {note}" for note in notes(runs)]
     return "\n".join(lines) + "\n"

@@ -705,13 +705,28 @@ def print_report(runs: Sequence[Run], grown: Sequence[dict]) -> None:
             console.print(f"[red]{run.kind} {run.n} {run.system}:[/] {escape(line)}")
 
 
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]],
+                   text: Sequence[str] = ("kind", "system", "stage", "store method")) -> list[str]:
+    """A Markdown table: the ``text`` columns left-aligned, figures right-aligned."""
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---" if c in text else "---:" for c in header) + "|"]
+    return lines + ["| " + " | ".join(cells) + " |" for cells in rows]
+
+
+def reproduce_line(env: dict, versions: str = "") -> str:
+    """The first line of a results file: how to rerun it, when, on what, at which commit."""
+    dirty = " with uncommitted changes" if env.get("git_dirty") else ""
+    machine = f", {env['platform']}" if env.get("platform") else ""
+    versions = f"; {versions}" if versions else ""
+    return (f"Reproduce: `make bench` (ran {env['date'][:10]}, Python {env['python']}, "
+            f"{env['cpu_count']} CPUs{machine}, commit {env['git_commit'] or 'unknown'}{dirty}"
+            f"{versions}).")
+
+
 def markdown(runs: Sequence[Run], grown: Sequence[dict], env: dict) -> str:
     """The same tables in Markdown, small enough to commit."""
-    lines = [f"Reproduce: `make bench` (ran {env['date'][:10]}, Python {env['python']}, "
-             f"{env['cpu_count']} CPUs, commit {env['git_commit'] or 'unknown'}).", "",
-             "| " + " | ".join(COLUMNS) + " |",
-             "|" + "|".join("---" if c in ("kind", "system") else "---:" for c in COLUMNS) + "|"]
-    lines += ["| " + " | ".join(row_cells(run)) + " |" for run in runs]
+    lines = [reproduce_line({**env, "platform": None, "git_dirty": None}), "",
+             *markdown_table(COLUMNS, (row_cells(run) for run in runs))]
     if grown:
         lines += ["", "Throughput growth (articles/s at the larger N ÷ at the smaller):", "",
                   "| kind | system | sizes | ratio |", "|---|---|---|---:|"]

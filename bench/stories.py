@@ -788,24 +788,17 @@ def print_report(points: Sequence[Point], peers: Sequence[PeerRun], stream: dict
 
 
 def markdown(points: Sequence[Point], peers: Sequence[PeerRun], stream: dict, env: dict) -> str:
-    dirty = " with uncommitted changes" if env["git_dirty"] else ""
-    lines = [f"Reproduce: `make bench` (ran {env['date'][:10]}, Python {env['python']}, "
-             f"{env['cpu_count']} CPUs, {env['platform']}, commit "
-             f"{env['git_commit'] or 'unknown'}{dirty}; scikit-learn {env['scikit-learn']}; "
-             f"whole run {env['seconds']:.0f} s).", "",
+    lines = [ingest_bench.reproduce_line(
+                 env, f"scikit-learn {env['scikit-learn']}; whole run {env['seconds']:.0f} s"), "",
              f"Stream: {stream['sources']} real annotated articles ({', '.join(SOURCE_SETS)}; "
              f"annotated in {stream['prepare_seconds']:.0f} s, not counted) replayed round after "
              f"round in a seeded order (seed {env['seed']}) with new ids and dates, "
              f"{PER_DAY} articles a simulated day; grouped with the default StorySettings.", "",
-             "| " + " | ".join(COLUMNS) + " |",
-             "|" + "|".join("---" if c == "system" else "---:" for c in COLUMNS) + "|"]
-    lines += ["| " + " | ".join(cells) + " |" for cells in rows(points, peers)]
+             *ingest_bench.markdown_table(COLUMNS, rows(points, peers))]
     if points:
         header, body = sql_rows(points)
         lines += ["", "StoryGrouper: milliseconds (calls) by store method over the timed articles:",
-                  "", "| " + " | ".join(header) + " |",
-                  "|---|" + "|".join("---:" for _ in header[1:]) + "|"]
-        lines += ["| " + " | ".join(cells) + " |" for cells in body]
+                  "", *ingest_bench.markdown_table(header, body)]
     lines += [""] + summary(points, peers, stream)
     lines += [""] + [f"- {note}" for note in notes(points, peers)]
     return "\n".join(lines) + "\n"
