@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import resource
 import shutil
@@ -50,7 +49,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -711,14 +710,8 @@ def markdown(runs: Sequence[Run], stages: Run | None, corpus_info: dict, env: di
 
 
 def environment(plan: Plan) -> dict:
-    commit, dirty = ingest_bench.git_commit()
     return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "git_commit": commit,
-        "git_dirty": dirty,
+        **ingest_bench.machine(),
         "storyline": ingest_bench.package_version("storyline"),
         "spacy": ingest_bench.package_version("spacy"),
         "model": ingest_bench.package_version(MODEL_PACKAGE.replace("_", "-")) or

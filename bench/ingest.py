@@ -755,9 +755,9 @@ def package_version(name: str) -> str | None:
         return None
 
 
-def environment(plan: Plan) -> dict:
-    """What the numbers depend on besides the code: machine, interpreter, versions, inputs."""
-    commit, dirty = git_commit()
+def machine(commit: tuple[str | None, bool | None] | None = None) -> dict:
+    """When and where a bench ran: date, interpreter, platform, cores, commit."""
+    commit, dirty = commit if commit is not None else git_commit()
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
@@ -765,6 +765,13 @@ def environment(plan: Plan) -> dict:
         "cpu_count": os.cpu_count(),
         "git_commit": commit,
         "git_dirty": dirty,
+    }
+
+
+def environment(plan: Plan) -> dict:
+    """What the numbers depend on besides the code: machine, interpreter, versions, inputs."""
+    return {
+        **machine(),
         "storyline": package_version("storyline"),
         "trafilatura": package_version("trafilatura"),
         "seed": plan.seed,

@@ -58,7 +58,6 @@ import gc
 import itertools
 import json
 import os
-import platform
 import random
 import re
 import resource
@@ -70,7 +69,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -437,7 +436,7 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
         if n % BATCH == 0 or n == len(upcoming):
             index.retire()
     core_seconds = time.perf_counter() - start
-    del index, find
+    index = find = None  # frees the core (it and its wrapper hold each other)
     gc.collect()  # the core's copy of every document count must not weigh on what follows
 
     start = time.perf_counter()
@@ -805,14 +804,8 @@ def markdown(points: Sequence[Point], peers: Sequence[PeerRun], stream: dict, en
 
 
 def environment(seed: int, seconds: float, commit: tuple[str | None, bool | None]) -> dict:
-    commit, dirty = commit
     return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "git_commit": commit,
-        "git_dirty": dirty,
+        **ingest_bench.machine(commit),
         "scikit-learn": ingest_bench.package_version("scikit-learn"),
         "seed": seed,
         "seconds": seconds,
