@@ -26,8 +26,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from storyline import Library
-from storyline.stories import (StoryIndex, StorySettings, Vocabulary, _most_common,
-                               article_vectors, order_key, pair_features, story_article)
+from storyline.stories import (StoryIndex, StorySettings, Vocabulary, article_vectors,
+                               order_key, pair_features, story_article)
 
 
 def annotated(path: str, db: str) -> list[tuple]:
@@ -62,10 +62,7 @@ def samples(rows: list[tuple], seed: int, settings: StorySettings):
             continue
         index.vocabulary.add(set(record.terms) | set(record.names))
         vectors = article_vectors(record, index.vocabulary)
-        query = {k: vectors.text[k] for k in _most_common(vectors.text, settings.query_terms)}
-        query.update({k: vectors.names[k]
-                      for k in _most_common(vectors.names, settings.query_terms // 2)})
-        for story in index.candidates(query):
+        for story in index.candidates(index.query(vectors)):
             X.append(pair_features(vectors, record.names, record.day, story, settings))
             y.append(int(story_of_gold.get(gold) == story.id))
         target = index.stories.get(story_of_gold.get(gold, ""))

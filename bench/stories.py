@@ -385,17 +385,13 @@ def group_batch(store, grouper, batch: Sequence[tuple], timer: StoreTimer) -> tu
 def restore_index(store, settings):
     """A StoryIndex in the state ``StoryGrouper`` would load from ``store``, with every
     document count read up front, so that assigning touches no SQLite."""
-    from storyline.stories import Story, StoryIndex, Vocabulary
+    from storyline.pipeline import StoryGrouper
+    from storyline.stories import Vocabulary
 
-    clock = store.meta("stories:clock")
-    clock = int(clock) if clock else None
-    vocabulary = Vocabulary(int(store.meta("stories:documents") or 0))
-    vocabulary.counts = dict(store.conn.execute("SELECT term, documents FROM story_terms"))
-    since = clock - settings.active_days if clock is not None else None
-    stories = [Story.from_state(sid, json.loads(state))
-               for sid, state in store.story_states(since_day=since, recent=settings.min_active)]
-    return StoryIndex(settings, vocabulary, stories, clock=clock,
-                      touches=int(store.meta("stories:touches") or 0))
+    index = StoryGrouper(store, settings)._load()
+    index.vocabulary = Vocabulary(index.vocabulary.documents)
+    index.vocabulary.counts = dict(store.conn.execute("SELECT term, documents FROM story_terms"))
+    return index
 
 
 def database_mb(store, path: Path) -> tuple[float, float]:

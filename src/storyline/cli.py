@@ -7,6 +7,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -255,17 +257,7 @@ def annotate_cmd(
     """
     with Library(_db(ctx, db)) as lib:
         if not quiet and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-            with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                          console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
-                task = bar.add_task("annotate", total=None)
-
-                def advance(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-                    bar.refresh()
-
+            with _progress_bar("annotating") as advance:
                 count = lib.annotate(jobs=jobs, on_progress=advance)
         else:
             count = lib.annotate(jobs=jobs)
@@ -319,27 +311,22 @@ def quotes_cmd(
         typer.echo(f"{len(found)} quotes")
 
 
-def _progress_bar(label: str):
-    """A rich progress bar on stderr for ``on_progress(done, total)`` callbacks."""
-    from contextlib import contextmanager
-
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr, given as an ``on_progress(done, total)`` callback."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeRemainingColumn)
 
-    @contextmanager
-    def bar():
-        with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=Console(stderr=True), transient=True, auto_refresh=False) as progress:
-            task = progress.add_task(label, total=None)
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True, auto_refresh=False) as progress:
+        task = progress.add_task(label, total=None)
 
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-                progress.refresh()
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+            progress.refresh()
 
-            yield advance
-
-    return bar()
+        yield advance
 
 
 def _story_line(story: dict) -> str:

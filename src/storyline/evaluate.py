@@ -479,16 +479,13 @@ def evaluate_clustering(path: str | Path, *, limit: int | None = None, jobs: int
             runs.append(run)
     results = []
     if len(runs) > 1:
-        n = len(runs)
-        mean = ClusteringScore(
-            f"storyline online grouping, mean of {n} orders", len(gold),
-            round(sum(r.stories for r in runs) / n), gold_count,
-            sum(r.precision for r in runs) / n, sum(r.recall for r in runs) / n,
-            sum(r.f1 for r in runs) / n, sum(r.seconds for r in runs),
-            sum(r.prepare_seconds for r in runs))
-        mean.seconds /= n
-        mean.prepare_seconds /= n
-        results.append(mean)
+        def mean(name: str) -> float:
+            return sum(getattr(r, name) for r in runs) / len(runs)
+
+        results.append(ClusteringScore(
+            f"storyline online grouping, mean of {len(runs)} orders", len(gold),
+            round(mean("stories")), gold_count, mean("precision"), mean("recall"), mean("f1"),
+            mean("seconds"), mean("prepare_seconds")))
     results.extend(runs)
     results.append(score("every article alone", {i: i for i in gold}, 0.0))
     if baseline:

@@ -358,25 +358,31 @@ class StoryIndex:
         self._reindex(story)
 
     def _reindex(self, story: Story) -> None:
-        for key in self._indexed.pop(story.id, ()):
-            posting = self.postings.get(key)
-            if posting is not None:
-                posting.discard(story.id)
-                if not posting:
-                    del self.postings[key]
+        self._unindex(story.id)
         keys = self._keys(story)
         for key in keys:
             self.postings.setdefault(key, set()).add(story.id)
         self._indexed[story.id] = keys
 
-    def _drop(self, story_id: str) -> None:
+    def _unindex(self, story_id: str) -> None:
         for key in self._indexed.pop(story_id, ()):
             posting = self.postings.get(key)
             if posting is not None:
                 posting.discard(story_id)
                 if not posting:
                     del self.postings[key]
+
+    def _drop(self, story_id: str) -> None:
+        self._unindex(story_id)
         self.stories.pop(story_id, None)
+
+    def query(self, vectors: Vectors) -> dict[str, float]:
+        """What an article (or a story) looks candidates up by: its heaviest words and
+        names, with their weights."""
+        s = self.settings
+        found = {k: vectors.text[k] for k in _most_common(vectors.text, s.query_terms)}
+        found.update({k: vectors.names[k] for k in _most_common(vectors.names, s.query_terms // 2)})
+        return found
 
     def candidates(self, query: Mapping[str, float], exclude: str | None = None) -> list[Story]:
         """Active stories sharing any query key, ranked by the summed weight of the keys they
@@ -430,12 +436,10 @@ class StoryIndex:
 
         self.vocabulary.add(set(article.terms) | set(article.names))
         vectors = article_vectors(article, self.vocabulary)
-        query = {k: vectors.text[k] for k in _most_common(vectors.text, s.query_terms)}
-        query.update({k: vectors.names[k] for k in _most_common(vectors.names, s.query_terms // 2)})
         best, best_p = None, s.join_threshold
         near: list[Story] = []
         salient = salient_names(article.names, s)
-        for story in self.candidates(query):
+        for story in self.candidates(self.query(vectors)):
             p = probability(pair_features(vectors, article.names, article.day, story, s, salient), s)
             if p >= s.merge_probe:
                 near.append(story)
@@ -464,23 +468,32 @@ class StoryIndex:
         self.changed.add(story.id)
 
     def _join(self, story: Story, article: StoryArticle, vectors: Vectors) -> None:
-        s = self.settings
-        story.members += 1
-        story.articles += 1
-        story.text = _add(story.text, vectors.text, s.story_terms)
-        story.title = _add(story.title, vectors.title, s.story_terms)
-        story.names = _add(story.names, vectors.names, s.story_terms)
-        story.mentions = _add(dict(story.mentions), article.names, s.story_terms)
-        story._salient = None
-        if article.day is not None:
-            story.first_day = article.day if story.first_day is None else min(story.first_day, article.day)
-            story.last_day = article.day if story.last_day is None else max(story.last_day, article.day)
-        if (story.headline_article is None
-                or story.centrality(vectors.text) > story.centrality(story.headline_vector)):
-            story.headline_article = article.id
-            story.headline_vector = vectors.text
+        self._fold(story, Story(id=article.id, members=1, articles=1, text=vectors.text,
+                                title=vectors.title, names=vectors.names,
+                                mentions=article.names, first_day=article.day,
+                                last_day=article.day, headline_article=article.id,
+                                headline_vector=vectors.text))
         self._touch(story, article.day)
         self._reindex(story)
+
+    def _fold(self, story: Story, other: Story) -> None:
+        """Add ``other``'s articles, sums, dates and headline candidate to ``story``."""
+        s = self.settings
+        story.members += other.members
+        story.articles += other.articles
+        story.text = _add(story.text, other.text, s.story_terms)
+        story.title = _add(story.title, other.title, s.story_terms)
+        story.names = _add(story.names, other.names, s.story_terms)
+        story.mentions = _add(dict(story.mentions), other.mentions, s.story_terms)
+        story._salient = None
+        days = [d for d in (story.first_day, story.last_day, other.first_day, other.last_day)
+                if d is not None]
+        if days:
+            story.first_day, story.last_day = min(days), max(days)
+        if (story.headline_article is None
+                or story.centrality(other.headline_vector) > story.centrality(story.headline_vector)):
+            story.headline_article = other.headline_article
+            story.headline_vector = other.headline_vector
 
     def _merge_into(self, story: Story, near: list[Story]) -> tuple[Story, list[str]]:
         """Merge the grown ``story`` with each of the ``near`` stories it now matches; the
@@ -505,21 +518,7 @@ class StoryIndex:
         return story, merged
 
     def _absorb(self, story: Story, other: Story) -> None:
-        s = self.settings
-        story.members += other.members
-        story.articles += other.articles
-        story.text = _add(story.text, other.text, s.story_terms)
-        story.title = _add(story.title, other.title, s.story_terms)
-        story.names = _add(story.names, other.names, s.story_terms)
-        story.mentions = _add(dict(story.mentions), other.mentions, s.story_terms)
-        story._salient = None
-        days = [d for d in (story.first_day, story.last_day, other.first_day, other.last_day)
-                if d is not None]
-        if days:
-            story.first_day, story.last_day = min(days), max(days)
-        if story.centrality(other.headline_vector) > story.centrality(story.headline_vector):
-            story.headline_article = other.headline_article
-            story.headline_vector = other.headline_vector
+        self._fold(story, other)
         touched = [d for d in (story.touched_day, other.touched_day) if d is not None]
         story.touched_day = max(touched) if touched else None
         self._drop(other.id)
