@@ -48,7 +48,8 @@ class StorySettings:
 
     ``weights`` are the logistic model's coefficients for (text similarity, title
     similarity, entity similarity, dominant names conflict, log(1 + days apart),
-    log(story members)) and its intercept.
+    log(story members)) and its intercept, fitted when ``max_candidates`` was 40 (the fit
+    script now gives slightly different ones; see the README).
     """
 
     weights: tuple[float, ...] = (9.17, 5.63, 8.83, -2.41, -0.14, -0.98, -2.83)
