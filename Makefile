@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DB := demo.db
+DEMO_HTML := demo-brief.html
+# the first story of the demo database, looked up when a recipe line runs
+DEMO_STORY = $$($(VENV)/bin/storyline --db $(DEMO_DB) stories --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["story_id"])')
 
 .PHONY: demo test bench install clean
 
@@ -25,7 +28,10 @@ demo: $(STAMP)
 	$(VENV)/bin/storyline --db $(DEMO_DB) quotes
 	$(VENV)/bin/storyline --db $(DEMO_DB) article seed-a --annotations
 	$(VENV)/bin/storyline --db $(DEMO_DB) stories
-	$(VENV)/bin/storyline --db $(DEMO_DB) story $$($(VENV)/bin/storyline --db $(DEMO_DB) stories --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["story_id"])')
+	$(VENV)/bin/storyline --db $(DEMO_DB) story $(DEMO_STORY)
+	$(VENV)/bin/storyline --db $(DEMO_DB) brief $(DEMO_STORY) --format md
+	$(VENV)/bin/storyline --db $(DEMO_DB) brief $(DEMO_STORY) --format html -o $(DEMO_HTML)
+	@echo "The brief as a web page: $(CURDIR)/$(DEMO_HTML)"
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -34,6 +40,7 @@ bench: $(STAMP)
 	$(PY) bench/ingest.py
 	$(PY) bench/annotate.py
 	$(PY) bench/stories.py
+	$(PY) bench/brief.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm build src/*.egg-info
+	rm -rf $(VENV) $(DEMO_HTML) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm build src/*.egg-info

@@ -231,6 +231,38 @@ def test_stories_story_and_recluster(tmp_path, seed_jsonl):
     assert json.loads(run_cli("stories", "--json", db=db).stdout) == [story]
 
 
+def test_brief_prints_json_markdown_and_writes_html(tmp_path, seed_jsonl):
+    import jsonschema
+
+    db = tmp_path / "b.db"
+    assert run_cli("ingest", str(seed_jsonl), "-j", "1", db=db).returncode == 0
+    (story,) = json.loads(run_cli("stories", "--json", db=db).stdout)
+    res = run_cli("brief", story["story_id"], "--format", "json", db=db)
+    assert res.returncode == 0, res.stderr
+    brief = json.loads(res.stdout)
+    schema = json.loads((ROOT / "src" / "storyline" / "brief.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(brief)
+    assert brief["story_id"] == story["story_id"] and len(brief["summary"]) == 4
+    short = json.loads(run_cli("brief", story["story_id"], "-f", "json", "-n", "2", db=db).stdout)
+    assert [s["text"] for s in short["summary"]] != [] and len(short["summary"]) == 2
+    markdown = run_cli("brief", story["story_id"], db=db).stdout.decode()
+    assert markdown.startswith(f"# {story['title']}")
+    assert "## Who said what" in markdown and "### Sadiq Khan" in markdown
+    page = tmp_path / "out" / "brief.html"
+    page.parent.mkdir()
+    res = run_cli("brief", story["story_id"], "-f", "html", "-o", str(page), db=db)
+    assert res.returncode == 0 and res.stdout == b""
+    assert f"wrote {page}" in res.stderr.decode()
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "four people were arrested" in html
+    missing = run_cli("brief", "s-nope", db=db)
+    assert missing.returncode == 1
+    assert missing.stderr.decode().strip() == "error: no story with id 's-nope'"
+    unwritable = run_cli("brief", story["story_id"], "-o", str(tmp_path / "no" / "x.md"), db=db)
+    assert unwritable.returncode == 1 and "cannot write" in unwritable.stderr.decode()
+    assert run_cli("brief", story["story_id"], "-f", "pdf", db=db).returncode == 2
+
+
 def test_eval_clustering_prints_bcubed_and_baselines(tmp_path):
     import gzip
 
@@ -247,3 +279,27 @@ def test_eval_clustering_prints_bcubed_and_baselines(tmp_path):
     assert alone["articles"] == alone["stories"] == 8 and alone["precision"] == 1.0
     ours = rows["storyline, order seed 0"]
     assert 0 < ours["f1"] <= 1 and ours["gold_stories"] == len({json.loads(x)["story"] for x in lines})
+
+
+def test_eval_summaries_prints_rouge_table_and_json(tmp_path):
+    import gzip
+
+    with gzip.open(DATA / "gvc-dev-slice.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = fh.readlines()[:6]
+    path = tmp_path / "few.jsonl"
+    path.write_text("".join(lines))
+    stories = {json.loads(x)["story"] for x in lines}
+    res = run_cli("eval", "summaries", str(path), "-n", "2", "-j", "1")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout.decode()
+    for word in ("R-1", "R-2", "cited", "redundancy", "corroborated", "storyline brief summary",
+                 "lead (round-robin over sources)", "LexRank (sumy)", "headlines"):
+        assert word in out
+    res = run_cli("eval", "summaries", str(path), "--json", "--sentences", "2", "-j", "1")
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)
+    assert [r["system"] for r in rows] == ["storyline brief summary",
+                                           "lead (round-robin over sources)", "LexRank (sumy)"]
+    for row in rows:
+        assert 0 < row["stories"] <= len(stories) and row["requested_sentences"] == 2
+        assert 0 < row["rouge1"] <= 1 and 0 <= row["rouge2"] <= 1 and row["cited"] == 1.0

@@ -3,7 +3,7 @@ import storyline
 
 def test_public_surface_is_pinned():
     assert sorted(storyline.__all__) == sorted([
-        "Annotation", "Article", "DatedEvent", "Entity", "IngestReport", "InputError", "Library",
+        "Annotation", "Article", "Brief", "BriefSettings", "DatedEvent", "Entity", "IngestReport", "InputError", "Library",
         "ModelMissingError", "NotAnnotatedError", "NotFoundError", "Origin", "Quote",
         "RawArticle", "Span", "StoreError", "StorySettings", "StorylineError", "make_span", "__version__",
     ])

@@ -1,5 +1,6 @@
 """storyline: read the news from many outlets as stories whose every line cites a source."""
 
+from .brief import Brief, BriefSettings
 from .errors import (InputError, ModelMissingError, NotAnnotatedError, NotFoundError, Origin,
                      StoreError, StorylineError)
 from .library import Library
@@ -12,6 +13,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Annotation",
     "Article",
+    "Brief",
+    "BriefSettings",
     "DatedEvent",
     "Entity",
     "IngestReport",

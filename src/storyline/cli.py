@@ -423,6 +423,58 @@ def story_cmd(
                    f"{_one_line(source['title'] or '(no title)', 70)}  [{source['article_id']}]{copy}")
 
 
+class BriefFormat(str, Enum):
+    json = "json"
+    md = "md"
+    html = "html"
+
+
+@app.command("brief")
+def brief_cmd(
+    ctx: typer.Context,
+    story_id: Annotated[str, typer.Argument(metavar="ID", help="Story id (a merged story's "
+                                                                "old id works too).")],
+    format: Annotated[BriefFormat, typer.Option(
+        "--format", "-f", help="json (brief.schema.json), md (Markdown) or html (one "
+                               "self-contained page).")] = BriefFormat.md,
+    sentences: Annotated[Optional[int], typer.Option(
+        "--sentences", "-n", min=1, help="Summary sentences [default: 3, one more for each "
+                                         "doubling of the story's sources, at most 8].",
+        show_default=False)] = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write to this file instead of standard output.",
+        dir_okay=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """The brief of one story: a summary of cited sentences, who said what, the people and
+    places, a timeline, and the facts several outlets corroborate, one reports, or dispute."""
+    from .brief import BriefSettings
+
+    with Library(_db(ctx, db)) as lib:
+        brief = lib.brief(story_id, settings=BriefSettings(sentences=sentences))
+    if format is BriefFormat.json:
+        text = json.dumps(brief.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    elif format is BriefFormat.html:
+        text = brief.to_html()
+    else:
+        text = brief.to_markdown()
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            _stderr(f"error: cannot write {output}: {error.strerror or error}")
+            raise typer.Exit(1) from None
+        _stderr(f"wrote {output} ({format.value}, {len(brief.summary)} summary sentences, "
+                f"{len(brief.sources)} sources)")
+    elif format is BriefFormat.md and sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
 @app.command("recluster")
 def recluster_cmd(
     ctx: typer.Context,
@@ -588,6 +640,51 @@ def eval_clustering_cmd(
                    f"({first.articles / first.prepare_seconds:.1f} articles/s).")
     if baseline and not any(r.system.startswith("offline") for r in results):
         typer.echo("The offline baseline needs scikit-learn: pip install 'storyline[eval]'.")
+
+
+@eval_app.command("summaries")
+def eval_summaries_cmd(
+    path: Annotated[Path, typer.Argument(metavar="FILE.jsonl", exists=True, dir_okay=False,
+                                         help="Articles with 'title'/'text' and a gold 'story'.")],
+    sentences: Annotated[int, typer.Option(
+        "--sentences", "-n", min=1, help="Sentences per summary, for every system.")] = 3,
+    json_: JsonFlag = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N articles.")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Processes annotating [default: every core].")] = None,
+) -> None:
+    """ROUGE of the brief's summary vs lead and LexRank, per gold story, against headlines.
+
+    The articles are ingested (and annotated) into a temporary database and grouped by
+    their gold story. For each story of two or more articles, every system picks the same
+    number of sentences from the same stored bodies: ours (the brief's summary), lead (the
+    first sentence of each source in turn, then the second ones) and sumy's LexRank. The
+    references are the story's own headlines: ROUGE F against the best-matching one, averaged
+    over stories. Also: share of sentences cited exactly from a stored body, redundancy (most
+    similar pair of sentences in a summary) and share corroborated by another outlet.
+    """
+    from .evaluate import evaluate_summaries
+
+    if not json_ and sys.stderr.isatty():
+        with _progress_bar("annotating, summarising") as advance:
+            results = evaluate_summaries(path, limit=limit, jobs=jobs, sentences=sentences,
+                                         on_progress=advance)
+    else:
+        results = evaluate_summaries(path, limit=limit, jobs=jobs, sentences=sentences)
+    if json_:
+        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+        return
+    first = results[0]
+    _print_scores(
+        f"Summaries: {path} ({first.stories} stories of 2+ articles, {sentences} sentences)",
+        ("stories", "sentences", "R-1", "R-2", "cited", "redundancy", "corroborated", "seconds"),
+        [(r.system, str(r.stories), f"{r.sentences:.2f}", f"{r.rouge1:.3f}", f"{r.rouge2:.3f}",
+          f"{r.cited:.3f}", f"{r.redundancy:.3f}", f"{r.corroborated:.3f}", f"{r.seconds:.2f}")
+         for r in results])
+    typer.echo("References are the stories' own headlines (the titles of their articles, never "
+               "part of the bodies); R-1/R-2 = ROUGE F against the best-matching headline.")
+    if first.prepare_seconds:
+        typer.echo(f"Before summarising, ingest and annotation took {first.prepare_seconds:.1f} s.")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from .brief import Brief, BriefSettings, BriefSource, build_brief
 from .errors import InputError, NotAnnotatedError, NotFoundError
 from .pipeline import IngestSettings, StoryGrouper, ingest
 from .readers import read_inputs
@@ -38,6 +39,22 @@ def _story_summary(row) -> dict:
     return {"story_id": row["id"], "title": title, "articles": row["articles"],
             "outlets": sorted(set((row["outlets"] or "").split(","))) if row["outlets"] else [],
             "first_published": row["first_published"], "last_published": row["last_published"]}
+
+
+def brief_sources(store: Store, article_ids: Iterable[str]) -> list[BriefSource]:
+    """The distinct articles among ``article_ids`` with their annotations, in the order
+    given, each near-duplicate folded under its original when that is among them too."""
+    articles = [store.article(i) for i in dict.fromkeys(article_ids)]
+    present = {a.id for a in articles}
+    sources = {a.id: BriefSource(a, store.annotation(a.id)) for a in articles
+               if a.duplicate_of not in present}
+    for article in articles:
+        if article.id not in sources:
+            original = article.duplicate_of
+            while original not in sources:
+                original = next(a.duplicate_of for a in articles if a.id == original)
+            sources[original].copies.append((article, store.annotation(article.id)))
+    return list(sources.values())
 
 
 class Library:
@@ -171,6 +188,13 @@ class Library:
              "probability": None if r["probability"] is None else round(r["probability"], 3)}
             for r in self.store.story_articles(resolved)]
         return found
+
+    def brief(self, story_id: str, *, settings: BriefSettings | None = None) -> Brief:
+        """The brief of one story (``.to_dict()`` is the schema's JSON; ``.to_markdown()``,
+        ``.to_html()`` render it). A merged id resolves. Raises NotFoundError."""
+        story = self.story(story_id)
+        sources = brief_sources(self.store, [s["article_id"] for s in story["sources"]])
+        return build_brief(story["story_id"], story["title"], sources, settings)
 
     def annotation(self, article_id: str) -> Annotation:
         """What annotation read in an article's current revision; raises NotFoundError

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from .nlp import stop_words
 from .records import Annotation, Article
 
 _WORD = re.compile(r"\b\w\w+\b")
@@ -84,7 +85,7 @@ class StoryArticle:
 
 def words(text: str) -> list[str]:
     """Lower-cased words of two or more characters, without English stop words."""
-    from spacy.lang.en.stop_words import STOP_WORDS
+    STOP_WORDS = stop_words()
 
     return [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
 
