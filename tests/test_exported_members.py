@@ -3,9 +3,10 @@ import storyline
 
 def test_public_surface_is_pinned():
     assert sorted(storyline.__all__) == sorted([
-        "Annotation", "Article", "Brief", "BriefSettings", "DatedEvent", "Entity", "IngestReport", "InputError", "Library",
-        "ModelMissingError", "NotAnnotatedError", "NotFoundError", "Origin", "Quote",
-        "RawArticle", "Span", "StoreError", "StorySettings", "StorylineError", "make_span", "__version__",
+        "Annotation", "Article", "Brief", "BriefSettings", "DatedEvent", "Entity", "IngestReport",
+        "InputError", "Library", "MissingDependencyError", "ModelMissingError",
+        "NotAnnotatedError", "NotFoundError", "Origin", "Quote", "RawArticle", "Span",
+        "StoreError", "StorySettings", "StorylineError", "make_span", "__version__",
     ])
     for name in storyline.__all__:
         assert hasattr(storyline, name)
@@ -13,5 +14,6 @@ def test_public_surface_is_pinned():
 
 def test_errors_share_one_root():
     for cls in (storyline.InputError, storyline.NotFoundError, storyline.StoreError,
-                storyline.NotAnnotatedError, storyline.ModelMissingError):
+                storyline.NotAnnotatedError, storyline.ModelMissingError,
+                storyline.MissingDependencyError):
         assert issubclass(cls, storyline.StorylineError)

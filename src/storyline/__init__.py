@@ -1,8 +1,8 @@
 """storyline: read the news from many outlets as stories whose every line cites a source."""
 
 from .brief import Brief, BriefSettings
-from .errors import (InputError, ModelMissingError, NotAnnotatedError, NotFoundError, Origin,
-                     StoreError, StorylineError)
+from .errors import (InputError, MissingDependencyError, ModelMissingError, NotAnnotatedError,
+                     NotFoundError, Origin, StoreError, StorylineError)
 from .library import Library
 from .records import Annotation, Article, DatedEvent, Entity, IngestReport, Quote, RawArticle
 from .spans import Span, make_span
@@ -20,6 +20,7 @@ __all__ = [
     "IngestReport",
     "InputError",
     "Library",
+    "MissingDependencyError",
     "ModelMissingError",
     "NotAnnotatedError",
     "NotFoundError",

@@ -5,7 +5,8 @@
     ├── NotFoundError   an id that is not in the database
     │   └── NotAnnotatedError   an article stored without annotation (run `storyline annotate`)
     ├── StoreError      the database cannot be opened or is of an unknown schema
-    └── ModelMissingError   spaCy's English pipeline is not installed
+    ├── ModelMissingError   spaCy's English pipeline is not installed
+    └── MissingDependencyError   an optional package (an extra) is not installed
 
 The CLI prints ``str(error)`` on one line and never a traceback; the API will map the same
 classes to HTTP statuses in one place.
@@ -72,3 +73,12 @@ class NotAnnotatedError(NotFoundError):
 
 class ModelMissingError(StorylineError):
     """Annotation needs spaCy's English pipeline, which is not installed."""
+
+
+class MissingDependencyError(StorylineError):
+    """A feature needs an optional package (an extra such as ``eval``) that is not installed."""
+
+    def __init__(self, package: str, purpose: str):
+        self.package = package
+        super().__init__(f"{purpose} needs the package {package!r}: "
+                         f"pip install 'storyline[eval]'")

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import InputError, NotFoundError, Origin, StorylineError
+from .errors import InputError, MissingDependencyError, NotFoundError, Origin
 from .spans import Span
 
 _TOKEN = re.compile(r"\w+")
@@ -501,15 +501,6 @@ def evaluate_clustering(path: str | Path, *, limit: int | None = None, jobs: int
 
 
 # -- summaries ----------------------------------------------------------------------------------
-
-
-class MissingDependencyError(StorylineError):
-    """An evaluation needs an optional package (the ``eval`` extra) that is not installed."""
-
-    def __init__(self, package: str, purpose: str):
-        self.package = package
-        super().__init__(f"{purpose} needs the package {package!r}: "
-                         f"pip install 'storyline[eval]'")
 
 
 @dataclass
