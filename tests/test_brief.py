@@ -278,9 +278,11 @@ def test_a_count_disagrees_only_about_the_same_thing_in_the_same_context():
         from storyline.brief import _Sentence
         from storyline.spans import make_span
 
-        return _Sentence(make_span("x", text, 0, len(text)), 0, 0, "o", False,
-                         content_words(text), True, counted_numbers(text), frozenset(),
-                         frozenset(), frozenset(), frozenset(), None)
+        none = frozenset()
+        return _Sentence(make_span("x", text, 0, len(text)), source=0, position=0, outlet="o",
+                         copy=False, words=content_words(text), claim=True,
+                         numbers=counted_numbers(text), people=none, dates=none,
+                         unnamed=none, article_people=none, details=none, date=None)
 
     four = sentence("The force said four people were arrested at the vigil.")
     five = sentence("The force said five people were arrested at the vigil.")

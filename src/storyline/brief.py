@@ -81,6 +81,8 @@ class BriefSettings:
     base_sentences: int = 3
     max_sentences: int = 8
     same_similarity: float = 0.5
+    detail_similarity: float = 0.3
+    shared_details: int = 3
     conflict_similarity: float = 0.6
     centrality_weight: float = 1.0
     support_weight: float = 0.5
@@ -314,6 +316,7 @@ class _Sentence:
     dates: frozenset[str]
     unnamed: frozenset[str]
     article_people: frozenset[str]
+    details: frozenset
     date: str | None
     lede: Span | None = None
 
@@ -354,11 +357,12 @@ def _is_claim(span: Span, quotes: Sequence[Quote], settings: BriefSettings) -> b
 
 
 def _sentences(index: int, article: Article, annotation: Annotation, outlet: str, copy: bool,
-               people_of: dict[str, str], settings: BriefSettings) -> list[_Sentence]:
+               entity_of: dict[str, str], settings: BriefSettings) -> list[_Sentence]:
     found = []
     events = sorted(annotation.events, key=lambda e: e.expression_span.start)
-    persons = [(m.start, m.end, people_of[e.key]) for e in annotation.entities
-               if e.type == "PERSON" and e.key in people_of for m in e.mentions]
+    named = [(m.start, m.end, entity_of[e.key], e.type) for e in annotation.entities
+             if e.key in entity_of for m in e.mentions]
+    persons = [(s, e, p) for s, e, p, type_ in named if type_ == "PERSON"]
     everyone = frozenset(p for _, _, p in persons)
     for position, span in enumerate(annotation.sentences):
         inside = [e for e in events if span.start <= e.expression_span.start < span.end
@@ -368,14 +372,18 @@ def _sentences(index: int, article: Article, annotation: Annotation, outlet: str
         dateline = _DATELINE.match(span.text) if position < 3 else None
         lede = make_span(article.id, article.body, span.start + dateline.end(), span.end) \
             if dateline and dateline.end() < len(span.text) else span
+        numbers = counted_numbers(span.text, skip)
+        dates = frozenset(e.date for e in inside if len(e.date) == 10 and _DIGIT.search(e.expression))
         found.append(_Sentence(
             span=span, lede=lede, source=index, position=position, outlet=outlet, copy=copy,
             words=content_words(span.text),
             claim=_is_claim(span, annotation.quotes, settings),
-            numbers=counted_numbers(span.text, skip),
+            numbers=numbers,
             people=frozenset(p for s, e, p in persons if span.start <= s < span.end),
-            dates=frozenset(e.date for e in inside
-                            if len(e.date) == 10 and _DIGIT.search(e.expression)),
+            dates=dates,
+            details=frozenset(
+                [("name", n) for s, e, n, _ in named if span.start <= s < span.end]
+                + [("count", c.noun, c.value) for c in numbers] + [("date", d) for d in dates]),
             unnamed=_unnamed_words(span, [(s, e) for s, e, _ in persons]),
             article_people=everyone,
             date=min((e.date for e in inside), default=None)))
@@ -630,39 +638,44 @@ def build_brief(story_id: str, title: str, sources: Sequence[BriefSource],
     settings = settings or BriefSettings()
     sources = list(sources)
     entities, entity_ids = merge_entities(sources)
-    people_of = {}
+    entity_of = {}
     for source in sources:
         for entity in source.annotation.entities if source.annotation else ():
-            people_of[entity.key] = entity_ids[entity.id]
+            entity_of[entity.key] = entity_ids[entity.id]
 
     sentences: list[_Sentence] = []
     for index, source in enumerate(sources[: settings.max_sources]):
         if source.annotation is None:
             continue
         sentences += _sentences(index, source.article, source.annotation, source.outlet_key,
-                                False, people_of, settings)
+                                False, entity_of, settings)
         known = {s.text for s in source.annotation.sentences}
         for copy, annotation in source.copies:
             if annotation is not None:
                 changed = [s for s in _sentences(index, copy, annotation, source.outlet_key,
-                                                 True, people_of, settings)
+                                                 True, entity_of, settings)
                            if s.span.text not in known]
                 sentences += changed
 
     similar: dict[int, dict[int, float]] = defaultdict(dict)
+    related: dict[int, dict[int, float]] = defaultdict(dict)
     if sentences:
         matrix = tfidf_rows([s.words for s in sentences])
         product = (matrix @ matrix.T).tocoo()
         for i, j, v in zip(product.row, product.col, product.data):
             a, b = sentences[i], sentences[j]
-            if v >= settings.same_similarity and i != j and \
-                    (a.source != b.source or a.copy != b.copy):
+            if i == j or (a.source == b.source and a.copy == b.copy):
+                continue
+            if v >= settings.same_similarity:
                 similar[int(i)][int(j)] = float(v)
+            elif v >= settings.detail_similarity and \
+                    len(a.details & b.details) >= settings.shared_details:
+                related[int(i)][int(j)] = float(v)
     else:
         matrix = None
 
     summary = _summarise(sentences, matrix, similar, sources, settings)
-    facts = _facts(sentences, similar, sources, settings)
+    facts = _facts(sentences, similar, related, sources, settings)
     same = {}
     for i, others in similar.items():
         s = sentences[i]
@@ -744,10 +757,12 @@ def _summarise(sentences: Sequence[_Sentence], matrix, similar: dict[int, dict[i
 
 
 def _facts(sentences: Sequence[_Sentence], similar: dict[int, dict[int, float]],
-           sources: Sequence[BriefSource], settings: BriefSettings) -> list[Fact]:
+           related: dict[int, dict[int, float]], sources: Sequence[BriefSource],
+           settings: BriefSettings) -> list[Fact]:
     claims = [i for i, s in enumerate(sentences) if s.claim]
     at = {i: n for n, i in enumerate(claims)}
-    pairs = [(at[i], at[j]) for i in claims for j in similar.get(i, ()) if j in at and i < j]
+    pairs = [(at[i], at[j]) for i in claims for j in [*similar.get(i, ()), *related.get(i, ())]
+             if j in at and i < j]
     labels = {s.outlet_key: s.label for s in sources}
     corroborated, conflicts, single = [], [], []
     for group in _components(len(claims), pairs):
