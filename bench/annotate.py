@@ -30,8 +30,9 @@ A further child times storyline's stages on one process (``split_sentences``,
 ``find_dated_events``) by calling them in the order ``storyline.nlp.read_bodies`` and
 ``storyline.annotate.annotate_batch`` do, and counts the
 share of words that went through the parser; it checks on the warm-up articles that its
-output equals ``annotate_batch``'s. CPU time, peak RSS (``os.wait4``: the largest single
-process) and busy-machine detection come from ``bench/ingest.py``. Results go to
+output equals ``annotate_batch``'s. CPU time (``os.wait4``), peak RSS (the largest single
+process's own ``VmHWM``, sampled from ``/proc``) and busy-machine detection come from
+``bench/ingest.py``'s ``run_child``. Results go to
 ``bench/results/annotate.json`` and ``bench/results/annotate.md``.
 """
 

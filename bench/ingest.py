@@ -18,8 +18,9 @@ pages in ``../shared/data`` (``--data`` to point elsewhere):
 Each corpus is ingested by the ``storyline`` command in a child process (fresh database,
 ``--quiet``), on one process and, for HTML, on two. It runs with ``--no-annotate``, so this
 bench keeps measuring ingest alone (``bench/annotate.py`` measures annotation). Wall time,
-the child's CPU time and peak RSS (``os.wait4``) are measured, and a run during which other processes kept a core
-busy is flagged, since on a 2-core machine that skews everything. The peers, run the same way in a child process, are plain
+the child's CPU time (``os.wait4``) and peak RSS (its processes' own ``VmHWM``, sampled from
+``/proc``: see ``run_child``) are measured, and a run during which other processes kept a
+core busy is flagged, since on a 2-core machine that skews everything. The peers, run the same way in a child process, are plain
 ``trafilatura.extract`` over the same pages and, for JSONL, ``json.loads`` plus a SQLite
 insert: the floor cost of storing the rows at all. Generated corpora and databases live in
 ``bench/out/`` (git-ignored); databases are deleted after each run. Results go to
@@ -40,6 +41,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -423,7 +425,13 @@ class Run:
 
 @dataclass(frozen=True)
 class ChildResult:
-    """What one child cost (its own rusage, reaped descendants included) and what it said."""
+    """What one child cost and what it said (see ``run_child`` for how each figure is taken).
+
+    ``cpu_seconds`` is its rusage, reaped descendants included; ``peak_rss_mb`` is the largest
+    single process's own peak; ``peak_rss_sum_mb`` adds up every process's own peak as
+    sampled (they need not have coincided, and shared pages count once per process), never
+    below ``peak_rss_mb``; None without ``/proc``.
+    """
 
     seconds: float
     peak_rss_mb: float
@@ -432,6 +440,7 @@ class ChildResult:
     exit_code: int
     stdout: str
     stderr: str
+    peak_rss_sum_mb: float | None = None
 
 
 def maxrss_mb(ru_maxrss: int) -> float:
@@ -455,30 +464,180 @@ def busy_cpu_seconds() -> float | None:
         return None
 
 
-def run_child(cmd: Sequence[str], log_dir: Path) -> ChildResult:
-    """Run a command, timing it and reading its own peak RSS with ``os.wait4``.
+#: How often ``run_child`` samples the peak RSS of the child and its descendants (Linux).
+RSS_POLL_SECONDS = 0.025
 
-    ``wait4`` on the pid gives that child's rusage only (not the bench's or earlier runs'),
-    and the kernel folds in its reaped descendants as a maximum, so for ``--jobs 2`` the
-    figure is the largest single process, not the sum. Output goes to files, not pipes, so
-    a chatty child cannot block on a full pipe while we wait.
+#: Slack when telling whether ``wait4``'s ``ru_maxrss`` can be the parent's inherited figure:
+#: RSS counters are per-CPU batched, so two reads of one size may differ by a little.
+INHERITED_SLACK_KB = 1024
+
+
+def _vm_hwm_kb(pid: int) -> int | None:
+    """The process's own peak RSS since its last ``exec`` (``VmHWM``, kB); None once it is
+    gone or a zombie (whose memory is already released)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    at = text.find(b"\nVmHWM:")
+    if at < 0:
+        return None
+    try:
+        return int(text[at + 7:text.index(b"\n", at + 1)].split()[0])
+    except (ValueError, IndexError):
+        return None
+
+
+def _parent_pid(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            # "pid (comm) state ppid ...": comm may itself hold spaces and parentheses
+            return int(fh.read().rpartition(b")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _PeakSampler:
+    """Follows one child and its descendants through ``/proc`` and keeps each one's ``VmHWM``.
+
+    Processes that already existed before the child was started cannot be its descendants,
+    so each sample only reads the parent pid of processes new since the last one (no
+    ``/proc/<pid>/task/*/children``: not every kernel has it), and lists ``/proc`` at all only
+    when the last pid handed out (``/proc/loadavg``) has moved. A pid that left and was
+    reused within one interval would be missed; pids are allocated cyclically, so it does
+    not happen in practice.
+    """
+
+    def __init__(self) -> None:
+        self.last_pid = self._last_pid()
+        try:
+            self.seen = self._pids()
+            self.available = os.path.exists(f"/proc/{os.getpid()}/status")
+        except OSError:
+            self.seen, self.available = set(), False
+        self.tree: set[int] = set()  # the child and its descendants, alive at the last sample
+        self.peaks_kb: dict[int, int] = {}  # last VmHWM read of every process of the tree
+
+    @staticmethod
+    def _pids() -> set[int]:
+        return {int(name) for name in os.listdir("/proc") if name.isdigit()}
+
+    @staticmethod
+    def _last_pid() -> bytes | None:
+        try:
+            with open("/proc/loadavg", "rb") as fh:
+                return fh.read().rsplit(None, 1)[-1]
+        except (OSError, IndexError):
+            return None
+
+    def follow(self, pid: int) -> None:
+        self.tree = {pid}
+        self.sample()
+
+    def sample(self) -> None:
+        last_pid = self._last_pid()
+        if last_pid is None or last_pid != self.last_pid:
+            self.last_pid = last_pid
+            self.rescan()
+        for pid in self.tree:
+            # the last read, not the largest: after an exec the new image starts from zero
+            if (kb := _vm_hwm_kb(pid)) is not None:
+                self.peaks_kb[pid] = kb
+
+    def rescan(self) -> None:
+        """Add the tree's new processes and drop those that are gone."""
+        try:
+            alive = self._pids()
+        except OSError:
+            return
+        parents = {pid: ppid for pid in alive - self.seen
+                   if (ppid := _parent_pid(pid)) is not None}
+        self.seen = alive
+        grown = True
+        while grown:  # a grandchild may turn up in the same sample as its parent
+            grown = False
+            for pid, ppid in list(parents.items()):
+                if ppid in self.tree:
+                    self.tree.add(pid)
+                    del parents[pid]
+                    grown = True
+        self.tree &= alive
+
+
+def run_child(cmd: Sequence[str], log_dir: Path) -> ChildResult:
+    """Run a command, timing it and measuring its CPU time and its own peak RSS.
+
+    CPU time and the exit status come from ``os.wait4`` on the pid: that child's rusage only
+    (not the bench's or earlier runs'), its reaped descendants included. Its ``ru_maxrss``
+    is no measure of the child's memory on Linux, though: a child starts from its parent's
+    high-water mark (``exec`` carries the old image's peak over), so with this process
+    holding 500 MB a child that never passed 9 MB read 519 MB. The peak is instead the
+    process's own ``VmHWM`` (its peak since ``exec``, which is not inherited), read from
+    ``/proc`` every ``RSS_POLL_SECONDS`` for the child and every descendant it starts. The
+    figure is the largest single process, not the sum (for ``--jobs 2``, the parent or one
+    worker); ``peak_rss_sum_mb`` adds up each process's own peak. A process's last read
+    comes up to one interval before it exits, so growth in that last interval, or a
+    descendant that lived less than one interval, is missed. Where ``wait4``'s figure is
+    larger than anything the child could have inherited (this process's ``VmHWM`` just after
+    the start), it is the child tree's true peak (the kernel folds in reaped descendants as a
+    maximum) and is used, which closes that gap whenever the child outgrows the bench. Where
+    there is no ``/proc`` (macOS) the peak is ``wait4``'s figure, as it is if the child left
+    before a first sample could be read.
+
+    Our own CPU time while sampling is not counted as other processes' work. Output goes to
+    files, not pipes, so a chatty child cannot block on a full pipe while we wait.
     """
     log_dir.mkdir(parents=True, exist_ok=True)
+    sampler = _PeakSampler()
     busy_before = busy_cpu_seconds()
+    own_before = time.process_time()
     out_path, err_path = log_dir / "stdout.log", log_dir / "stderr.log"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
+        reaped: list = []
+        done = threading.Event()
+
+        def reap() -> None:  # blocks in wait4, so the end time is not rounded to a sample
+            try:
+                _, status, usage = os.wait4(proc.pid, 0)
+                reaped.extend((status, usage, time.perf_counter()))
+            except BaseException as exc:  # noqa: BLE001  (raised again below)
+                reaped.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=reap, name=f"wait4-{proc.pid}", daemon=True).start()
+        # Popen returns once the child has exec'd, so what it inherited is at most this
+        inherited_kb = _vm_hwm_kb(os.getpid()) if sampler.available else None
+        if sampler.available:
+            sampler.follow(proc.pid)
+        while not done.wait(RSS_POLL_SECONDS if sampler.available else None):
+            sampler.sample()
+        if isinstance(reaped[0], BaseException):
+            raise reaped[0]
+        status, usage, end = reaped
+        seconds = end - start
+    own_cpu = time.process_time() - own_before
     busy_after = busy_cpu_seconds()
     proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
     cpu = usage.ru_utime + usage.ru_stime
     other = None if busy_before is None or busy_after is None else \
-        max(0.0, busy_after - busy_before - cpu)
-    return ChildResult(seconds, maxrss_mb(usage.ru_maxrss), cpu, other, proc.returncode,
+        max(0.0, busy_after - busy_before - cpu - own_cpu)
+    peak_rss_mb = maxrss_mb(usage.ru_maxrss)
+    peak_sum_mb = None
+    if sampler.peaks_kb:
+        peak_sum_mb = sum(sampler.peaks_kb.values()) / 1024
+        sampled_kb = max(sampler.peaks_kb.values())
+        own_figure = inherited_kb is not None and \
+            usage.ru_maxrss > inherited_kb + INHERITED_SLACK_KB
+        peak_rss_mb = max(sampled_kb, usage.ru_maxrss if own_figure else 0) / 1024
+        peak_sum_mb = max(peak_sum_mb, peak_rss_mb)
+    return ChildResult(seconds, peak_rss_mb, cpu, other, proc.returncode,
                        out_path.read_text(encoding="utf-8", errors="replace"),
-                       err_path.read_text(encoding="utf-8", errors="replace"))
+                       err_path.read_text(encoding="utf-8", errors="replace"),
+                       peak_rss_sum_mb=peak_sum_mb)
 
 
 def storyline_command() -> Path:

@@ -45,9 +45,11 @@ it should beat. So:
   run) are estimated instead.
 
 Peak RSS is this process's (``ru_maxrss``: the largest so far, so it includes the sources
-held in memory and every smaller size); busy-machine detection comes from
-``bench/ingest.py``. Databases live in a temporary directory and are deleted at the end.
-Results go to ``bench/results/stories.md``.
+held in memory and every smaller size); the peer's is its child's own (``VmHWM`` sampled
+from ``/proc`` by ``bench/ingest.py``'s ``run_child``: ``wait4``'s ``ru_maxrss`` would start
+from this process's size). Busy-machine detection comes from ``bench/ingest.py``.
+Databases live in a temporary directory and are deleted at the end. Results go to
+``bench/results/stories.md``.
 """
 
 from __future__ import annotations
@@ -735,7 +737,8 @@ NOTES = (
     "stories an article was scored against, on average (the inverted index's candidates, at "
     "most max_candidates = 40): the core's cost per article follows it.",
     "peak RSS = this bench process's largest resident size so far (it grows with every size "
-    "before; it holds the source articles and annotations); for the peer, its child's.",
+    "before; it holds the source articles and annotations); for the peer, its child's own "
+    "(largest single process), not counting what it inherits from this bench process.",
     "DB MB = the database file with its WAL (articles, revisions and full-text index of every "
     "copy included); in brackets the story tables and their indexes.",
     "offline peer = storyline.evaluate's offline baseline (TfidfVectorizer, then "
