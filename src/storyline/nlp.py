@@ -43,7 +43,6 @@ _CUE = re.compile(r"\b(?:" + "|".join(sorted(SPEECH_CUES, key=len, reverse=True)
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     """spaCy's English stop words, read from their module without importing spaCy itself
     (about half a second), so a brief or a story query starts quickly."""
@@ -59,6 +58,7 @@ def stop_words() -> frozenset[str]:
     return frozenset(module.STOP_WORDS)
 
 
+@lru_cache(maxsize=1)
 def load_pipeline():
     """The spaCy pipeline, loaded once per process (it takes about a second)."""
     try:
