@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -113,22 +113,19 @@ class BriefSource:
         article = self.article
         if article.outlet:
             return "outlet:" + article.outlet.strip().casefold()
-        if article.url:
-            host = urlsplit(article.url).hostname or ""
-            if host:
-                return "host:" + host.removeprefix("www.")
-        return "article:" + article.id
+        host = _host(article.url)
+        return "host:" + host if host else "article:" + article.id
+
+
+def _host(url: str | None) -> str | None:
+    """The web site of a url, without ``www.``."""
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
 
 
 def source_label(article: Article) -> str:
     """A source's name for readers: its outlet, else its web site, else its title or id."""
-    if article.outlet:
-        return article.outlet
-    if article.url:
-        host = urlsplit(article.url).hostname
-        if host:
-            return host.removeprefix("www.")
-    return article.title or article.id
+    return article.outlet or _host(article.url) or article.title or article.id
 
 
 @dataclass
@@ -321,11 +318,16 @@ class _Sentence:
     lede: Span | None = None
 
 
-def _unnamed_words(span: Span, names: Sequence[tuple[int, int]]) -> frozenset[str]:
-    """The sentence's content words once the people it names are blanked out."""
+def _unnamed_words(span: Span, names: Sequence[tuple[int, int]],
+                   words: Sequence[str]) -> frozenset[str]:
+    """The sentence's content words (``words``) once the people it names are blanked out."""
+    inside = [(max(start, span.start), min(end, span.end)) for start, end in names
+              if start < span.end and end > span.start]
+    if not inside:
+        return frozenset(words)
     text = list(span.text)
-    for start, end in names:
-        for k in range(max(start, span.start), min(end, span.end)):
+    for start, end in inside:
+        for k in range(start, end):
             text[k - span.start] = " "
     return frozenset(content_words("".join(text)))
 
@@ -356,15 +358,34 @@ def _is_claim(span: Span, quotes: Sequence[Quote], settings: BriefSettings) -> b
     return _quoted_share(span, quotes) < 0.5
 
 
+def compared_sentences(sources: Sequence[BriefSource], settings: BriefSettings
+                       ) -> Iterator[tuple[int, Article, Annotation, bool, list[int]]]:
+    """What summary and facts compare: the sentences of the first ``max_sources`` sources,
+    and of each copy the sentences its original does not print. Yields (source index,
+    article, annotation, is a copy, positions of the sentences in the annotation)."""
+    for index, source in enumerate(sources[: settings.max_sources]):
+        if source.annotation is None:
+            continue
+        sentences = source.annotation.sentences
+        yield index, source.article, source.annotation, False, list(range(len(sentences)))
+        known = {s.text for s in sentences}
+        for copy, annotation in source.copies:
+            if annotation is not None:
+                yield index, copy, annotation, True, [
+                    n for n, s in enumerate(annotation.sentences) if s.text not in known]
+
+
 def _sentences(index: int, article: Article, annotation: Annotation, outlet: str, copy: bool,
-               entity_of: dict[str, str], settings: BriefSettings) -> list[_Sentence]:
+               positions: Sequence[int], entity_of: dict[str, str],
+               settings: BriefSettings) -> list[_Sentence]:
     found = []
     events = sorted(annotation.events, key=lambda e: e.expression_span.start)
     named = [(m.start, m.end, entity_of[e.key], e.type) for e in annotation.entities
              if e.key in entity_of for m in e.mentions]
     persons = [(s, e, p) for s, e, p, type_ in named if type_ == "PERSON"]
     everyone = frozenset(p for _, _, p in persons)
-    for position, span in enumerate(annotation.sentences):
+    for position in positions:
+        span = annotation.sentences[position]
         inside = [e for e in events if span.start <= e.expression_span.start < span.end
                   and not (position == 0 and _dateline(article.body, e.expression_span))]
         skip = [(e.expression_span.start - span.start, e.expression_span.end - span.start)
@@ -372,11 +393,12 @@ def _sentences(index: int, article: Article, annotation: Annotation, outlet: str
         dateline = _DATELINE.match(span.text) if position < 3 else None
         lede = make_span(article.id, article.body, span.start + dateline.end(), span.end) \
             if dateline and dateline.end() < len(span.text) else span
+        words = content_words(span.text)
         numbers = counted_numbers(span.text, skip)
         dates = frozenset(e.date for e in inside if len(e.date) == 10 and _DIGIT.search(e.expression))
         found.append(_Sentence(
             span=span, lede=lede, source=index, position=position, outlet=outlet, copy=copy,
-            words=content_words(span.text),
+            words=words,
             claim=_is_claim(span, annotation.quotes, settings),
             numbers=numbers,
             people=frozenset(p for s, e, p in persons if span.start <= s < span.end),
@@ -384,7 +406,7 @@ def _sentences(index: int, article: Article, annotation: Annotation, outlet: str
             details=frozenset(
                 [("name", n) for s, e, n, _ in named if span.start <= s < span.end]
                 + [("count", c.noun, c.value) for c in numbers] + [("date", d) for d in dates]),
-            unnamed=_unnamed_words(span, [(s, e) for s, e, _ in persons]),
+            unnamed=_unnamed_words(span, [(s, e) for s, e, _ in persons], words),
             article_people=everyone,
             date=min((e.date for e in inside), default=None)))
     return found
@@ -644,37 +666,30 @@ def build_brief(story_id: str, title: str, sources: Sequence[BriefSource],
             entity_of[entity.key] = entity_ids[entity.id]
 
     sentences: list[_Sentence] = []
-    for index, source in enumerate(sources[: settings.max_sources]):
-        if source.annotation is None:
-            continue
-        sentences += _sentences(index, source.article, source.annotation, source.outlet_key,
-                                False, entity_of, settings)
-        known = {s.text for s in source.annotation.sentences}
-        for copy, annotation in source.copies:
-            if annotation is not None:
-                changed = [s for s in _sentences(index, copy, annotation, source.outlet_key,
-                                                 True, entity_of, settings)
-                           if s.span.text not in known]
-                sentences += changed
+    for index, article, annotation, copy, positions in compared_sentences(sources, settings):
+        sentences += _sentences(index, article, annotation, sources[index].outlet_key, copy,
+                                positions, entity_of, settings)
 
     similar: dict[int, dict[int, float]] = defaultdict(dict)
     related: dict[int, dict[int, float]] = defaultdict(dict)
+    matrix = product = None
     if sentences:
         matrix = tfidf_rows([s.words for s in sentences])
-        product = (matrix @ matrix.T).tocoo()
-        for i, j, v in zip(product.row, product.col, product.data):
+        product = (matrix @ matrix.T).tocsr()
+        pairs = product.tocoo()
+        keep = pairs.data >= min(settings.same_similarity, settings.detail_similarity)
+        for i, j, v in zip(pairs.row[keep].tolist(), pairs.col[keep].tolist(),
+                           pairs.data[keep].tolist()):
             a, b = sentences[i], sentences[j]
             if i == j or (a.source == b.source and a.copy == b.copy):
                 continue
             if v >= settings.same_similarity:
-                similar[int(i)][int(j)] = float(v)
+                similar[i][j] = v
             elif v >= settings.detail_similarity and \
                     len(a.details & b.details) >= settings.shared_details:
-                related[int(i)][int(j)] = float(v)
-    else:
-        matrix = None
+                related[i][j] = v
 
-    summary = _summarise(sentences, matrix, similar, sources, settings)
+    summary = _summarise(sentences, matrix, product, similar, sources, settings)
     facts = _facts(sentences, similar, related, sources, settings)
     same = {}
     for i, others in similar.items():
@@ -687,8 +702,9 @@ def build_brief(story_id: str, title: str, sources: Sequence[BriefSource],
     return Brief(story_id, title, sources, summary, quotes, entities, timeline, facts)
 
 
-def _summarise(sentences: Sequence[_Sentence], matrix, similar: dict[int, dict[int, float]],
-               sources: Sequence[BriefSource], settings: BriefSettings) -> list[SummarySentence]:
+def _summarise(sentences: Sequence[_Sentence], matrix, product,
+               similar: dict[int, dict[int, float]], sources: Sequence[BriefSource],
+               settings: BriefSettings) -> list[SummarySentence]:
     candidates = [i for i, s in enumerate(sentences) if s.claim and not s.copy]
     candidates = [i for i in candidates if not _DANGLING.match(sentences[i].span.text)] \
         or candidates
@@ -725,8 +741,7 @@ def _summarise(sentences: Sequence[_Sentence], matrix, similar: dict[int, dict[i
                      - settings.length_weight * min(1.0, len(s.lede.text.split()) / 50))
     length = summary_length(len(sources), settings)
     chosen: list[int] = []
-    rows = matrix[candidates]
-    pairwise = (rows @ rows.T).toarray()
+    pairwise = product[candidates][:, candidates].toarray()
     at = {i: n for n, i in enumerate(candidates)}
     while len(chosen) < min(length, len(candidates)):
         def mmr(i: int) -> float:

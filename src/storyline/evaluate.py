@@ -625,18 +625,15 @@ class _StorySentences:
         self.outlets: list[str] = []
         self.copy: list[bool] = []
         self.outlet_of: dict[str, str] = {}
-        for n, source in enumerate(sources):
+        from .brief import compared_sentences
+
+        for source in sources:
             self.outlet_of[source.article.id] = source.outlet_key
             for copy, _ in source.copies:
                 self.outlet_of[copy.id] = source.outlet_key
-            if n >= settings.max_sources or source.annotation is None:
-                continue
-            self._add(source.annotation.sentences, source.outlet_key, False)
-            known = {s.text for s in source.annotation.sentences}
-            for _, annotation in source.copies:
-                if annotation is not None:
-                    self._add([s for s in annotation.sentences if s.text not in known],
-                              source.outlet_key, True)
+        for index, _, annotation, copy, positions in compared_sentences(sources, settings):
+            self._add([annotation.sentences[n] for n in positions], sources[index].outlet_key,
+                      copy)
         self._matrix = None
         self._at: dict | None = None
 
