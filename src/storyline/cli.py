@@ -256,11 +256,8 @@ def annotate_cmd(
     batches: an interrupted run keeps what it finished.
     """
     with Library(_db(ctx, db)) as lib:
-        if not quiet and sys.stderr.isatty():
-            with _progress_bar("annotating") as advance:
-                count = lib.annotate(jobs=jobs, on_progress=advance)
-        else:
-            count = lib.annotate(jobs=jobs)
+        with _progress_bar("annotating", show=not quiet) as advance:
+            count = lib.annotate(jobs=jobs, on_progress=advance)
     if not quiet:
         typer.echo(f"{count} articles annotated" if count else "Nothing to do: every article is annotated.")
 
@@ -312,8 +309,13 @@ def quotes_cmd(
 
 
 @contextmanager
-def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr, given as an ``on_progress(done, total)`` callback."""
+def _progress_bar(label: str, *, show: bool = True
+                  ) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr, given as an ``on_progress(done, total)`` callback;
+    None (no bar) unless ``show`` and stderr is a terminal."""
+    if not (show and sys.stderr.isatty()):
+        yield None
+        return
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeRemainingColumn)
@@ -487,11 +489,8 @@ def recluster_cmd(
     keep their ids. Articles must be annotated first (`storyline annotate`).
     """
     with Library(_db(ctx, db)) as lib:
-        if not quiet and sys.stderr.isatty():
-            with _progress_bar("grouping") as advance:
-                count = lib.recluster(on_progress=advance)
-        else:
-            count = lib.recluster()
+        with _progress_bar("grouping", show=not quiet) as advance:
+            count = lib.recluster(on_progress=advance)
         stories = len(lib.stories())
     if not quiet:
         typer.echo(f"{count} articles in {stories} {'story' if stories == 1 else 'stories'}")
@@ -665,12 +664,9 @@ def eval_summaries_cmd(
     """
     from .evaluate import evaluate_summaries
 
-    if not json_ and sys.stderr.isatty():
-        with _progress_bar("annotating, summarising") as advance:
-            results = evaluate_summaries(path, limit=limit, jobs=jobs, sentences=sentences,
-                                         on_progress=advance)
-    else:
-        results = evaluate_summaries(path, limit=limit, jobs=jobs, sentences=sentences)
+    with _progress_bar("annotating, summarising", show=not json_) as advance:
+        results = evaluate_summaries(path, limit=limit, jobs=jobs, sentences=sentences,
+                                     on_progress=advance)
     if json_:
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
         return
