@@ -425,9 +425,7 @@ class Run:
 
     @property
     def disturbed(self) -> bool:
-        return self.other_cpu_seconds is not None and self.seconds is not None and \
-            self.other_cpu_seconds > max(ingest_bench.DISTURBED_FLOOR_SECONDS,
-                                         ingest_bench.DISTURBED_SHARE * self.seconds)
+        return ingest_bench.disturbed(self.other_cpu_seconds, self.seconds)
 
     @property
     def per_second(self) -> float | None:

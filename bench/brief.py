@@ -58,7 +58,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import statistics
 import sys
@@ -225,19 +224,6 @@ def in_publication_order(store, pick: Pick, position: dict[str, int]) -> Pick:
 # bench/stories.py's child_prepare; it prints one JSON object on stdout.
 
 
-def child_main(argv: Sequence[str]) -> int:
-    kind, *rest = argv
-    try:
-        if kind != "prepare":
-            raise BenchError(f"unknown child {kind!r}")
-        result = stories_bench.child_prepare(Path(rest[0]), Path(rest[1]), 0)
-    except BenchError as exc:
-        sys.stderr.write(f"bench failed: {exc}\n")
-        return 1
-    print(json.dumps(result))
-    return 0
-
-
 def run_logged(cmd: Sequence[str], log_name: str) -> ingest_bench.ChildResult:
     return ingest_bench.run_child(list(cmd), OUT / "logs" / log_name)
 
@@ -250,11 +236,10 @@ def prepare(records: Sequence[dict], work: Path, say: Callable[[str], None]) -> 
     """Ingest and annotate the records into a new database, then group them; untimed."""
     data = write_sources(records, work / "data")
     db = work / "brief.db"
-    result = run_logged([sys.executable, str(Path(__file__).resolve()), "--child", "prepare",
-                         str(data), str(db)], "prepare")
-    if result.exit_code != 0:
+    result, found = stories_bench.run_json_child(["prepare", str(data), str(db), "0"],
+                                                 "brief-prepare")
+    if found is None:
         ingest_bench.fail_on(result, "ingesting the sources", allowed=())
-    found = json.loads(result.stdout.strip().splitlines()[-1])
     say(f"  {found['articles']} articles annotated in {found['seconds']:.0f} s")
     grouped = run_logged(storyline_cli(db, "recluster", "--quiet"), "recluster")
     ingest_bench.fail_on(grouped, "storyline recluster")
@@ -303,18 +288,7 @@ class Point:
 
     @property
     def disturbed(self) -> bool:
-        return (self.other_cpu_seconds is not None
-                and self.other_cpu_seconds > ingest_bench.DISTURBED_FLOOR_SECONDS
-                and self.other_cpu_seconds > ingest_bench.DISTURBED_SHARE * self.wall_seconds)
-
-
-def _cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    return own.ru_utime + own.ru_stime
-
-
-def _peak_rss_mb() -> float:
-    return ingest_bench.maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        return ingest_bench.disturbed(self.other_cpu_seconds, self.wall_seconds)
 
 
 def one_run(load: Callable[[], tuple[str, str, list]]) -> tuple[dict[str, float], object]:
@@ -341,8 +315,8 @@ def measure(pick: Pick, load: Callable[[], tuple[str, str, list]], repeats: int,
     """Our brief ``repeats`` times after one untimed run, then LexRank on the same sources."""
     from storyline.evaluate import lexrank_sentences
 
-    busy_before, cpu_before, began = ingest_bench.busy_cpu_seconds(), _cpu_seconds(), \
-        time.perf_counter()
+    busy_before = ingest_bench.busy_cpu_seconds()
+    cpu_before, began = ingest_bench.own_cpu_seconds(), time.perf_counter()
     _, brief = one_run(load)  # warm-up: lazy imports, SQLite's page cache
     stages: dict[str, list[float]] = {stage: [] for stage in STAGES}
     totals = []
@@ -362,14 +336,15 @@ def measure(pick: Pick, load: Callable[[], tuple[str, str, list]], repeats: int,
         if not picked:
             break
     wall = time.perf_counter() - began
-    cpu = _cpu_seconds() - cpu_before
+    cpu = ingest_bench.own_cpu_seconds() - cpu_before
     busy_after = ingest_bench.busy_cpu_seconds()
     other = None if busy_before is None or busy_after is None else \
         max(0.0, busy_after - busy_before - cpu)
     return Point(pick=pick, articles=len(pick.ids), sources=len(sources),
                  sentences=sum(len(o) for o in originals), summary=len(brief.summary),
-                 stages=stages, totals=totals, lexrank=peer, peak_rss_mb=_peak_rss_mb(),
-                 other_cpu_seconds=other, wall_seconds=wall)
+                 stages=stages, totals=totals, lexrank=peer,
+                 peak_rss_mb=ingest_bench.own_peak_rss_mb(), other_cpu_seconds=other,
+                 wall_seconds=wall)
 
 
 def gold_loader(store, pick: Pick) -> Callable[[], tuple[str, str, list]]:
@@ -438,8 +413,7 @@ class Cold:
     @property
     def disturbed(self) -> bool:
         wall = sum(self.brief) + sum(self.imports) + sum(self.bare)
-        return (self.other_cpu_seconds > ingest_bench.DISTURBED_FLOOR_SECONDS
-                and self.other_cpu_seconds > ingest_bench.DISTURBED_SHARE * wall)
+        return ingest_bench.disturbed(self.other_cpu_seconds, wall)
 
 
 def import_costs(stderr: str) -> tuple[float, list[tuple[str, float]]]:
@@ -748,9 +722,6 @@ def parse_args(argv: Sequence[str] | None) -> Plan:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["--child"]:
-        return child_main(argv[1:])
-
     from rich.console import Console
     from rich.markup import escape
 

@@ -36,6 +36,7 @@ import os
 import platform
 import random
 import re
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -441,6 +442,24 @@ class ChildResult:
     stdout: str
     stderr: str
     peak_rss_sum_mb: float | None = None
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds of this process so far (user + system)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
+def own_peak_rss_mb() -> float:
+    """This process's largest resident size so far."""
+    return maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def disturbed(other_cpu_seconds: float | None, seconds: float | None) -> bool:
+    """Whether other processes kept the machine busy enough during a measurement (more than
+    ``DISTURBED_SHARE`` of a core, and ``DISTURBED_FLOOR_SECONDS`` at least) to skew it."""
+    return other_cpu_seconds is not None and seconds is not None and \
+        other_cpu_seconds > max(DISTURBED_FLOOR_SECONDS, DISTURBED_SHARE * seconds)
 
 
 def maxrss_mb(ru_maxrss: int) -> float:

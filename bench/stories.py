@@ -62,7 +62,6 @@ import json
 import os
 import random
 import re
-import resource
 import shutil
 import signal
 import sys
@@ -355,15 +354,6 @@ class Point:
                 and self.other_cpu_seconds > ingest_bench.DISTURBED_SHARE * wall)
 
 
-def _cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    return own.ru_utime + own.ru_stime
-
-
-def _peak_rss_mb() -> float:
-    return ingest_bench.maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-
-
 def group_batch(store, grouper, batch: Sequence[tuple], timer: StoreTimer) -> tuple[float, float, list]:
     """One batch as ingest commits it: the articles' rows, then grouping, one transaction.
 
@@ -415,7 +405,8 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
     from storyline.stories import story_article
 
     settings = grouper.settings
-    busy_before, cpu_before = ingest_bench.busy_cpu_seconds(), _cpu_seconds()
+    busy_before = ingest_bench.busy_cpu_seconds()
+    cpu_before = ingest_bench.own_cpu_seconds()
 
     index = restore_index(store, settings)
     compared = []
@@ -442,7 +433,7 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
     load_seconds = time.perf_counter() - start
 
     sql_before, calls_before = timer.snapshot()
-    cpu_group = _cpu_seconds()
+    cpu_group = ingest_bench.own_cpu_seconds()
     write_seconds = seconds = 0.0
     assignments = []
     for batch in chunks(upcoming, BATCH):
@@ -450,12 +441,12 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
         write_seconds += wrote
         seconds += grouped
         assignments += placed
-    cpu_group = _cpu_seconds() - cpu_group
+    cpu_group = ingest_bench.own_cpu_seconds() - cpu_group
     sql_after, calls_after = timer.snapshot()
     sql = {name: [sql_after[name] - sql_before[name], calls_after[name] - calls_before[name]]
            for name in sql_after if calls_after[name] > calls_before[name]}
 
-    cpu = _cpu_seconds() - cpu_before
+    cpu = ingest_bench.own_cpu_seconds() - cpu_before
     busy_after = ingest_bench.busy_cpu_seconds()
     other = None if busy_before is None or busy_after is None else \
         max(0.0, busy_after - busy_before - cpu)
@@ -471,7 +462,7 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
         terms=count("SELECT count(*) FROM story_terms").fetchone()[0],
         created=sum(a.created for a in assignments),
         merges=sum(len(a.merged) for a in assignments),
-        peak_rss_mb=_peak_rss_mb(), db_mb=db_mb, story_mb=story_mb,
+        peak_rss_mb=ingest_bench.own_peak_rss_mb(), db_mb=db_mb, story_mb=story_mb,
         same_as_core=[a.story_id for a in assignments] == core,
         other_cpu_seconds=other, sql=sql)
 
