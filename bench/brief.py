@@ -220,8 +220,8 @@ def in_publication_order(store, pick: Pick, position: dict[str, int]) -> Pick:
 
 # -- children ----------------------------------------------------------------------------
 #
-# ``brief.py --child prepare DATA DB`` ingests and annotates DATA's three sets into DB, with
-# bench/stories.py's child_prepare; it prints one JSON object on stdout.
+# ``stories.py --child prepare DATA DB 0`` ingests and annotates DATA's three sets into DB and
+# prints one JSON object on stdout.
 
 
 def run_logged(cmd: Sequence[str], log_name: str) -> ingest_bench.ChildResult:
