@@ -5,7 +5,7 @@ def test_public_surface_is_pinned():
     assert sorted(storyline.__all__) == sorted([
         "Annotation", "Article", "Brief", "BriefSettings", "DatedEvent", "Entity", "IngestReport",
         "InputError", "Library", "MissingDependencyError", "ModelMissingError",
-        "NotAnnotatedError", "NotFoundError", "Origin", "Quote", "RawArticle", "Span",
+        "NotAnnotatedError", "NotFoundError", "Origin", "QueryError", "Quote", "RawArticle", "Span",
         "StoreError", "StorySettings", "StorylineError", "make_span", "__version__",
     ])
     for name in storyline.__all__:
@@ -15,5 +15,5 @@ def test_public_surface_is_pinned():
 def test_errors_share_one_root():
     for cls in (storyline.InputError, storyline.NotFoundError, storyline.StoreError,
                 storyline.NotAnnotatedError, storyline.ModelMissingError,
-                storyline.MissingDependencyError):
+                storyline.MissingDependencyError, storyline.QueryError):
         assert issubclass(cls, storyline.StorylineError)

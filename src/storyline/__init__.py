@@ -2,7 +2,7 @@
 
 from .brief import Brief, BriefSettings
 from .errors import (InputError, MissingDependencyError, ModelMissingError, NotAnnotatedError,
-                     NotFoundError, Origin, StoreError, StorylineError)
+                     NotFoundError, Origin, QueryError, StoreError, StorylineError)
 from .library import Library
 from .records import Annotation, Article, DatedEvent, Entity, IngestReport, Quote, RawArticle
 from .spans import Span, make_span
@@ -25,6 +25,7 @@ __all__ = [
     "NotAnnotatedError",
     "NotFoundError",
     "Origin",
+    "QueryError",
     "Quote",
     "RawArticle",
     "Span",

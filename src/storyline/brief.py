@@ -31,6 +31,8 @@ from .records import Annotation, Article, Quote
 from .spans import Span, make_span
 
 SCHEMA_VERSION = 1
+# bump when a change to this module changes briefs: cached briefs are rebuilt
+BRIEF_VERSION = 1
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*[\w]|[^\W\d_]")
 _NUMBER_WORDS = {

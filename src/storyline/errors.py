@@ -4,12 +4,14 @@
     ├── InputError      a file or record that cannot be read: names the file, line or record, field
     ├── NotFoundError   an id that is not in the database
     │   └── NotAnnotatedError   an article stored without annotation (run `storyline annotate`)
+    ├── QueryError      a search query that is not valid FTS5 syntax
     ├── StoreError      the database cannot be opened or is of an unknown schema
     ├── ModelMissingError   spaCy's English pipeline is not installed
     └── MissingDependencyError   an optional package (an extra) is not installed
 
-The CLI prints ``str(error)`` on one line and never a traceback; the API will map the same
-classes to HTTP statuses in one place.
+The CLI prints ``str(error)`` on one line and never a traceback; the server maps the same
+classes to HTTP statuses in one place (``server.py``: input and query errors 400, not found
+404, missing dependencies and store errors 500).
 """
 
 from __future__ import annotations
@@ -57,6 +59,15 @@ class NotFoundError(StorylineError):
         super().__init__(f"no {kind} with id {ident!r}")
 
 
+class QueryError(StorylineError):
+    """A search query SQLite's FTS5 cannot parse; says how to search words as they are."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(f"bad search query ({reason}); put words in double quotes to search "
+                         'for them as they are, e.g. "O\'Brien" or "covid-19"')
+
+
 class StoreError(StorylineError):
     """The database file cannot be used: unreadable, not SQLite, or a newer schema."""
 
@@ -78,7 +89,7 @@ class ModelMissingError(StorylineError):
 class MissingDependencyError(StorylineError):
     """A feature needs an optional package (an extra such as ``eval``) that is not installed."""
 
-    def __init__(self, package: str, purpose: str):
+    def __init__(self, package: str, purpose: str, extra: str = "eval"):
         self.package = package
         super().__init__(f"{purpose} needs the package {package!r}: "
-                         f"pip install 'storyline[eval]'")
+                         f"pip install 'storyline[{extra}]'")

@@ -9,14 +9,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import sqlite3
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from .brief import Brief, BriefSettings, BriefSource, build_brief
-from .errors import InputError, NotAnnotatedError, NotFoundError
+from .brief import BRIEF_VERSION, Brief, BriefSettings, BriefSource, build_brief
+from .errors import InputError, NotAnnotatedError, NotFoundError, QueryError
 from .pipeline import IngestSettings, StoryGrouper, ingest
 from .readers import read_inputs
 from .records import Annotation, Article, IngestReport
@@ -24,6 +28,12 @@ from .store import Store
 from .stories import StorySettings
 
 DEFAULT_DB = "storyline.db"
+
+
+def _query(query: str | None) -> str | None:
+    if query is not None and not query.strip():
+        raise QueryError("the query is empty")
+    return query
 
 
 def default_db_path() -> str:
@@ -39,6 +49,54 @@ def _story_summary(row) -> dict:
     return {"story_id": row["id"], "title": title, "articles": row["articles"],
             "outlets": sorted(set((row["outlets"] or "").split(","))) if row["outlets"] else [],
             "first_published": row["first_published"], "last_published": row["last_published"]}
+
+
+@dataclass
+class StoryPage:
+    """One page of stories, newest first; ``next_cursor`` asks for the page after it."""
+
+    stories: list[dict]
+    next_cursor: str | None
+
+
+def encode_cursor(key: tuple[int, int, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int, str]:
+    """The sort key a cursor carries; raises QueryError for one this did not make."""
+    try:
+        day, touched, story_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if isinstance(day, int) and isinstance(touched, int) and isinstance(story_id, str):
+            return day, touched, story_id
+    except (ValueError, TypeError):
+        pass
+    raise QueryError(f"cursor {cursor!r} is not one this server gave out")
+
+
+def search_hit(row) -> dict:
+    """A search row as JSON: the snippet as plain text plus the offsets of its matches
+    (so no client has to trust markup cut out of an article)."""
+    def unmark(marked: str | None) -> tuple[str, list[list[int]]]:
+        text, marks, start = [], [], None
+        length = 0
+        for ch in marked or "":
+            if ch == "\x02":
+                start = length
+            elif ch == "\x03" and start is not None:
+                marks.append([start, length])
+                start = None
+            else:
+                text.append(ch)
+                length += 1
+        return "".join(text), marks
+
+    snippet, highlights = unmark(row["snippet"])
+    title, title_highlights = unmark(row["title_marked"])
+    return {"article_id": row["id"], "title": row["title"], "outlet": row["outlet"],
+            "published": row["published"], "story_id": row["story_id"],
+            "duplicate_of": row["duplicate_of"], "snippet": snippet, "highlights": highlights,
+            "title_highlights": title_highlights if row["title"] else []}
 
 
 def brief_sources(store: Store, article_ids: Iterable[str]) -> list[BriefSource]:
@@ -78,11 +136,13 @@ class Library:
 
     def ingest(self, paths: Iterable[str | Path], *, format: str = "auto",
                outlet: str | None = None, published: str | None = None,
-               stdin: BinaryIO | None = None, jobs: int | None = None,
+               stdin: BinaryIO | None = None, stdin_name: str = "<stdin>",
+               jobs: int | None = None,
                on_error: Callable[[InputError], None] | None = None,
                on_item: Callable[[], None] | None = None,
                annotate: bool = True, stories: bool = True) -> IngestReport:
-        """Read files, directories (recursively) or ``-`` (JSONL on stdin) into the archive.
+        """Read files, directories (recursively) or ``-`` (JSONL on ``stdin``, or one JSON
+        document when ``stdin_name`` ends in ``.json``) into the archive.
 
         ``outlet`` and ``published`` fill what an input does not say. Bad files and records
         are collected in the report's ``errors`` (and passed to ``on_error``); everything
@@ -94,7 +154,7 @@ class Library:
         """
         jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         items = read_inputs([str(p) for p in paths], format, outlet=outlet, published=published,
-                            stdin=stdin, jobs=jobs)
+                            stdin=stdin, stdin_name=stdin_name, jobs=jobs)
         if not annotate:
             return ingest(items, self.store, settings=self.settings, on_error=on_error,
                           on_item=on_item)
@@ -167,10 +227,33 @@ class Library:
             self.store.clear_stories()
         return self.group(batch_size=batch_size, on_progress=on_progress)
 
-    def stories(self, *, since: str | None = None, limit: int | None = None) -> list[dict]:
+    def stories(self, *, since: str | None = None, query: str | None = None,
+                limit: int | None = None) -> list[dict]:
         """Stories, most recently published first: ``since`` keeps those with an article
-        published on or after that date."""
-        return [_story_summary(row) for row in self.store.stories(since=since, limit=limit)]
+        published on or after that date, ``query`` those with an article that matches it
+        (FTS5 syntax, as :meth:`search`)."""
+        return [_story_summary(row) for row in
+                self.store.stories(since=since, limit=limit, matching=_query(query))]
+
+    def story_page(self, *, since: str | None = None, query: str | None = None,
+                   limit: int = 50, cursor: str | None = None) -> StoryPage:
+        """Like :meth:`stories`, a page at a time: pass the ``next_cursor`` of one page to
+        get the next. Pages stay consistent while new articles arrive, except that a story
+        which gets a newer article moves up to the first page."""
+        after = decode_cursor(cursor) if cursor else None
+        rows = self.store.stories(since=since, limit=limit + 1, after=after,
+                                  matching=_query(query))
+        found = [_story_summary(row) for row in rows[:limit]]
+        more = len(rows) > limit and found
+        key = self.store.story_sort_key(found[-1]["story_id"]) if more else None
+        return StoryPage(found, encode_cursor(key) if key else None)
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[dict]:
+        """Articles whose title or body match an FTS5 query (words, "phrases", AND, OR,
+        NOT, prefix*), best first, with a snippet and the offsets of the matches in it.
+        Raises QueryError for a query FTS5 cannot parse."""
+        return [search_hit(row) for row in
+                self.store.search(_query(query) or "", limit=limit, offset=offset)]
 
     def story(self, story_id: str) -> dict:
         """One story with its articles; an id merged into another story resolves to it.
@@ -195,6 +278,35 @@ class Library:
         story = self.story(story_id)
         sources = brief_sources(self.store, [s["article_id"] for s in story["sources"]])
         return build_brief(story["story_id"], story["title"], sources, settings)
+
+    def brief_json(self, story_id: str) -> str:
+        """The brief of one story as the schema's JSON text, from the database's brief
+        cache when the story is unchanged since it was built (same articles, revisions,
+        annotations and headline), else built and cached. A merged id resolves."""
+        resolved = self.store.resolve_story(story_id)
+        if resolved is None:
+            raise NotFoundError("story", story_id)
+        fingerprint = json.dumps([BRIEF_VERSION, self.store.story_fingerprint(resolved)])
+        key = hashlib.sha1(fingerprint.encode()).hexdigest()
+        cached = self.store.cached_brief(resolved, key)
+        if cached is not None:
+            return cached
+        data = json.dumps(self.brief(resolved).to_dict(), ensure_ascii=False)
+        try:
+            self.store.put_brief(resolved, key, data)
+        except sqlite3.OperationalError:  # a writer holds the database: serve it uncached
+            pass
+        return data
+
+    def bodies(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """Current bodies by id, for cutting the text of spans; unknown ids are left out."""
+        found = {}
+        for article_id in dict.fromkeys(article_ids):
+            try:
+                found[article_id] = self.store.article(article_id).body
+            except NotFoundError:
+                pass
+        return found
 
     def annotation(self, article_id: str) -> Annotation:
         """What annotation read in an article's current revision; raises NotFoundError

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import NotFoundError, StoreError
+from .errors import NotFoundError, QueryError, StoreError
 from .records import Annotation, Article, annotation_from_dict
 
 _MIGRATIONS: list[tuple[int, str, str]] = [
@@ -124,6 +124,14 @@ _MIGRATIONS: list[tuple[int, str, str]] = [
         term TEXT PRIMARY KEY,
         documents INTEGER NOT NULL
     ) WITHOUT ROWID;
+    """),
+    (4, "brief cache", """
+    CREATE TABLE briefs (
+        story_id TEXT PRIMARY KEY,
+        key TEXT NOT NULL,
+        data TEXT NOT NULL,
+        built_at TEXT NOT NULL
+    );
     """),
 ]
 
@@ -365,6 +373,7 @@ class Store:
         self.conn.execute("INSERT OR REPLACE INTO story_merges (old_id, new_id, merged_at) "
                           "VALUES (?, ?, ?)", (old_id, new_id, _now()))
         self.conn.execute("DELETE FROM stories WHERE id = ?", (old_id,))
+        self.conn.execute("DELETE FROM briefs WHERE story_id = ?", (old_id,))
 
     def put_story_articles(self, rows: Iterable[tuple[str, str, float | None, int]]) -> None:
         """(article id, story id, probability, assignment number) of newly grouped articles."""
@@ -404,7 +413,7 @@ class Store:
 
     def clear_stories(self) -> None:
         """Forget every story (``recluster`` rebuilds them)."""
-        for table in ("stories", "story_articles", "story_merges", "story_terms"):
+        for table in ("stories", "story_articles", "story_merges", "story_terms", "briefs"):
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.execute("DELETE FROM meta WHERE key LIKE 'stories:%'")
 
@@ -445,23 +454,103 @@ class Store:
         "JOIN current_articles a ON a.id = sa.article_id "
         "LEFT JOIN current_articles h ON h.id = s.headline_article ")
 
-    def stories(self, *, since: str | None = None, limit: int | None = None) -> list[sqlite3.Row]:
-        """Story summaries, most recently published first. The page is chosen on the
-        stories table's own index, so only the stories shown are aggregated."""
+    # newest first: last publication day (undated last), then most recently grouped, then id
+    _STORY_ORDER = "coalesce({t}last_day, -1) DESC, {t}touched DESC, {t}id"
+
+    def stories(self, *, since: str | None = None, limit: int | None = None,
+                after: tuple[int, int, str] | None = None,
+                matching: str | None = None) -> list[sqlite3.Row]:
+        """Story summaries, most recently published first. ``after`` is the sort key
+        (:meth:`story_sort_key`) of the last story of the previous page; ``matching`` keeps
+        stories with an article that matches an FTS5 query. The page is chosen on the
+        stories table's own columns, so only the stories shown are aggregated."""
         from datetime import date
 
         page = "SELECT id FROM stories"
+        where: list[str] = []
         params: list = []
         if since is not None:
-            page += " WHERE last_day >= ?"
+            where.append("last_day >= ?")
             params.append(date.fromisoformat(since[:10]).toordinal())
-        page += " ORDER BY last_day IS NULL, last_day DESC, touched DESC"
+        if after is not None:
+            where.append("((coalesce(last_day, -1), touched) < (?, ?) OR "
+                         "(coalesce(last_day, -1) = ? AND touched = ? AND id > ?))")
+            params += [after[0], after[1], after[0], after[1], after[2]]
+        if matching is not None:
+            where.append("id IN (SELECT sa.story_id FROM story_articles sa JOIN articles a "
+                         "ON a.id = sa.article_id WHERE a.seq IN (SELECT rowid FROM articles_fts "
+                         "WHERE articles_fts MATCH ?))")
+            params.append(matching)
+        if where:
+            page += " WHERE " + " AND ".join(where)
+        page += " ORDER BY " + self._STORY_ORDER.format(t="")
         if limit is not None:
             page += " LIMIT ?"
             params.append(limit)
-        sql = (self._STORY_SUMMARY + f"WHERE s.id IN ({page}) GROUP BY s.id "
-               "ORDER BY s.last_day IS NULL, s.last_day DESC, max(a.published) DESC, s.touched DESC")
-        return self.conn.execute(sql, params).fetchall()
+        sql = (self._STORY_SUMMARY + f"WHERE s.id IN ({page}) GROUP BY s.id ORDER BY "
+               + self._STORY_ORDER.format(t="s."))
+        return self._query(sql, params, user_query=matching is not None)
+
+    def story_sort_key(self, story_id: str) -> tuple[int, int, str] | None:
+        row = self.conn.execute("SELECT coalesce(last_day, -1), touched, id FROM stories "
+                                "WHERE id = ?", (story_id,)).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def _query(self, sql: str, params: Sequence, *, user_query: bool = True) -> list[sqlite3.Row]:
+        """Run a read that carries a user's FTS5 query: whatever SQLite says against the
+        query (syntax, unknown column, unterminated string) becomes :class:`QueryError`."""
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            message = str(exc)
+            if not user_query or "locked" in message or "busy" in message or "disk" in message:
+                raise
+            raise QueryError(message) from None
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[sqlite3.Row]:
+        """Current articles matching an FTS5 query, best first, each with a snippet of its
+        body whose matches are framed by ``\x02`` and ``\x03``."""
+        return self._query(
+            "SELECT a.id, a.title, a.outlet, a.published, a.duplicate_of, sa.story_id, "
+            "snippet(articles_fts, 1, char(2), char(3), '…', 24) AS snippet, "
+            "highlight(articles_fts, 0, char(2), char(3)) AS title_marked "
+            "FROM articles_fts JOIN articles x ON x.seq = articles_fts.rowid "
+            "JOIN current_articles a ON a.id = x.id "
+            "LEFT JOIN story_articles sa ON sa.article_id = a.id "
+            "WHERE articles_fts MATCH ? ORDER BY articles_fts.rank LIMIT ? OFFSET ?",
+            (query, limit, offset))
+
+    # -- the brief cache --------------------------------------------------------------------
+
+    def story_fingerprint(self, story_id: str) -> list[tuple]:
+        """What a story's brief is made of: its headline and each article's revision and
+        annotation. The brief cache is keyed on it, so any change rebuilds the brief."""
+        head = self.conn.execute("SELECT headline_article FROM stories WHERE id = ?",
+                                 (story_id,)).fetchone()
+        rows = self.conn.execute(
+            "SELECT sa.article_id, a.revision, a.duplicate_of, n.annotator, n.created_at "
+            "FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+            "LEFT JOIN annotations n ON n.article_id = a.id AND n.revision = a.revision "
+            "WHERE sa.story_id = ? ORDER BY sa.article_id", (story_id,)).fetchall()
+        return [(head[0] if head else None,)] + [tuple(r) for r in rows]
+
+    def cached_brief(self, story_id: str, key: str) -> str | None:
+        row = self.conn.execute("SELECT data FROM briefs WHERE story_id = ? AND key = ?",
+                                (story_id, key)).fetchone()
+        return None if row is None else row[0]
+
+    def put_brief(self, story_id: str, key: str, data: str, *, wait_ms: int = 200) -> None:
+        """Cache a built brief. A reader must not queue behind a long ingest for this, so
+        it waits ``wait_ms`` at most for the write lock (then sqlite3.OperationalError)."""
+        self.conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        try:
+            self.conn.execute("INSERT OR REPLACE INTO briefs (story_id, key, data, built_at) "
+                              "VALUES (?, ?, ?, ?)", (story_id, key, data, _now()))
+        finally:
+            self.conn.execute("PRAGMA busy_timeout = 30000")
+
+    def count_stories(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
 
     def story(self, story_id: str) -> sqlite3.Row | None:
         return self.conn.execute(self._STORY_SUMMARY + "WHERE s.id = ? GROUP BY s.id",

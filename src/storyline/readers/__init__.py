@@ -97,11 +97,14 @@ def sniff_format(head: bytes) -> str | None:
     return "txt"
 
 
-def iter_sources(paths: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[Source | InputError]:
-    """Files named, files under directories (recursive, sorted, hidden ones skipped), and ``-``."""
+def iter_sources(paths: Iterable[str], stdin: BinaryIO | None = None,
+                 stdin_name: str = "<stdin>") -> Iterator[Source | InputError]:
+    """Files named, files under directories (recursive, sorted, hidden ones skipped), and
+    ``-`` (``stdin``, named ``stdin_name`` in errors; a name ending ``.json`` reads it as
+    one JSON document rather than JSON Lines)."""
     for arg in paths:
         if arg == "-":
-            yield Source("<stdin>", stream=stdin if stdin is not None else sys.stdin.buffer)
+            yield Source(stdin_name, stream=stdin if stdin is not None else sys.stdin.buffer)
             continue
         path = Path(arg)
         if path.is_dir():
@@ -145,8 +148,8 @@ def read_source(source: Source, fmt: str = "auto") -> Iterator[Item]:
         yield InputError(source.origin(), f"cannot read: {exc}")
 
 
-def _read_all(paths: Iterable[str], fmt: str, stdin: BinaryIO | None) -> Iterator:
-    for source in iter_sources(paths, stdin=stdin):
+def _read_all(paths: Iterable[str], fmt: str, stdin: BinaryIO | None, stdin_name: str) -> Iterator:
+    for source in iter_sources(paths, stdin=stdin, stdin_name=stdin_name):
         if isinstance(source, InputError):
             yield source
         else:
@@ -155,13 +158,13 @@ def _read_all(paths: Iterable[str], fmt: str, stdin: BinaryIO | None) -> Iterato
 
 def read_inputs(paths: Iterable[str], fmt: str = "auto", *, outlet: str | None = None,
                 published: str | None = None, stdin: BinaryIO | None = None,
-                jobs: int = 1) -> Iterator[Item]:
+                stdin_name: str = "<stdin>", jobs: int = 1) -> Iterator[Item]:
     """Every article (or error) of every path, in order; HTML is extracted on ``jobs`` cores.
 
     ``outlet`` and ``published`` fill what an input does not say itself.
     """
     default_published = normalize_published(published) if published else None
-    for item in html.extract_pages(_read_all(paths, fmt, stdin), jobs=jobs):
+    for item in html.extract_pages(_read_all(paths, fmt, stdin, stdin_name), jobs=jobs):
         if isinstance(item, RawArticle):
             item.outlet = item.outlet or outlet
             item.published = item.published or default_published

@@ -91,16 +91,21 @@ def _read_lines(source: Source) -> Iterator[RawArticle | HtmlPage | InputError]:
 
 
 def read(source: Source) -> Iterator[RawArticle | HtmlPage | InputError]:
-    """JSON Lines; a file that is one JSON document (object or array) is read whole."""
+    """JSON Lines; a ``.json`` file (or stream so named) that is one JSON document, an
+    object or an array, is read whole."""
     name = source.name.lower().removesuffix(".gz")
-    if source.stream is None and name.endswith(".json"):
+    if name.endswith(".json"):
         data = source.read()
         try:
             doc = json.loads(data.decode("utf-8-sig"))
         except UnicodeDecodeError as exc:
             yield InputError(source.origin(), f"not UTF-8 ({exc.reason} at byte {exc.start})")
             return
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as exc:
+            if source.stream is not None:  # read already: it cannot be tried as JSON Lines
+                yield InputError(source.origin(line=exc.lineno),
+                                 f"invalid JSON: {exc.msg} (column {exc.colno})")
+                return
             doc = None  # perhaps JSON Lines under a .json name
         if isinstance(doc, list):
             for number, obj in enumerate(doc, start=1):
@@ -108,5 +113,9 @@ def read(source: Source) -> Iterator[RawArticle | HtmlPage | InputError]:
             return
         if isinstance(doc, dict):
             yield record_to_article(doc, source.origin())
+            return
+        if source.stream is not None:
+            yield InputError(source.origin(), "expected a JSON object or an array of them, "
+                             f"got {type(doc).__name__}")
             return
     yield from _read_lines(source)

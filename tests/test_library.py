@@ -1,0 +1,138 @@
+"""The Python API's read side: the brief cache, story pages and search."""
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from storyline import Library
+from storyline.errors import NotFoundError, QueryError
+from storyline.library import decode_cursor, encode_cursor, search_hit
+
+from .conftest import EXAMPLES, write_jsonl
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    with Library(tmp_path / "lib.db") as lib:
+        lib.ingest([EXAMPLES / "seed-pair.jsonl"], jobs=1)
+        yield lib
+
+
+def count_builds(monkeypatch) -> list:
+    built = []
+    original = Library.brief
+
+    def brief(self, story_id, **kw):
+        built.append(story_id)
+        return original(self, story_id, **kw)
+
+    monkeypatch.setattr(Library, "brief", brief)
+    return built
+
+
+def test_brief_json_is_built_once_then_read_from_the_database(seeded, monkeypatch, tmp_path):
+    built = count_builds(monkeypatch)
+    (story,) = seeded.stories()
+    first = seeded.brief_json(story["story_id"])
+    assert json.loads(first) == seeded.brief(story["story_id"]).to_dict()
+    built.clear()
+    assert seeded.brief_json(story["story_id"]) == first
+    with Library(tmp_path / "lib.db") as other:  # another process or thread reads it too
+        assert other.brief_json(story["story_id"]) == first
+    assert built == []
+
+
+def test_brief_is_rebuilt_when_its_story_changes(seeded, monkeypatch, tmp_path, seed_records):
+    (story,) = seeded.stories()
+    before = json.loads(seeded.brief_json(story["story_id"]))
+    built = count_builds(monkeypatch)
+    edited = dict(seed_records[0], text=seed_records[0]["text"].replace(
+        "four people were arrested", "five people were arrested"))
+    report = seeded.ingest([write_jsonl(tmp_path / "rev.jsonl", [edited])], jobs=1)
+    assert report.revised == 1
+    after = json.loads(seeded.brief_json(story["story_id"]))
+    assert built == [story["story_id"]]
+    assert after != before
+    assert "five people" in json.dumps(after) and "five people" not in json.dumps(before)
+
+
+def test_brief_json_of_an_unknown_story_is_not_found(seeded):
+    with pytest.raises(NotFoundError, match="no story with id 'nope'"):
+        seeded.brief_json("nope")
+
+
+def test_recluster_drops_cached_briefs(seeded, monkeypatch):
+    (story,) = seeded.stories()
+    seeded.brief_json(story["story_id"])
+    seeded.recluster()
+    assert seeded.store.conn.execute("SELECT count(*) FROM briefs").fetchone()[0] == 0
+    built = count_builds(monkeypatch)
+    seeded.brief_json(seeded.stories()[0]["story_id"])
+    assert len(built) == 1
+
+
+def test_story_page_cursor_walks_every_story_once(tmp_path):
+    events = [("Flood closes the Severn bridge", "River levels rose overnight in Gloucester."),
+              ("Chess champion retains title", "Magnus Carlsen beat Ding Liren in Dubai."),
+              ("Bakery wins national award", "A family bakery in Truro won the pasty prize."),
+              ("Volcano erupts in Iceland", "Lava reached the town of Grindavik at dawn."),
+              ("Orchestra cancels tour", "The Berlin Philharmonic cited illness in Vienna."),
+              ("Satellite launch delayed", "Engineers in Kourou found a fault in a valve.")]
+    records = [{"id": f"a{i}", "title": title, "text": text, "outlet": f"Outlet {i}",
+                "published": f"2024-03-{1 + i % 3:02d}"} for i, (title, text) in enumerate(events)]
+    with Library(tmp_path / "p.db") as lib:
+        lib.ingest([write_jsonl(tmp_path / "p.jsonl", records)], jobs=1)
+        whole = lib.stories()
+        seen, cursor = [], None
+        while True:
+            page = lib.story_page(limit=2, cursor=cursor)
+            seen += page.stories
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == whole and len(whole) >= 5
+        assert lib.story_page(limit=100).next_cursor is None
+
+
+def test_search_finds_by_title_and_body_and_rejects_bad_syntax(seeded):
+    by_title = seeded.search("resign")
+    assert [h["article_id"] for h in by_title] == ["seed-b"]
+    (start, end), = by_title[0]["title_highlights"]
+    assert by_title[0]["title"][start:end] == "resign"
+    hit = seeded.search("handcuffs")[0]
+    start, end = hit["highlights"][0]
+    assert hit["snippet"][start:end] == "handcuffs"
+    with pytest.raises(QueryError, match="bad search query"):
+        seeded.search('"open')
+    with pytest.raises(QueryError, match="empty"):
+        seeded.search("   ")
+
+
+def test_stories_query_keeps_stories_with_a_matching_article(seeded):
+    assert len(seeded.stories(query="Everard")) == 1
+    assert seeded.stories(query="zebra") == []
+
+
+@given(st.tuples(st.integers(-1, 10**6), st.integers(0, 10**9), st.text(max_size=30)))
+def test_cursors_round_trip(key):
+    assert decode_cursor(encode_cursor(key)) == key
+
+
+@given(st.text(max_size=40))
+def test_a_cursor_we_did_not_make_is_a_query_error(text):
+    try:
+        decode_cursor(text)
+    except QueryError as exc:
+        assert "cursor" in str(exc)
+
+
+@given(st.lists(st.tuples(st.text(alphabet="ab \n", max_size=6), st.booleans()), max_size=8))
+def test_search_hit_offsets_point_at_the_marked_text(parts):
+    marked = "".join(f"\x02{t}\x03" if hit else t for t, hit in parts)
+    row = {"id": "x", "title": None, "outlet": None, "published": None, "story_id": None,
+           "duplicate_of": None, "snippet": marked, "title_marked": None}
+    got = search_hit(row)
+    assert got["snippet"] == "".join(t for t, _ in parts)
+    assert [got["snippet"][s:e] for s, e in got["highlights"]] == [t for t, hit in parts if hit]
