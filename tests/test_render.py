@@ -262,13 +262,14 @@ def test_html_tip_shows_the_exact_cited_text(brief, bodies):
     page = render_html(brief, bodies)
     cite = brief["summary"][0]["citation"]
     text = bodies["seed-a"][cite["start"]:cite["end"]]
-    assert (f'<a class="cite" href="#src-2" data-article="seed-a" tabindex="0">2<span class="tip" '
-            f'role="tooltip">“{html.escape(text)}” <span class="by">— Sadiq Khan calls for investigation'
-            f'</span></span></a>') in page
+    spans = html.escape(json.dumps([["seed-a", cite["start"], cite["end"]]]))
+    assert (f'<a class="cite" href="#src-2" data-article="seed-a" data-spans="{spans}" tabindex="0">'
+            f'2<span class="tip" role="tooltip">“{html.escape(text)}” <span class="by">— Sadiq Khan '
+            'calls for investigation</span></span></a>') in page
     support = brief["summary"][0]["support_spans"][0]
     b_text = bodies["seed-b"][support["start"]:support["end"]]
-    assert f'data-article="seed-b" tabindex="0">1<span class="tip" role="tooltip">“{b_text}”' in page
-    assert ".cite:hover .tip,.cite:focus .tip{display:block}" in page
+    assert f'tabindex="0">1<span class="tip" role="tooltip">“{b_text}”' in page
+    assert ".cite:hover .tip,.cite:focus-visible .tip{display:block}" in page
 
 
 def test_html_fact_evidence_tips_and_duplicate_numbers(brief, bodies):
@@ -328,7 +329,7 @@ def test_missing_bodies_and_unknown_sources_do_not_crash(brief, bodies):
     brief["timeline"].append({"date": "2021", "expression": "in 2021", "text": "",
                               "span": {"article_id": "seed-a", "start": 10, "end": 10**6}})
     page = render_html(brief, partial)
-    assert re.search(r'<a class="cite" href="#src-1" data-article="seed-b" tabindex="0">1</a>', page)
+    assert '<a class="cite" href="#src-1" data-article="seed-b" data-spans="[]" tabindex="0">1</a>' in page
     assert '<span class="cite missing"' in page
     md = render_markdown(brief, partial)
     assert "“gone” [?]" in md
@@ -369,3 +370,28 @@ def test_html_never_lets_text_make_markup(title, quote, speaker, label, body):
     assert not any(name.startswith("on") for _, attrs in parsed.tags for name in attrs)
     assert parsed.h1 == (title or "t")
     assert all(_OUR_TAG.match(page, m.start()) for m in re.finditer("<", page))
+
+
+@st.composite
+def body_and_marks(draw):
+    body = draw(st.text(alphabet=st.sampled_from('ab <>&"\'\n'), max_size=40))
+    marks = []
+    for i in range(draw(st.integers(0, 5))):
+        start = draw(st.integers(0, len(body)))
+        end = draw(st.integers(start, len(body)))
+        marks.append((start, end, draw(st.sampled_from(["cited", "ent person", "quote"])), f"k{i}"))
+    return body, marks
+
+
+@settings(max_examples=300)
+@given(body_and_marks())
+def test_mark_spans_keeps_the_text_and_each_mark_covers_exactly_its_span(case):
+    from storyline.render import mark_spans
+
+    body, marks = case
+    page = mark_spans(body, marks)
+    assert html.unescape(re.sub(r"<[^>]*>", "", page)) == body  # every "<" left is a tag
+    for start, end, _, key in marks:
+        pieces = re.findall(r'<span class="[^"]*" data-c="([^"]*)">([^<]*)</span>', page)
+        covered = "".join(html.unescape(text) for keys, text in pieces if key in keys.split())
+        assert covered == body[start:end]

@@ -11,11 +11,12 @@ when a body is missing the mark simply has no hover text.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-__all__ = ["render_html", "render_markdown"]
+__all__ = ["mark_spans", "render_brief_html", "render_html", "render_markdown"]
 
 TOP_ENTITIES = 20
 _STATUSES = (("conflict", "Conflict", "Where sources disagree"),
@@ -256,8 +257,10 @@ def _html_marks(citer: _Citer, item: dict) -> str:
             by = _e(_label(citer.sources[n - 1]))
             tip = f'<span class="tip" role="tooltip">{said} <span class="by">— {by}</span></span>'
         aid = group[0].get("article_id") if group else citer.sources[n - 1].get("article_id")
-        marks.append(f'<a class="cite" href="#src-{n}" data-article="{_e(aid)}" tabindex="0">'
-                     f"{n}{tip}</a>")
+        spans = json.dumps([[s.get("article_id"), s.get("start"), s.get("end")] for s in group
+                            if citer.text(s) is not None])
+        marks.append(f'<a class="cite" href="#src-{n}" data-article="{_e(aid)}" '
+                     f'data-spans="{_e(spans)}" tabindex="0">{n}{tip}</a>')
     return f'<sup class="marks">{"".join(marks)}</sup>' if marks else ""
 
 
@@ -277,8 +280,8 @@ text-decoration:none;cursor:help;line-height:1.5}
 .cite:focus{outline:2px solid #1a56a8;outline-offset:1px}.cite.missing{background:#eee;color:#5f6670}
 .tip{display:none;position:absolute;z-index:10;left:0;right:0;top:100%;margin-top:.15rem;padding:.5rem .7rem;
 border-radius:.4rem;background:#24292f;color:#fff;font:400 .85rem/1.45 system-ui,sans-serif;white-space:normal;
-text-align:left;box-shadow:0 2px 10px rgba(0,0,0,.25)}
-.cite:hover .tip,.cite:focus .tip{display:block}.tip .by{color:#c9d1d9}
+text-align:left;box-shadow:0 2px 10px rgba(0,0,0,.25);pointer-events:none}
+.cite:hover .tip,.cite:focus-visible .tip{display:block}.tip .by{color:#c9d1d9}
 .kind{font-size:.72rem;font-weight:700;text-transform:uppercase;color:#5f6670;margin-right:.35em}
 .facts,.sources{list-style:none;padding:0}.fact{border-left:4px solid;padding:.15rem 0 .15rem .75rem}
 .badge{display:inline-block;font-size:.7rem;font-weight:700;text-transform:uppercase;letter-spacing:.04em;
@@ -294,14 +297,70 @@ th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e2e4e8;vertic
 """
 
 
-def render_html(brief: dict, bodies: Mapping[str, str]) -> str:
-    """The brief as one self-contained HTML page whose citation marks show the cited text."""
+def mark_spans(body: str, marks: Iterable[tuple]) -> str:
+    """``body`` as escaped HTML with each mark ``(start, end, class, key[, title])`` wrapped
+    in a span. Marks may overlap: each run of text between two mark edges becomes one
+    ``<span class="…" data-c="…" title="…">`` carrying the classes, keys and titles of
+    every mark over it, so a script can light up one mark as ``[data-c~="key"]``."""
+    marks = [m for m in marks if 0 <= m[0] < m[1] <= len(body)]
+    edges = sorted({0, len(body), *(m[0] for m in marks), *(m[1] for m in marks)})
+    opening: dict[int, list[int]] = {}
+    for i, m in enumerate(marks):
+        opening.setdefault(m[0], []).append(i)
+    active: set[int] = set()
+    out = []
+    for a, b in zip(edges, edges[1:]):
+        active = {i for i in active if marks[i][1] > a} | set(opening.get(a, ()))
+        text = _e(body[a:b])
+        if not active:
+            out.append(text)
+            continue
+        on = sorted(active)
+        classes = " ".join(dict.fromkeys(marks[i][2] for i in on))
+        keys = " ".join(dict.fromkeys(marks[i][3] for i in on if marks[i][3]))
+        titles = " · ".join(dict.fromkeys(marks[i][4] for i in on if len(marks[i]) > 4 and marks[i][4]))
+        title = f' title="{_e(titles)}"' if titles else ""
+        out.append(f'<span class="{_e(classes)}" data-c="{_e(keys)}"{title}>{text}</span>')
+    return "".join(out)
+
+
+def _source_texts(c: _Citer, brief: dict, src: dict) -> str:
+    """The cited articles of one source (original, then cited copies), every cited span
+    marked with key ``start-end``."""
+    cited: dict[str, set[tuple[int, int]]] = {}
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("start"), int) and isinstance(value.get("article_id"), str):
+                cited.setdefault(value["article_id"], set()).add((value["start"], value["end"]))
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk({k: brief.get(k) for k in ("summary", "quotes", "timeline", "facts")})
+    out = []
+    for aid in [src.get("article_id"), *(src.get("duplicates") or ())]:
+        body = c.bodies.get(aid)
+        if body is None or (aid != src.get("article_id") and aid not in cited):
+            continue
+        marks = [(s, e, "cited", f"{s}-{e}") for s, e in sorted(cited.get(aid, ()))]
+        label = "Text" if aid == src.get("article_id") else f"Text of the copy {aid}"
+        out.append(f'<details class="source-text" data-article="{_e(aid)}"><summary>{_e(label)}'
+                   f'</summary><div class="body">{mark_spans(body, marks)}</div></details>')
+    return "".join(out)
+
+
+def render_brief_html(brief: dict, bodies: Mapping[str, str], *, texts: bool = False,
+                      article_href: str | None = None) -> str:
+    """The brief as an HTML fragment (header and sections), for a page of its own or the
+    server's story page. ``texts`` adds each source's text under it with the cited spans
+    marked, so a script can show where a citation comes from; ``article_href`` (with
+    ``{id}``) links each source to its article page."""
     c = _Citer(brief, bodies)
     title = brief.get("title") or brief.get("story_id") or "Untitled story"
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{_e(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>", "<main>",
-           f"<header><h1>{_e(title)}</h1>",
+    out = [f"<header><h1>{_e(title)}</h1>",
            f'<p class="meta">{" · ".join(map(_e, _overview(c)))}</p></header>']
 
     def section(sid: str, head: str, body: list[str], wrap: tuple[str, str] | None = None) -> None:
@@ -355,11 +414,23 @@ def render_html(brief: dict, bodies: Mapping[str, str]) -> str:
     items = []
     for n, src in enumerate(c.sources, 1):
         label, title, day, url, dups = _source(src)
+        page = (f' <a class="page" href="{_e(article_href.format(id=quote(str(src.get("article_id")), safe="")))}">'
+                "article page</a>") if article_href else ""
         items.append(f'<li id="src-{n}"><span class="num">[{n}]</span> '
                      + (f'<a href="{_e(url)}" rel="noopener">{_e(label)}</a>' if url else _e(label))
                      + (f" — <cite>{_e(title)}</cite>" if title else "")
                      + (f' <time datetime="{_e(day)}">{_e(day)}</time>' if day else "")
-                     + (f' <span class="aside">({dups})</span>' if dups else "") + "</li>")
+                     + (f' <span class="aside">({dups})</span>' if dups else "") + page
+                     + (_source_texts(c, brief, src) if texts else "") + "</li>")
     section("sources", "Sources", items, ("ol", "sources"))
-    out += ["</main>", "</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    return "\n".join(out)
+
+
+def render_html(brief: dict, bodies: Mapping[str, str]) -> str:
+    """The brief as one self-contained HTML page whose citation marks show the cited text."""
+    title = brief.get("title") or brief.get("story_id") or "Untitled story"
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>", "<main>",
+        render_brief_html(brief, bodies), "</main>", "</body>", "</html>"]) + "\n"
