@@ -8,14 +8,14 @@ DEMO_HTML := demo-brief.html
 # the first story of the demo database, looked up when a recipe line runs
 DEMO_STORY = $$($(VENV)/bin/storyline --db $(DEMO_DB) stories --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["story_id"])')
 
-.PHONY: demo test bench install clean
+.PHONY: demo test browser bench install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,eval]'
+	$(PY) -m pip install --quiet -e '.[test,eval,serve]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,9 +32,21 @@ demo: $(STAMP)
 	$(VENV)/bin/storyline --db $(DEMO_DB) brief $(DEMO_STORY) --format md
 	$(VENV)/bin/storyline --db $(DEMO_DB) brief $(DEMO_STORY) --format html -o $(DEMO_HTML)
 	@echo "The brief as a web page: $(CURDIR)/$(DEMO_HTML)"
+	@echo "Browse and search it: $(VENV)/bin/storyline --db $(DEMO_DB) serve  (then open http://127.0.0.1:8000/)"
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q
+
+# tests/test_browser.py drives Debian's chromium: install it when missing (as root), else
+# say how
+browser:
+	@command -v chromium >/dev/null || \
+	if [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	else \
+		echo "The browser tests need chromium: run  sudo apt-get install -y chromium" >&2; \
+		exit 1; \
+	fi
 
 bench: $(STAMP)
 	$(PY) bench/ingest.py

@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from .conftest import DATA, EXAMPLES, ROOT, run_cli, write_jsonl
 
 
@@ -261,6 +263,59 @@ def test_brief_prints_json_markdown_and_writes_html(tmp_path, seed_jsonl):
     unwritable = run_cli("brief", story["story_id"], "-o", str(tmp_path / "no" / "x.md"), db=db)
     assert unwritable.returncode == 1 and "cannot write" in unwritable.stderr.decode()
     assert run_cli("brief", story["story_id"], "-f", "pdf", db=db).returncode == 2
+
+
+def test_search_and_stories_query(tmp_path, seed_jsonl):
+    db = tmp_path / "s.db"
+    assert run_cli("ingest", str(seed_jsonl), "-j", "1", db=db).returncode == 0
+    hits = json.loads(run_cli("search", "handcuffs", "--json", db=db).stdout)
+    assert {h["article_id"] for h in hits} == {"seed-a", "seed-b"}
+    for hit in hits:
+        start, end = hit["highlights"][0]
+        assert hit["snippet"][start:end] == "handcuffs"
+    lines = run_cli("search", "vigil", "--limit", "1", db=db).stdout.decode().splitlines()
+    assert len(lines) == 2 and "[vigil]" in lines[1].lower()
+    bad = run_cli("search", "O'Brien", db=db)
+    assert bad.returncode == 1 and bad.stderr.decode().startswith("error: bad search query")
+    assert len(json.loads(run_cli("stories", "--json", "-q", "Everard", db=db).stdout)) == 1
+    assert json.loads(run_cli("stories", "--json", "--query", "zebra", db=db).stdout) == []
+
+
+def test_serve_answers_http_until_stopped(tmp_path, seed_jsonl):
+    import socket
+    import urllib.error
+    import urllib.request
+
+    db = tmp_path / "serve.db"
+    assert run_cli("ingest", str(seed_jsonl), "--no-annotate", db=db).returncode == 0
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "STORYLINE_TOKEN"}
+    proc = subprocess.Popen([sys.executable, "-m", "storyline", "--db", str(db), "serve",
+                             "--port", str(port)], stderr=subprocess.PIPE, env=env)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    health = json.load(r)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not answer")
+        assert health["articles"] == 2 and health["writes"] == "disabled"
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/articles", data=b"{}",
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 403
+        refused.value.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert f"serving {db} on http://127.0.0.1:{port}/" in err.decode()
+    assert "STORYLINE_TOKEN" in err.decode()
 
 
 def test_eval_clustering_prints_bcubed_and_baselines(tmp_path):

@@ -345,6 +345,9 @@ def stories_cmd(
     since: Annotated[Optional[str], typer.Option(
         help="Only stories with an article published on or after this date (e.g. 2021-03-01).")] = None,
     limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many.")] = None,
+    query: Annotated[Optional[str], typer.Option(
+        "--query", "-q", help="Only stories with an article matching this search (as "
+                              "`storyline search`).")] = None,
     db: DbOption = None,
 ) -> None:
     """List stories, most recently published first: id, dates, articles, outlets, title.
@@ -359,7 +362,7 @@ def stories_cmd(
         except ValueError as exc:
             raise _usage_error(f"--since: {exc}") from None
     with Library(_db(ctx, db)) as lib:
-        found = lib.stories(since=since, limit=limit)
+        found = lib.stories(since=since, query=query, limit=limit)
         ungrouped = lib.store.count_ungrouped() if not found else 0
         unannotated = lib.store.count() if not found else 0
     if json_:
@@ -453,9 +456,13 @@ def brief_cmd(
     from .brief import BriefSettings
 
     with Library(_db(ctx, db)) as lib:
-        brief = lib.brief(story_id, settings=BriefSettings(sentences=sentences))
+        if format is BriefFormat.json and sentences is None:  # the server's cached brief
+            data = json.loads(lib.brief_json(story_id))
+        else:
+            brief = lib.brief(story_id, settings=BriefSettings(sentences=sentences))
+            data = brief.to_dict()
     if format is BriefFormat.json:
-        text = json.dumps(brief.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     elif format is BriefFormat.html:
         text = brief.to_html()
     else:
@@ -466,8 +473,8 @@ def brief_cmd(
         except OSError as error:
             _stderr(f"error: cannot write {output}: {error.strerror or error}")
             raise typer.Exit(1) from None
-        _stderr(f"wrote {output} ({format.value}, {len(brief.summary)} summary sentences, "
-                f"{len(brief.sources)} sources)")
+        _stderr(f"wrote {output} ({format.value}, {len(data['summary'])} summary sentences, "
+                f"{len(data['sources'])} sources)")
     elif format is BriefFormat.md and sys.stdout.isatty():
         from rich.console import Console
         from rich.markdown import Markdown
@@ -518,6 +525,66 @@ def export_cmd(
             os.unlink(tmp)
             raise
     _stderr(f"{count} articles written to {output}")
+
+
+@app.command("search")
+def search_cmd(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help='FTS5 query: words, "phrases", AND, OR, NOT, '
+                                               "prefix*.")],
+    limit: Annotated[int, typer.Option(min=1, help="At most this many articles.")] = 20,
+    json_: JsonFlag = False,
+    db: DbOption = None,
+) -> None:
+    """Find articles by title and body text, best match first, with a snippet."""
+    with Library(_db(ctx, db)) as lib:
+        hits = lib.search(query, limit=limit)
+    if json_:
+        typer.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+        return
+    for hit in hits:
+        snippet, out, pos = hit["snippet"], [], 0
+        for start, end in hit["highlights"]:
+            out += [snippet[pos:start], "[", snippet[start:end], "]"]
+            pos = end
+        out.append(snippet[pos:])
+        typer.echo(f"{hit['article_id']}\t{(hit['published'] or '')[:10]}\t{hit['outlet'] or '-'}\t"
+                   f"{hit['story_id'] or '-'}\t{_one_line(hit['title'] or '(no title)', 70)}")
+        typer.echo(f"    {' '.join(''.join(out).split())}")
+    if sys.stdout.isatty():
+        typer.echo(f"{len(hits)} article{'' if len(hits) == 1 else 's'}")
+
+
+@app.command("serve")
+def serve_cmd(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")]
+        = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    max_body: Annotated[int, typer.Option(
+        "--max-body", min=1, help="Largest request body accepted, in megabytes.")] = 16,
+    db: DbOption = None,
+) -> None:
+    """Serve the archive: JSON API under /api (docs at /docs) and web pages at /.
+
+    Reads are open. Writes (POST /api/articles) need the token in $STORYLINE_TOKEN, sent as
+    'Authorization: Bearer <token>'; without it set, the server is read-only.
+    """
+    try:
+        import uvicorn
+
+        from .server import TOKEN_ENV, create_app
+    except ImportError as exc:
+        from .errors import MissingDependencyError
+
+        raise MissingDependencyError(exc.name or "fastapi", "storyline serve", "serve") from None
+    path = _db(ctx, db)
+    token = os.environ.get(TOKEN_ENV) or None
+    app_ = create_app(path, token=token, max_body=max_body * 1024 * 1024)
+    writes = "enabled (bearer token)" if token else f"disabled: set {TOKEN_ENV} to enable them"
+    _stderr(f"storyline: serving {path} on http://{host}:{port}/ (API docs at /docs; "
+            f"writes {writes})")
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 @eval_app.command("extraction")

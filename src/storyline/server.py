@@ -1,0 +1,310 @@
+"""The newsroom service: a JSON API and web pages over one archive, a thin shell over
+:class:`~storyline.Library`.
+
+    storyline serve --db news.db            # or: uvicorn --factory storyline.server:app_from_env
+
+Reads run on a pool of threads, each with its own SQLite connection (WAL lets them read
+while a write is under way); writes go through one lock. Every error storyline raises is
+mapped to an HTTP status here and nowhere else: JSON under ``/api``, a page elsewhere.
+Writes need ``Authorization: Bearer <token>`` with the token the server was started with
+(``$STORYLINE_TOKEN``); without one, writes are refused.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from . import __version__
+from .errors import (InputError, MissingDependencyError, ModelMissingError, NotFoundError,
+                     QueryError, StoreError, StorylineError)
+from .library import Library
+from .records import normalize_published
+
+DEFAULT_MAX_BODY = 16 * 1024 * 1024
+TOKEN_ENV = "STORYLINE_TOKEN"
+_HERE = Path(__file__).parent
+_WRITES_DISABLED = (f"writes are disabled: start the server with {TOKEN_ENV} set to a secret, "
+                    "then send it as 'Authorization: Bearer <token>'")
+_JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines",
+                "application/json-lines", "text/plain")
+
+
+class Libraries:
+    """A pool of :class:`Library` objects on one file, each with its own SQLite connection
+    (a connection must not serve two threads at once), and the lock every write takes.
+    The pool grows to the number of requests served at once and keeps them for the next."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.write_lock = threading.Lock()
+        self._idle: queue.SimpleQueue[Library] = queue.SimpleQueue()
+        self._all: list[Library] = []
+        self._guard = threading.Lock()
+        self._idle.put(self._open())  # a bad file is reported at startup, not on a request
+
+    def _open(self) -> Library:
+        lib = Library(self.path)
+        with self._guard:
+            self._all.append(lib)
+        return lib
+
+    @contextmanager
+    def borrow(self) -> Iterator[Library]:
+        try:
+            lib = self._idle.get_nowait()
+        except queue.Empty:
+            lib = self._open()
+        try:
+            yield lib
+        finally:
+            self._idle.put(lib)
+
+    def close(self) -> None:
+        with self._guard:
+            for lib in self._all:
+                lib.close()
+            self._all.clear()
+
+
+def _status(error: StorylineError) -> int:
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, (QueryError, InputError)):
+        return 400
+    if isinstance(error, (MissingDependencyError, ModelMissingError, StoreError)):
+        return 500
+    return 400
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/healthz", "/openapi"))
+
+
+def _error_response(request: Request, status: int, message: object,
+                    headers: dict | None = None) -> Response:
+    if _wants_html(request):
+        from .web import error_page
+
+        return error_page(request, status, str(message), headers=headers)
+    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, or 413 as soon as it is known to be over ``limit`` bytes."""
+    too_big = HTTPException(413, f"request body over the limit of {limit:,} bytes; send the "
+                                 "articles in several requests")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _check_token(request: Request, token: str | None) -> None:
+    if not token:
+        raise HTTPException(403, _WRITES_DISABLED)
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(),
+                                                                token.encode()):
+        raise HTTPException(401, "missing or wrong token: send 'Authorization: Bearer <token>' "
+                                 f"with the server's {TOKEN_ENV}",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+def _since(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalize_published(value)
+    except ValueError as exc:
+        raise QueryError(f"since: {exc}") from None
+
+
+def create_app(db: str | Path, *, token: str | None = None,
+               max_body: int = DEFAULT_MAX_BODY, annotate_jobs: int = 1) -> FastAPI:
+    """The service over the archive at ``db``. ``token`` enables writes (None: read-only);
+    ``max_body`` caps a request body in bytes; ``annotate_jobs`` processes annotate posted
+    articles."""
+    libraries = Libraries(str(db))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        libraries.close()
+
+    app = FastAPI(title="storyline", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
+                  description="Stories from many outlets, with briefs whose every line "
+                              "cites a source. Reads are open; writes need a bearer token.")
+    app.state.libraries = libraries
+
+    @app.exception_handler(StorylineError)
+    async def storyline_error(request: Request, exc: StorylineError) -> Response:
+        return _error_response(request, _status(exc), str(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return _error_response(request, exc.status_code, exc.detail, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
+                             for e in exc.errors())
+        return _error_response(request, 400, f"bad request: {problems}")
+
+    # -- the JSON API ------------------------------------------------------------------------
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict:
+        """Liveness, and what the archive holds."""
+        with libraries.borrow() as library:
+            return {"status": "ok", "version": __version__, "articles": library.store.count(),
+                    "stories": library.store.count_stories(),
+                    "schema_version": library.store.schema_version(),
+                    "writes": "enabled" if token else "disabled"}
+
+    @app.get("/api/stories", tags=["stories"])
+    def list_stories(
+        request: Request,
+        since: Annotated[Optional[str], Query(description="Only stories with an article "
+                                              "published on or after this date.")] = None,
+        q: Annotated[Optional[str], Query(description="Only stories with an article that "
+                                          "matches this FTS5 query.")] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        cursor: Annotated[Optional[str], Query(description="`next_cursor` of the page "
+                                               "before.")] = None,
+    ) -> dict:
+        """Stories, most recently published first: the objects of `storyline stories --json`."""
+        with libraries.borrow() as library:
+            page = library.story_page(since=_since(since), query=q, limit=limit, cursor=cursor)
+        next_url = (str(request.url.include_query_params(cursor=page.next_cursor))
+                    if page.next_cursor else None)
+        return {"stories": page.stories, "next_cursor": page.next_cursor, "next": next_url}
+
+    @app.get("/api/stories/{story_id}", tags=["stories"])
+    def get_story(story_id: str) -> dict:
+        """One story and its articles (a merged story's old id resolves to it)."""
+        with libraries.borrow() as library:
+            return library.story(story_id)
+
+    @app.get("/api/stories/{story_id}/brief", tags=["stories"],
+             responses={200: {"description": "The brief, as brief.schema.json."}})
+    def get_brief(story_id: str) -> Response:
+        """The story's brief (brief.schema.json), cached until the story changes."""
+        with libraries.borrow() as library:
+            return Response(library.brief_json(story_id), media_type="application/json")
+
+    @app.get("/api/articles/{article_id}", tags=["articles"])
+    def get_article(article_id: str, annotations: bool = False) -> dict:
+        """One article's current revision with its body (and what annotation read in it)."""
+        with libraries.borrow() as library:
+            found = library.article(article_id).to_dict()
+            found["story_id"] = library.store.story_of(article_id)
+            if annotations:
+                ann = library.store.annotation(article_id)
+                found["annotations"] = ann.to_dict() if ann else None
+        return found
+
+    @app.get("/api/search", tags=["articles"])
+    def search(
+        q: Annotated[str, Query(description='FTS5 query: words, "phrases", AND, OR, NOT, '
+                                'prefix*.')],
+        limit: Annotated[int, Query(ge=1, le=200)] = 20,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict:
+        """Articles whose title or body match, best first, with a snippet and the offsets
+        of the matches in it (`highlights`)."""
+        with libraries.borrow() as library:
+            return {"query": q, "results": library.search(q, limit=limit, offset=offset)}
+
+    @app.post("/api/articles", tags=["articles"])
+    async def post_articles(
+        request: Request,
+        outlet: Annotated[Optional[str], Query(description="Outlet for records that name "
+                                               "none.")] = None,
+        published: Annotated[Optional[str], Query(description="Date for records that give "
+                                                  "none.")] = None,
+    ) -> JSONResponse:
+        """Ingest articles: a JSON object or array (`Content-Type: application/json`) or
+        JSON Lines (`application/x-ndjson`), the records `storyline ingest` reads. Answers
+        the ingest summary with one error per bad record; 400 when nothing could be read."""
+        _check_token(request, token)
+        body = await _read_body(request, max_body)
+        kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        if kind == "application/json":
+            name = "request.json"
+        elif kind in _JSONL_TYPES:
+            name = "request.jsonl"
+        else:
+            raise HTTPException(415, f"cannot read {kind!r}: send application/json (an object "
+                                     "or an array) or application/x-ndjson (JSON Lines)")
+        default_published = _since(published)
+
+        def ingest() -> dict:
+            with libraries.write_lock, libraries.borrow() as library:
+                report = library.ingest(["-"], stdin=io.BytesIO(body), stdin_name=name,
+                                      outlet=outlet, published=default_published,
+                                      jobs=annotate_jobs)
+            return {"summary": report.summary(), **report.to_dict()}
+
+        result = await run_in_threadpool(ingest)
+        stored = result["new"] + result["revised"] + result["unchanged"] + result["duplicates"]
+        return JSONResponse(result, status_code=400 if result["errors"] and not stored else 200)
+
+    _mount_docs(app)
+    from .web import mount_web
+
+    mount_web(app)
+    return app
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """OpenAPI docs at /docs from the swagger-ui-bundle package, so they work offline."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        swagger_ui_path = None
+    if swagger_ui_path:
+        app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        if not swagger_ui_path:
+            return HTMLResponse('<p>The API is described at <a href="/openapi.json">'
+                                "/openapi.json</a> (pip install swagger-ui-bundle for this "
+                                "page).</p>")
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="storyline API",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger/favicon-32x32.png")
+
+
+def app_from_env() -> FastAPI:
+    """The app for ``uvicorn --factory``: database from $STORYLINE_DB, token from
+    $STORYLINE_TOKEN, body limit from $STORYLINE_MAX_BODY (bytes)."""
+    from .library import default_db_path
+
+    return create_app(default_db_path(), token=os.environ.get(TOKEN_ENV) or None,
+                      max_body=int(os.environ.get("STORYLINE_MAX_BODY") or DEFAULT_MAX_BODY))

@@ -1,0 +1,127 @@
+"""The web pages of the newsroom service: stories, a story's brief, an article, search.
+
+Server-rendered with Jinja2 (autoescaped); the only script highlights a citation's
+sentence in its source. Pages send a Content-Security-Policy that allows no inline script,
+so even text that slipped past escaping could not run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from .render import _CSS as BRIEF_CSS
+from .render import mark_spans, render_brief_html
+
+_HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(_HERE / "templates"))
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+PAGE_SIZE = 30
+_ENTITY_CLASSES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place",
+                   "FAC": "place"}
+
+
+def _page(request: Request, template: str, status: int = 200, headers: dict | None = None,
+          **context) -> HTMLResponse:
+    response = templates.TemplateResponse(request, template, context, status_code=status,
+                                          headers=headers)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def error_page(request: Request, status: int, message: str,
+               headers: dict | None = None) -> HTMLResponse:
+    return _page(request, "error.html", status=status, headers=headers, status_code=status,
+                 message=message)
+
+
+def highlighted(text: str, spans: list[list[int]]) -> Markup:
+    """Escaped text with ``<mark>`` around the given [start, end) offsets."""
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if pos <= start < end <= len(text):
+            out += [escape(text[pos:start]), Markup("<mark>"), escape(text[start:end]),
+                    Markup("</mark>")]
+            pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def _article_marks(annotation) -> list[tuple]:
+    marks = []
+    for entity in annotation.entities:
+        kind = _ENTITY_CLASSES.get(entity.type, "other")
+        for m in entity.mentions:
+            marks.append((m.start, m.end, f"ent {kind}", entity.id, f"{entity.name} ({entity.type})"))
+    for i, quote in enumerate(annotation.quotes):
+        who = quote.speaker or "unattributed"
+        marks.append((quote.span.start, quote.span.end, "quote", f"q{i}",
+                      f"{quote.kind} quote: {who}"))
+    for event in annotation.events:
+        s = event.expression_span
+        marks.append((s.start, s.end, "date", "", f"{event.expression} = {event.date}"))
+    return marks
+
+
+def mount_web(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+
+    borrow = app.state.libraries.borrow
+
+    @app.get("/assets/brief.css", include_in_schema=False)
+    def brief_css() -> Response:
+        return Response(BRIEF_CSS, media_type="text/css",
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request, cursor: str | None = None) -> HTMLResponse:
+        with borrow() as library:
+            page = library.story_page(limit=PAGE_SIZE, cursor=cursor)
+            articles = library.store.count() if not page.stories and not cursor else None
+        empty_hint = None
+        if articles is not None:
+            empty_hint = ("No articles yet: run `storyline ingest FILES` or POST to /api/articles."
+                          if not articles else
+                          f"{articles} articles are in no story yet: run `storyline annotate`.")
+        return _page(request, "home.html", page=page, empty_hint=empty_hint)
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search(request: Request, q: str = "") -> HTMLResponse:
+        if not q.strip():
+            return _page(request, "search.html", q=q, stories=[], hits=[])
+        with borrow() as library:
+            stories = library.stories(query=q, limit=10)
+            hits = library.search(q, limit=30)
+        for hit in hits:
+            hit["snippet_html"] = highlighted(hit["snippet"], hit["highlights"])
+            hit["title_html"] = highlighted(hit["title"] or hit["article_id"],
+                                            hit["title_highlights"])
+        return _page(request, "search.html", q=q, stories=stories, hits=hits)
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
+    def story(request: Request, story_id: str) -> HTMLResponse:
+        with borrow() as library:
+            brief = json.loads(library.brief_json(story_id))
+            ids = [s["article_id"] for s in brief["sources"]]
+            ids += [d for s in brief["sources"] for d in s.get("duplicates") or ()]
+            bodies = library.bodies(ids)
+        html = render_brief_html(brief, bodies, texts=True, article_href="/articles/{id}")
+        return _page(request, "story.html", brief=brief, brief_html=Markup(html))
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    def article(request: Request, article_id: str) -> HTMLResponse:
+        with borrow() as library:
+            found = library.article(article_id)
+            annotation = library.store.annotation(article_id)
+            story_id = library.store.story_of(article_id)
+        marks = _article_marks(annotation) if annotation else []
+        return _page(request, "article.html", article=found, annotation=annotation,
+                     story_id=story_id, body_html=Markup(mark_spans(found.body, marks)))

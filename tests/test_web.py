@@ -1,0 +1,107 @@
+"""The web pages of `storyline serve`, read as HTML through the TestClient (the browser
+tests in test_browser.py click through them in Chromium)."""
+
+import html
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from storyline import Library
+from storyline.server import create_app
+from storyline.web import CSP, highlighted
+
+from .conftest import EXAMPLES, write_jsonl
+
+HOSTILE_TITLE = 'Council <script>alert("t")</script> vote'
+HOSTILE_TEXT = ('The council met on Monday. <img src=x onerror="alert(1)"> Residents said '
+                '<script>document.title="pwned"</script> the plan was rushed, according to the '
+                'minutes.')
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("web")
+    path = tmp / "web.db"
+    hostile = {"id": "hostile", "title": HOSTILE_TITLE, "text": HOSTILE_TEXT,
+               "outlet": "<b>Bold</b> Gazette", "published": "2024-02-05",
+               "url": "javascript:alert(2)"}
+    with Library(path) as lib:
+        lib.ingest([EXAMPLES / "seed-pair.jsonl", write_jsonl(tmp / "h.jsonl", [hostile])], jobs=1)
+        seed = next(s["story_id"] for s in lib.stories() if "Khan" in s["title"])
+        hostile_story = lib.store.story_of("hostile")
+    with TestClient(create_app(path)) as client:
+        yield client, seed, hostile_story, path
+
+
+def test_home_lists_stories_with_counts_outlets_dates_and_a_search_box(site):
+    client, seed, _, _ = site
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-security-policy"] == CSP
+    text = page.text
+    assert f'href="/stories/{seed}"' in text and "2 articles" in text
+    assert "The Herald" in text and 'datetime="2021-03-14"' in text
+    assert '<form class="search" action="/search"' in text
+    assert text.index("Council") < text.index("Sadiq Khan")  # 2024 before 2021
+
+
+def test_story_page_shows_the_brief_with_marks_quotes_facts_and_source_texts(site):
+    client, seed, _, path = site
+    page = client.get(f"/stories/{seed}").text
+    with Library(path) as lib:
+        import json
+
+        brief = json.loads(lib.brief_json(seed))
+    for item in brief["summary"]:
+        assert html.escape(item["text"]) in page
+    assert re.search(r'<h3>Sadiq Khan</h3>\s*<ul class="quotes">', page)
+    assert 'class="fact corroborated"' in page
+    assert page.count('<details class="source-text"') == 2
+    cited = brief["summary"][0]["citation"]
+    assert f'data-c="{cited["start"]}-{cited["end"]}' in page or \
+        f' {cited["start"]}-{cited["end"]}' in page
+    assert '<script src="/static/storyline.js" defer></script>' in page
+    assert client.get("/static/storyline.js").status_code == 200
+    assert client.get("/assets/brief.css").headers["content-type"].startswith("text/css")
+
+
+def test_article_page_marks_entities_quotes_and_dates(site):
+    client, *_ = site
+    page = client.get("/articles/seed-a").text
+    assert re.search(r'<span class="ent person" data-c="[^"]+" title="Sadiq Khan \(PERSON\)">', page)
+    assert re.search(r'<span class="[^"]*\bquote\b[^"]*" data-c="[^"]*\bq0\b', page)
+    assert '<span class="date" data-c="" title="on Saturday = 2021-03-13">on Saturday</span>' in page
+
+
+@pytest.mark.parametrize("path", ["/", "/articles/hostile", "/search?q=council",
+                                  "/stories/{story}"])
+def test_article_text_is_escaped_everywhere(site, path):
+    client, _, story, _ = site
+    page = client.get(path.format(story=story)).text
+    assert "<script>alert" not in page and "<script>document" not in page
+    assert "<img src=x" not in page and "<b>Bold</b>" not in page
+    assert 'href="javascript:' not in page
+    assert "&lt;script&gt;" in page
+    # the only scripts are our own file
+    assert set(re.findall(r"<script[^>]*>", page)) <= {'<script src="/static/storyline.js" defer>'}
+
+
+def test_search_page_marks_matches_and_lists_matching_stories(site):
+    client, seed, _, _ = site
+    page = client.get("/search", params={"q": "vigil"}).text
+    assert "<mark>vigil</mark>" in page.lower()
+    assert f'href="/stories/{seed}"' in page and 'href="/articles/seed-b"' in page
+
+
+def test_bad_search_and_unknown_ids_are_pages_with_the_reason(site):
+    client, *_ = site
+    bad = client.get("/search", params={"q": '"open'})
+    assert bad.status_code == 400 and "bad search query" in bad.text and "<h1>" in bad.text
+    missing = client.get("/stories/nope")
+    assert missing.status_code == 404 and "no story with id &#39;nope&#39;" in missing.text
+    assert client.get("/articles/nope").status_code == 404
+
+
+def test_highlighted_escapes_everything_but_its_marks():
+    assert str(highlighted("a <b> c", [[2, 5]])) == "a <mark>&lt;b&gt;</mark> c"
+    assert str(highlighted("x", [[0, 5]])) == "x"
