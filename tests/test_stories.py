@@ -233,3 +233,19 @@ def test_every_article_lands_in_exactly_one_live_story(stream):
     live = {index.resolve(s) for s in placed.values()}
     for sid in live:
         assert sid not in index.removed
+
+
+def test_dot_products_do_not_depend_on_the_hash_seed():
+    """Headlines tie in two-article stories (both articles are equally central), so the
+    last bits of a dot product decide; they must be the same in every process."""
+    import subprocess
+    import sys
+
+    code = ("import random; from storyline.stories import _dot; r = random.Random(7); "
+            "words = [f'w{i}' for i in range(400)]; "
+            "a = {w: r.random() / 7 for w in words}; b = {w: r.random() / 3 for w in words[::-1]}; "
+            "print(repr(_dot(a, b)), repr(_dot(b, a)))")
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={"PYTHONHASHSEED": str(seed)}, check=True).stdout
+               for seed in range(6)}
+    assert len(outputs) == 1, outputs

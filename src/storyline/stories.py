@@ -247,7 +247,11 @@ class Assignment:
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    return sum([a[k] * b[k] for k in a.keys() & b.keys()])
+    """Summed in ``a``'s order, so that the last bits (which break ties between equally
+    central headlines) do not depend on the process's string hash seed."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum([v * b[k] for k, v in a.items() if k in b])
 
 
 def _most_common(counts: Mapping[str, float], n: int) -> list[str]:
@@ -492,8 +496,11 @@ class StoryIndex:
                 if d is not None]
         if days:
             story.first_day, story.last_day = min(days), max(days)
+        # a tie within float noise (two articles are always equally central to their sum)
+        # keeps the earlier headline
         if (story.headline_article is None
-                or story.centrality(other.headline_vector) > story.centrality(story.headline_vector)):
+                or story.centrality(other.headline_vector)
+                > story.centrality(story.headline_vector) * (1 + 1e-9) + 1e-12):
             story.headline_article = other.headline_article
             story.headline_vector = other.headline_vector
 
