@@ -125,13 +125,14 @@ _MIGRATIONS: list[tuple[int, str, str]] = [
         documents INTEGER NOT NULL
     ) WITHOUT ROWID;
     """),
-    (4, "brief cache", """
+    (4, "brief cache, stories newest first", """
     CREATE TABLE briefs (
         story_id TEXT PRIMARY KEY,
         key TEXT NOT NULL,
         data TEXT NOT NULL,
         built_at TEXT NOT NULL
     );
+    CREATE INDEX stories_newest ON stories(coalesce(last_day, -1) DESC, touched DESC, id);
     """),
 ]
 
@@ -447,12 +448,16 @@ class Store:
         return story_id if found else None
 
     _STORY_SUMMARY = (
-        "SELECT s.id, s.headline_article, h.title AS headline, h.body AS headline_body, "
+        # the headline joins the tables, not the view: a LEFT JOIN on the view made SQLite
+        # copy every current article into a temporary table for each page
+        "SELECT s.id, s.headline_article, h.title AS headline, "
+        "substr(h.body, 1, 400) AS headline_body, "
         "count(sa.article_id) AS articles, group_concat(DISTINCT a.outlet) AS outlets, "
         "min(a.published) AS first_published, max(a.published) AS last_published "
         "FROM stories s JOIN story_articles sa ON sa.story_id = s.id "
         "JOIN current_articles a ON a.id = sa.article_id "
-        "LEFT JOIN current_articles h ON h.id = s.headline_article ")
+        "LEFT JOIN articles ha ON ha.id = s.headline_article "
+        "LEFT JOIN revisions h ON h.article_id = ha.id AND h.revision = ha.revision ")
 
     # newest first: last publication day (undated last), then most recently grouped, then id
     _STORY_ORDER = "coalesce({t}last_day, -1) DESC, {t}touched DESC, {t}id"
