@@ -281,7 +281,8 @@ def test_search_and_stories_query(tmp_path, seed_jsonl):
     assert json.loads(run_cli("stories", "--json", "--query", "zebra", db=db).stdout) == []
 
 
-def test_serve_answers_http_until_stopped(tmp_path, seed_jsonl):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_http_until_stopped(tmp_path, seed_jsonl, workers):
     import socket
     import urllib.error
     import urllib.request
@@ -293,7 +294,8 @@ def test_serve_answers_http_until_stopped(tmp_path, seed_jsonl):
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "STORYLINE_TOKEN"}
     proc = subprocess.Popen([sys.executable, "-m", "storyline", "--db", str(db), "serve",
-                             "--port", str(port)], stderr=subprocess.PIPE, env=env)
+                             "--port", str(port), "--workers", str(workers)],
+                            stderr=subprocess.PIPE, env=env)
     try:
         for _ in range(100):
             try:
@@ -314,7 +316,7 @@ def test_serve_answers_http_until_stopped(tmp_path, seed_jsonl):
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
-    assert f"serving {db} on http://127.0.0.1:{port}/" in err.decode()
+    assert f"serving {db} on http://127.0.0.1:{port}/ with {workers} process" in err.decode()
     assert "STORYLINE_TOKEN" in err.decode()
 
 

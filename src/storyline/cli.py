@@ -563,6 +563,9 @@ def serve_cmd(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     max_body: Annotated[int, typer.Option(
         "--max-body", min=1, help="Largest request body accepted, in megabytes.")] = 16,
+    workers: Annotated[int, typer.Option(
+        "--workers", "-w", min=1, help="Server processes (one per core serves the most "
+                                       "readers at once).")] = 1,
     db: DbOption = None,
 ) -> None:
     """Serve the archive: JSON API under /api (docs at /docs) and web pages at /.
@@ -580,11 +583,17 @@ def serve_cmd(
         raise MissingDependencyError(exc.name or "fastapi", "storyline serve", "serve") from None
     path = _db(ctx, db)
     token = os.environ.get(TOKEN_ENV) or None
-    app_ = create_app(path, token=token, max_body=max_body * 1024 * 1024)
+    app_ = create_app(path, token=token, max_body=max_body * 1024 * 1024)  # checks the file
     writes = "enabled (bearer token)" if token else f"disabled: set {TOKEN_ENV} to enable them"
-    _stderr(f"storyline: serving {path} on http://{host}:{port}/ (API docs at /docs; "
-            f"writes {writes})")
-    uvicorn.run(app_, host=host, port=port, log_level="warning")
+    _stderr(f"storyline: serving {path} on http://{host}:{port}/ with {workers} "
+            f"process{'' if workers == 1 else 'es'} (API docs at /docs; writes {writes})")
+    if workers == 1:
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+        return
+    # each worker process builds its own app from the environment
+    os.environ.update(STORYLINE_DB=path, STORYLINE_MAX_BODY=str(max_body * 1024 * 1024))
+    uvicorn.run("storyline.server:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
 
 
 @eval_app.command("extraction")

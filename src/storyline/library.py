@@ -78,17 +78,14 @@ def search_hit(row) -> dict:
     """A search row as JSON: the snippet as plain text plus the offsets of its matches
     (so no client has to trust markup cut out of an article)."""
     def unmark(marked: str | None) -> tuple[str, list[list[int]]]:
-        text, marks, start = [], [], None
-        length = 0
-        for ch in marked or "":
-            if ch == "\x02":
-                start = length
-            elif ch == "\x03" and start is not None:
-                marks.append([start, length])
-                start = None
-            else:
-                text.append(ch)
-                length += 1
+        first, *rest = (marked or "").split("\x02")
+        text, marks, length = [first], [], len(first)
+        for piece in rest:  # each begins at a match: "match\x03text after it"
+            inside, closed, after = piece.partition("\x03")
+            if closed:
+                marks.append([length, length + len(inside)])
+            text.append(inside + after)
+            length += len(inside) + len(after)
         return "".join(text), marks
 
     snippet, highlights = unmark(row["snippet"])
