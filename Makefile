@@ -53,6 +53,8 @@ bench: $(STAMP)
 	$(PY) bench/annotate.py
 	$(PY) bench/stories.py
 	$(PY) bench/brief.py
+	$(PY) bench/serve.py
+	$(PY) bench/serve.py --workers 2 --no-cross-check
 
 clean:
 	rm -rf $(VENV) $(DEMO_HTML) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm build src/*.egg-info

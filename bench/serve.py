@@ -1,0 +1,984 @@
+"""Service benchmark: ``storyline serve`` under a bounded load of concurrent readers.
+
+Run from the repository root as ``make bench`` (or ``.venv/bin/python bench/serve.py``).
+
+The issue asks for a bounded load test on 127.0.0.1 -- 50 concurrent clients reading briefs
+and searching, a fixed count of requests -- reporting p50/p99 latency and the error count,
+with the goal p99 < 200 ms and 0 errors. So:
+
+* **Archive.** The ECB+ dev set (``../shared/data/ecbplus/articles.jsonl``, 462 real
+  articles; ``--data`` to point elsewhere) is ingested once, with annotation and story
+  grouping, by the real command (``python -m storyline --db ... ingest FILE --jobs 2``) into
+  ``bench/out/serve/archive.db``. A stamp next to it (``archive.json``: the source file's
+  SHA-1, the articles and stories stored) marks it complete; later runs reuse it while the
+  stamp matches the source and the file, and rebuild it otherwise (delete
+  ``bench/out/serve`` to rebuild it after changing ingest or grouping). Each run serves a
+  fresh copy (SQLite's backup API), so every run starts with an empty brief cache; the copy
+  is deleted at the end.
+* **Server.** The real command, ``python -m storyline --db COPY serve --host 127.0.0.1
+  --port P`` (a free port), in a child process: one uvicorn process, as a user starts it.
+  The bench waits for ``/healthz`` and stops the server at the end (SIGTERM, then SIGKILL),
+  also on an error or Ctrl-C. Its CPU seconds (``/proc/<pid>/stat``) are read before and
+  after the load, and its peak RSS (``VmHWM`` of ``/proc/<pid>/status``: its own peak since
+  ``exec``, not inherited from this process) just before it is stopped.
+* **Discovery (untimed).** One client walks ``/api/stories`` page by page (``PAGE_SIZE``
+  stories a page), which gives every story id and every page's cursor. The search terms are
+  the most common capitalised words of the story titles (``SEARCH_TERMS`` of them, at least
+  four letters, a few sentence-starting words left out), each checked to return hits.
+* **First briefs.** Every story's brief requested once, one at a time: each is built and
+  written to the cache (``Library.brief_json``), so these are the cold costs, reported apart.
+* **Load.** ``--clients`` (default 50) concurrent clients work through a fixed list of
+  ``--requests`` requests (default 5,000; ``--quick`` 500): exactly 60% brief reads
+  (``/api/stories/{id}/brief`` of a random story, now cached), 30% searches
+  (``/api/search?q=TERM&limit=20``, a random term) and 10% story list pages
+  (``/api/stories?limit=20&cursor=...``, a random page), shuffled with a fixed seed. Each
+  client takes the next request as soon as its last one is answered (a closed loop: the
+  server is kept at ``--clients`` requests in flight). Before it, ``--warmup`` untimed
+  requests of the same mix (default 10 per client) let the server open its pool of SQLite
+  connections. Latency is from sending the request to having read the whole response, as
+  the client sees it; an error is any status outside 2xx, or no response (a refused or
+  broken connection, a 30 s timeout).
+* **Clients.** asyncio tasks, each on its own kept-alive HTTP/1.1 connection spoken with a
+  minimal client on asyncio streams (:class:`LeanConnection`), all in this process. The
+  clients share the server's cores, so they must cost little: a shared
+  ``httpx.AsyncClient`` (pool of 50) took 4-5 ms of CPU a request, more than the server
+  itself, and cut the rate by half or more; this one takes about 0.2 ms. The same requests
+  are then sent again from ``--clients`` threads of ``httpx.Client`` (one each), as a
+  cross-check with a common client library (``--no-cross-check`` to skip); the goal is
+  judged on the first.
+* **Peer.** What the cache buys: with the server stopped, in this process, every story's
+  brief built without the cache, ``json.dumps(Library.brief(id).to_dict())`` as a cache miss
+  builds it, beside ``Library.brief_json(id)`` from the now-filled cache (after one untimed
+  pass for lazy imports and SQLite's page cache).
+
+Busy-machine detection comes from ``bench/ingest.py``. Results go to
+``bench/results/serve.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import shlex
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ingest as ingest_bench  # noqa: E402  (bench/ingest.py: helpers, child runner)
+from ingest import BenchError  # noqa: E402
+
+REPO = ingest_bench.REPO
+DEFAULT_DATA = ingest_bench.DEFAULT_DATA
+OUT = REPO / "bench" / "out" / "serve"
+DEFAULT_RESULTS = REPO / "bench" / "results"
+QUICK_RESULTS = ingest_bench.QUICK_RESULTS
+
+SOURCE = Path("ecbplus") / "articles.jsonl"
+HOST = "127.0.0.1"
+DEFAULT_REQUESTS = 5000
+QUICK_REQUESTS = 500
+DEFAULT_CLIENTS = 50
+#: Untimed requests per client before the load, unless --warmup says otherwise.
+WARMUP_PER_CLIENT = 10
+DEFAULT_SEED = 20240601
+#: The load's mix: request kind -> share of the requests.
+MIX = {"brief": 0.6, "search": 0.3, "list": 0.1}
+PAGE_SIZE = 20
+SEARCH_LIMIT = 20
+SEARCH_TERMS = 20
+#: Capitalised words that start sentences rather than name things; never search terms.
+NOT_TERMS = frozenset("""about after again also another before being could from have here
+into just more most other over says said some than that their then there these they this
+those three what when where which while with will would your year years""".split())
+INGEST_JOBS = 2
+GOAL_P99_MS = 200.0
+GOAL_ERRORS = 0
+#: Seconds the server may take to answer /healthz after it is started.
+START_TIMEOUT = 60.0
+REQUEST_TIMEOUT = 30.0
+_WORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
+
+
+# -- the archive -------------------------------------------------------------------------
+
+
+def sha1_of(path: Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def counts(db: Path) -> tuple[int, int]:
+    """(articles, stories) in the database, read straight from its tables."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return (conn.execute("SELECT count(*) FROM articles").fetchone()[0],
+                conn.execute("SELECT count(*) FROM stories").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def archive(data: Path, say: Callable[[str], None]) -> tuple[Path, dict]:
+    """The ingested ECB+ archive, built once (see the module's docstring): (db, its stamp)."""
+    source = data / SOURCE
+    if not source.is_file():
+        raise BenchError(f"missing data file {source} (give the data directory with --data)")
+    db, stamp_path = OUT / "archive.db", OUT / "archive.json"
+    digest = sha1_of(source)
+    try:
+        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+        if stamp.get("sha1") == digest and db.is_file() and \
+                counts(db) == (stamp["articles"], stamp["stories"]):
+            say(f"[bold]archive[/]: reusing {db.relative_to(REPO)} ({stamp['articles']} articles, "
+                f"{stamp['stories']} stories)")
+            return db, stamp
+    except (OSError, ValueError, KeyError, sqlite3.Error):
+        pass
+    say(f"[bold]archive[/]: ingesting {source} with annotation (jobs={INGEST_JOBS}), once")
+    stamp_path.unlink(missing_ok=True)
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    result = ingest_bench.run_child(
+        [sys.executable, "-m", "storyline", "--db", str(db), "ingest", str(source), "--quiet",
+         "--jobs", str(INGEST_JOBS)], OUT / "logs" / "ingest")
+    ingest_bench.fail_on(result, "storyline ingest")
+    articles, stories = counts(db)
+    if not stories:
+        raise BenchError(f"{db}: the ingest grouped no stories")
+    stamp = {"source": str(SOURCE), "sha1": digest, "articles": articles, "stories": stories,
+             "seconds": round(result.seconds, 1)}
+    stamp_path.write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
+    say(f"  {articles} articles, {stories} stories in {result.seconds:.0f} s")
+    return db, stamp
+
+
+def fresh_copy(db: Path) -> Path:
+    """A copy of the archive to serve (its brief cache as the ingest left it: empty)."""
+    copy = OUT / "run.db"
+    for path in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
+        path.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    dst = sqlite3.connect(copy)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return copy
+
+
+# -- the server --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a live process (``/proc/<pid>/stat``), None without."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rpartition(b")")[2].split()  # comm may hold spaces
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its live descendants (``serve --workers N`` forks N worker processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    ppid = int(fh.read().rpartition(b")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    tree, todo = [], [pid]
+    while todo:
+        tree.append(todo.pop())
+        todo += children.get(tree[-1], [])
+    return tree
+
+
+class Server:
+    """``storyline serve`` in a child process, stopped on leaving the ``with`` block."""
+
+    def __init__(self, db: Path, workers: int = 1) -> None:
+        self.db = db
+        self.workers = workers
+        self.port = free_port()
+        self.base = f"http://{HOST}:{self.port}"
+        self.cmd = [sys.executable, "-m", "storyline", "--db", str(db), "serve", "--host", HOST,
+                    "--port", str(self.port), "--workers", str(workers)]
+        self.proc: subprocess.Popen | None = None
+        self.start_seconds = 0.0
+        self.peak_rss_mb: float | None = None
+        self.log = OUT / "logs" / "server"
+
+    def __enter__(self) -> Server:
+        import httpx
+
+        self.log.mkdir(parents=True, exist_ok=True)
+        began = time.perf_counter()
+        with open(self.log / "stdout.log", "wb") as out, open(self.log / "stderr.log", "wb") as err:
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        try:
+            with httpx.Client(base_url=self.base, trust_env=False, timeout=5.0) as client:
+                while True:
+                    if self.proc.poll() is not None:
+                        raise BenchError(f"the server exited with status {self.proc.returncode}:"
+                                         f"\n{self.stderr_tail()}")
+                    try:
+                        if client.get("/healthz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.perf_counter() - began > START_TIMEOUT:
+                        raise BenchError(f"the server did not answer /healthz within "
+                                         f"{START_TIMEOUT:.0f} s:\n{self.stderr_tail()}")
+                    time.sleep(0.05)
+        except BaseException:
+            self.stop()
+            raise
+        self.start_seconds = time.perf_counter() - began
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds of the server and its worker processes."""
+        if not self.proc:
+            return None
+        seconds = [process_cpu_seconds(pid) for pid in process_tree(self.proc.pid)]
+        return sum(s for s in seconds if s is not None)
+
+    def stderr_tail(self, lines: int = 15) -> str:
+        try:
+            text = (self.log / "stderr.log").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.strip().splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """Read the peak RSS, then SIGTERM (uvicorn shuts down cleanly), SIGKILL after 10 s."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            kbs = [ingest_bench._vm_hwm_kb(pid) for pid in process_tree(proc.pid)]
+            if any(kb is not None for kb in kbs):  # summed over the worker processes
+                self.peak_rss_mb = sum(kb for kb in kbs if kb is not None) / 1024
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+# -- requests ----------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    """One request as the client saw it."""
+
+    kind: str
+    seconds: float
+    status: int | None  # None: no response (an exception)
+    error: str | None  # None when 2xx
+
+
+@dataclass
+class Site:
+    """What the discovery pass found: story ids and titles, page cursors, search terms."""
+
+    stories: list[dict]
+    cursors: list[str | None]  # one per page of PAGE_SIZE stories; None = the first page
+    terms: list[str]  # each finds at least one article
+
+
+def search_terms(stories: Sequence[dict]) -> list[str]:
+    """Capitalised words of the story titles, most common first (then alphabetical)."""
+    found = Counter(word for story in stories for word in set(_WORD.findall(story["title"] or ""))
+                    if word.lower() not in NOT_TERMS)
+    return [word for word, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def discover(base: str) -> Site:
+    """Walk the story list and pick the search terms (untimed)."""
+    import httpx
+
+    stories: list[dict] = []
+    cursors: list[str | None] = []
+    cursor = None
+    with httpx.Client(base_url=base, trust_env=False, timeout=REQUEST_TIMEOUT) as client:
+        while True:
+            params = {"limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
+            response = client.get("/api/stories", params=params)
+            if not response.is_success:
+                raise BenchError(f"/api/stories answered {response.status_code}: "
+                                 f"{response.text[:200]}")
+            page = response.json()
+            cursors.append(cursor)
+            stories += page["stories"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        terms = []
+        for term in search_terms(stories):
+            response = client.get("/api/search", params={"q": term, "limit": SEARCH_LIMIT})
+            if response.is_success and response.json()["results"]:
+                terms.append(term)
+            if len(terms) == SEARCH_TERMS:
+                break
+    if not stories:
+        raise BenchError("the server lists no stories")
+    if not terms:
+        raise BenchError("no capitalised word of the story titles finds any article")
+    return Site(stories, cursors, terms)
+
+
+def first_briefs(base: str, site: Site) -> list[Sample]:
+    """Every story's brief once, one after another (one client): each built and cached."""
+    plan = [("first brief", f"/api/stories/{s['story_id']}/brief") for s in site.stories]
+    return asyncio.run(_lean_load(base, plan, 1))
+
+
+def request_plan(site: Site, total: int, seed: int) -> list[tuple[str, str]]:
+    """``total`` (kind, url) in the exact proportions of ``MIX``, shuffled with ``seed``."""
+    from urllib.parse import urlencode
+
+    rng = random.Random(seed)
+    sizes = {kind: round(share * total) for kind, share in MIX.items()}
+    sizes["brief"] += total - sum(sizes.values())  # rounding
+    plan = []
+    for _ in range(sizes["brief"]):
+        plan.append(("brief", f"/api/stories/{rng.choice(site.stories)['story_id']}/brief"))
+    for _ in range(sizes["search"]):
+        query = {"q": rng.choice(site.terms), "limit": SEARCH_LIMIT}
+        plan.append(("search", "/api/search?" + urlencode(query)))
+    for _ in range(sizes["list"]):
+        cursor = rng.choice(site.cursors)
+        query = {"limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
+        plan.append(("list", "/api/stories?" + urlencode(query)))
+    rng.shuffle(plan)
+    return plan
+
+
+class LeanConnection:
+    """One kept-alive HTTP/1.1 connection to the server, spoken directly on asyncio streams.
+
+    The load's clients use this rather than httpx: on the two cores the server runs on, a
+    shared ``httpx.AsyncClient`` cost 4-5 ms of client CPU per request (its pool is scanned
+    on every request) and 50 threads of ``httpx.Client`` 1-4 ms, as much as the server's
+    own work per cached brief, so they measured the client as much as the server. This costs
+    about 0.15 ms. It sends GETs and reads bodies by Content-Length or chunked encoding, and
+    reconnects after a ``Connection: close`` or an error.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n"
+                          .encode("ascii"))
+        await self.writer.drain()
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head[:-4].split(b"\r\n")
+        status = int(status_line.split()[1])
+        headers = {}
+        for line in header_lines:
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip().lower()
+        if b"content-length" in headers:
+            body = await self.reader.readexactly(int(headers[b"content-length"]))
+        elif headers.get(b"transfer-encoding") == b"chunked":
+            parts = []
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                parts.append((await self.reader.readexactly(size + 2))[:-2])
+            while await self.reader.readuntil(b"\r\n") != b"\r\n":  # trailers
+                pass
+            body = b"".join(parts)
+        else:  # the body runs to the end of the connection
+            body = await self.reader.read()
+            headers[b"connection"] = b"close"
+        if headers.get(b"connection") == b"close":
+            self.close()
+        return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def _sample(kind: str, seconds: float, status: int, body: bytes) -> Sample:
+    ok = 200 <= status < 300
+    return Sample(kind, seconds, status,
+                  None if ok else f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
+
+
+async def _lean_load(base: str, plan: Sequence[tuple[str, str]], clients: int) -> list[Sample]:
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base)
+    samples: list[Sample | None] = [None] * len(plan)
+    pending = iter(enumerate(plan))  # shared: each client takes the next request when free
+
+    async def one_client() -> None:
+        connection = LeanConnection(where.hostname, where.port)
+        try:
+            for i, (kind, url) in pending:
+                start = time.perf_counter()
+                try:
+                    status, body = await asyncio.wait_for(connection.get(url), REQUEST_TIMEOUT)
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                        TimeoutError, ValueError, IndexError) as exc:
+                    connection.close()
+                    samples[i] = Sample(kind, time.perf_counter() - start, None,
+                                        f"{type(exc).__name__}: {exc}")
+                    continue
+                samples[i] = _sample(kind, time.perf_counter() - start, status, body)
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(one_client() for _ in range(clients)))
+    return [s for s in samples if s is not None]
+
+
+def _httpx_threads_load(base: str, plan: Sequence[tuple[str, str]],
+                        clients: int) -> list[Sample]:
+    """The cross-check: ``clients`` threads, each with its own ``httpx.Client``."""
+    import threading
+
+    import httpx
+
+    samples: list[Sample | None] = [None] * len(plan)
+    pending = iter(enumerate(plan))
+    lock = threading.Lock()
+
+    def one_client() -> None:
+        with httpx.Client(base_url=base, trust_env=False, timeout=REQUEST_TIMEOUT) as client:
+            while True:
+                with lock:
+                    item = next(pending, None)
+                if item is None:
+                    return
+                i, (kind, url) = item
+                start = time.perf_counter()
+                try:
+                    response = client.get(url)
+                except httpx.HTTPError as exc:
+                    samples[i] = Sample(kind, time.perf_counter() - start, None,
+                                        f"{type(exc).__name__}: {exc}")
+                    continue
+                samples[i] = _sample(kind, time.perf_counter() - start, response.status_code,
+                                     response.content)
+
+    threads = [threading.Thread(target=one_client, name=f"client-{n}") for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [s for s in samples if s is not None]
+
+
+#: The load's clients: "lean" (asyncio tasks on LeanConnection, the measurement) or
+#: "httpx" (threads of httpx.Client, a cross-check with a common client library).
+CLIENTS = ("lean", "httpx")
+
+
+@dataclass
+class Load:
+    """One pass of requests: its samples, and what it cost the machine."""
+
+    client: str
+    samples: list[Sample]
+    seconds: float
+    server_cpu: float | None
+    client_cpu: float
+    other_cpu: float | None
+
+    @property
+    def disturbed(self) -> bool:
+        return ingest_bench.disturbed(self.other_cpu, self.seconds)
+
+
+def run_load(server: Server, plan: Sequence[tuple[str, str]], clients: int,
+             client: str = "lean") -> Load:
+    busy_before = ingest_bench.busy_cpu_seconds()
+    server_before = server.cpu_seconds()
+    client_before = ingest_bench.own_cpu_seconds()
+    start = time.perf_counter()
+    if client == "lean":
+        samples = asyncio.run(_lean_load(server.base, plan, clients))
+    else:
+        samples = _httpx_threads_load(server.base, plan, clients)
+    seconds = time.perf_counter() - start
+    client_cpu = ingest_bench.own_cpu_seconds() - client_before
+    server_after = server.cpu_seconds()
+    busy_after = ingest_bench.busy_cpu_seconds()
+    server_cpu = None if server_before is None or server_after is None else \
+        server_after - server_before
+    other = None if busy_before is None or busy_after is None or server_cpu is None else \
+        max(0.0, busy_after - busy_before - server_cpu - client_cpu)
+    return Load(client, samples, seconds, server_cpu, client_cpu, other)
+
+
+# -- the peer: the same briefs without the cache -----------------------------------------
+
+
+def peer(db: Path, site: Site) -> tuple[list[Sample], list[Sample]]:
+    """(built without the cache, read from the cache): in this process, every story once
+    each, after one untimed pass of both."""
+    from storyline.library import Library
+
+    def build(lib, story_id: str) -> None:
+        json.dumps(lib.brief(story_id).to_dict(), ensure_ascii=False)
+
+    def cached(lib, story_id: str) -> None:
+        lib.brief_json(story_id)
+
+    ids = [s["story_id"] for s in site.stories]
+    with Library(db) as lib:
+        for story_id in ids:  # lazy imports, SQLite's page cache
+            build(lib, story_id)
+            cached(lib, story_id)
+        found: dict[str, list[Sample]] = {}
+        for kind, call in (("no cache", build), ("cache", cached)):
+            found[kind] = []
+            for story_id in ids:
+                start = time.perf_counter()
+                call(lib, story_id)
+                found[kind].append(Sample(kind, time.perf_counter() - start, 200, None))
+    return found["no cache"], found["cache"]
+
+
+# -- reporting ---------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least ``q`` of them at or
+    below it (so p99 of 48 values is the largest)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+@dataclass
+class Row:
+    name: str
+    samples: list[Sample]
+    seconds: float | None  # wall time the requests shared (for requests/s), None: n/a
+    disturbed: bool = False
+    note: str = ""
+
+    @property
+    def latencies(self) -> list[float]:
+        return [s.seconds for s in self.samples]
+
+    @property
+    def errors(self) -> int:
+        return sum(s.error is not None for s in self.samples)
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies, q)
+
+
+COLUMNS = ("requests", "count", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms", "requests/s")
+
+
+def _ms(seconds: float) -> str:
+    ms = 1000 * seconds
+    return f"{ms:,.1f}" if ms < 100 else f"{ms:,.0f}"
+
+
+def row_cells(row: Row) -> list[str]:
+    star = "*" if row.disturbed else ""
+    rate = "" if row.seconds is None else f"{len(row.samples) / row.seconds:,.0f}"
+    return [row.name, f"{len(row.samples):,}", str(row.errors),
+            *(_ms(row.p(q)) + star for q in (0.5, 0.9, 0.99)), _ms(max(row.latencies)), rate]
+
+
+@dataclass
+class Report:
+    clients: int
+    requests: int
+    seed: int
+    load: Load  # the measurement (lean clients)
+    warmup: Load  # untimed pass before it
+    cross: Load | None  # the same requests from httpx.Client threads
+    first: list[Sample]
+    built: list[Sample]
+    cached: list[Sample]
+    site: Site
+    server_start: float
+    server_rss_mb: float | None
+    server_cpu_total: float | None
+    stamp: dict
+    extra: dict = field(default_factory=dict)
+    workers: int = 1
+
+    def load_rows(self) -> list[Row]:
+        rows = []
+        for kind, label in (("brief", "brief (cached)"), ("search", "search"),
+                            ("list", "story list page")):
+            samples = [s for s in self.load.samples if s.kind == kind]
+            if samples:
+                rows.append(Row(label, samples, self.load.seconds, self.load.disturbed))
+        rows.append(self.overall)
+        if self.cross is not None:
+            rows.append(Row(f"all, httpx.Client × {self.clients} threads (cross-check)",
+                            self.cross.samples, self.cross.seconds, self.cross.disturbed))
+        return rows
+
+    def other_rows(self) -> list[Row]:
+        return [
+            Row("first brief (build + cache), HTTP, one at a time", self.first,
+                sum(s.seconds for s in self.first)),
+            Row("peer: Library.brief + json.dumps (no cache), in-process", self.built,
+                sum(s.seconds for s in self.built)),
+            Row("Library.brief_json (cache hit), in-process", self.cached,
+                sum(s.seconds for s in self.cached)),
+        ]
+
+    @property
+    def overall(self) -> Row:
+        return Row("all", self.load.samples, self.load.seconds, self.load.disturbed)
+
+    def goal_met(self) -> bool:
+        overall = self.overall
+        return overall.p(0.99) * 1000 < GOAL_P99_MS and overall.errors <= GOAL_ERRORS
+
+
+def statistics_of(samples: Sequence[Sample]) -> tuple[float, float]:
+    """(p50, p99) seconds."""
+    values = [s.seconds for s in samples]
+    return percentile(values, 0.5), percentile(values, 0.99)
+
+
+def _per_request_ms(cpu: float | None, load: Load) -> str:
+    return "?" if cpu is None else f"{1000 * cpu / len(load.samples):.2f}"
+
+
+def summary(report: Report) -> list[str]:
+    overall, load = report.overall, report.load
+    rate = len(overall.samples) / load.seconds
+    verdict = "met" if report.goal_met() else "NOT met"
+    mean = sum(overall.latencies) / len(overall.samples)
+    needed = report.clients * (overall.p(0.99) / mean) / (GOAL_P99_MS / 1000)
+    lines = [(f"Goal p99 < {GOAL_P99_MS:.0f} ms, {GOAL_ERRORS} errors with {report.clients} "
+              f"concurrent clients on {os.cpu_count()} cores: {verdict} (p99 "
+              f"{_ms(overall.p(0.99))} ms, {overall.errors} errors of "
+              f"{len(overall.samples):,} requests, {rate:,.0f} requests/s). In a closed loop "
+              f"the mean latency is the clients over the rate (Little's law: {report.clients} "
+              f"/ {rate:,.0f} per s = {_ms(report.clients / rate)} ms; measured "
+              f"{_ms(mean)} ms), and here the p99 was {overall.p(0.99) / mean:.1f}× the mean, "
+              f"so the goal needs some {needed:,.0f} requests/s of this mix.")]
+    brief = next((r for r in report.load_rows() if r.name == "brief (cached)"), None)
+    if brief is not None and report.built:
+        built = statistics_of(report.built)
+        first = statistics_of(report.first)
+        lines.append(
+            f"What the cache buys: building a story's brief without it takes {_ms(built[0])} ms "
+            f"median ({_ms(built[1])} ms p99) in-process, one at a time; reading it from the "
+            f"cache {_ms(statistics_of(report.cached)[0])} ms. Over HTTP the first request of "
+            f"each story, which builds and stores it, took {_ms(first[0])} ms median, "
+            f"{_ms(max(s.seconds for s in report.first))} ms at most; under the load the cached "
+            f"brief was served in {_ms(brief.p(0.5))} ms median, {_ms(brief.p(0.99))} ms p99, "
+            "most of it waiting behind the other clients' requests. Without the cache the "
+            f"load's {len(brief.samples):,} brief reads alone would cost some "
+            f"{built[0] * len(brief.samples):,.0f} CPU s at the median build, against "
+            f"{load.seconds:.1f} s of wall time for the whole load.")
+    lines.append(
+        f"During the load ({load.seconds:.1f} s) the server used "
+        + ("?" if load.server_cpu is None else f"{load.server_cpu:.1f}")
+        + f" CPU s ({_per_request_ms(load.server_cpu, load)} ms a request"
+        + ("" if load.server_cpu is None else f", {load.server_cpu / load.seconds:.2f} cores")
+        + f") and the lean clients {load.client_cpu:.1f} CPU s "
+        f"({_per_request_ms(load.client_cpu, load)} ms a request), on the same "
+        f"{os.cpu_count()} cores. The server answered /healthz {report.server_start:.1f} s "
+        "after it was started; "
+        + (f"its peak RSS was {report.server_rss_mb:.0f} MB" if report.server_rss_mb else
+           "its peak RSS could not be read")
+        + ("" if report.server_cpu_total is None else
+           f" and it used {report.server_cpu_total:.1f} CPU s in all") + ".")
+    warm = Row("warm-up", report.warmup.samples, report.warmup.seconds)
+    lines.append(f"Warm-up before the load (untimed in the table): {len(warm.samples):,} requests "
+                 f"of the same mix, p50 {_ms(warm.p(0.5))} ms, p99 {_ms(warm.p(0.99))} ms, "
+                 f"{warm.errors} errors (the server's pool opens a SQLite connection per "
+                 "worker thread as the concurrency first rises, each with a cold page cache).")
+    if report.cross is not None:
+        cross = Row("cross", report.cross.samples, report.cross.seconds)
+        lines.append(
+            f"Cross-check with a common client library: the same {len(cross.samples):,} "
+            f"requests from {report.clients} threads of httpx.Client gave p50 "
+            f"{_ms(cross.p(0.5))} ms, p99 {_ms(cross.p(0.99))} ms, {cross.errors} errors, "
+            f"{len(cross.samples) / report.cross.seconds:,.0f} requests/s; those clients used "
+            f"{_per_request_ms(report.cross.client_cpu, report.cross)} ms of CPU a request "
+            f"(the server {_per_request_ms(report.cross.server_cpu, report.cross)}), taken "
+            "from the same cores.")
+    loads = [report.warmup, report.load] + ([report.cross] if report.cross else [])
+    failed = [s for s in report.first + [s for load in loads for s in load.samples] if s.error]
+    if failed:
+        kinds = Counter(s.error.split(":")[0] for s in failed)
+        lines.append("Errors: " + ", ".join(f"{n} × {kind}" for kind, n in kinds.most_common())
+                     + f"; the first: {failed[0].error}")
+    return lines
+
+
+def notes(report: Report) -> list[str]:
+    terms = ", ".join(report.site.terms)
+    result = [
+        f"load: {report.clients} clients, asyncio tasks each on its own kept-alive HTTP/1.1 "
+        "connection (a minimal client on asyncio streams, see LeanConnection: httpx cost 1-5 "
+        f"ms of CPU a request on the server's cores), working through {report.requests:,} "
+        f"requests in a closed loop after {len(report.warmup.samples):,} untimed ones; mix "
+        f"(seed {report.seed}): " + ", ".join(f"{share:.0%} {kind}" for kind, share in MIX.items())
+        + f". brief = GET /api/stories/ID/brief of one of the {len(report.site.stories)} "
+        "stories at random (all cached by then); search = GET /api/search?q=TERM&limit="
+        f"{SEARCH_LIMIT}; story list page = GET /api/stories?limit={PAGE_SIZE} at one of its "
+        f"{len(report.site.cursors)} pages (by cursor).",
+        f"search terms: the {len(report.site.terms)} most common capitalised words of the "
+        f"story titles that find articles: {terms}.",
+        "latency: from sending the request to having read the whole response, in the client; "
+        "p50/p90/p99 are nearest-rank percentiles. error: a status outside 2xx or no "
+        "response. requests/s: the row's requests over the load's wall time (for the "
+        "one-at-a-time rows: over the sum of their latencies).",
+        "first brief: each story's brief requested once, one at a time, before the load: "
+        "built and written to the cache. peer: in the bench process after the server "
+        "stopped, one untimed pass, then each story once.",
+        (f"server: `storyline serve --workers {report.workers}` (uvicorn, "
+         f"{report.extra.get('loop', 'asyncio')} loop, {report.extra.get('http', 'h11')} parser)"
+         + ("; its peak RSS is its own VmHWM." if report.workers == 1 else
+            f": {report.workers} worker processes under a supervisor; peak RSS and CPU are "
+            "summed over all of them (each its own VmHWM).")),
+    ]
+    if any(load.disturbed for load in (report.load, report.cross) if load is not None):
+        result.append(f"* other processes used more than {ingest_bench.DISTURBED_SHARE:.0%} of a "
+                      "core during the load: its figures are suspect.")
+    return result
+
+
+def print_report(report: Report) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
+    table = Table(title=f"storyline serve: {report.requests:,} requests from {report.clients} "
+                        f"concurrent clients ({os.cpu_count()} CPUs)")
+    for name in COLUMNS:
+        table.add_column(name, justify="left" if name == "requests" else "right", no_wrap=True)
+    for row in report.load_rows():
+        table.add_row(*row_cells(row))
+    console.print(table)
+    table = Table(title="a brief without the cache, for comparison (one at a time)")
+    for name in COLUMNS:
+        table.add_column(name, justify="left" if name == "requests" else "right", no_wrap=True)
+    for row in report.other_rows():
+        table.add_row(*row_cells(row))
+    console.print(table)
+    for line in summary(report):
+        console.print(escape(line))
+    for note in notes(report):
+        console.print(f"[dim]- {escape(note)}[/]")
+
+
+def markdown(report: Report, env: dict) -> str:
+    stamp = report.stamp
+    lines = [ingest_bench.reproduce_line(
+                 env, f"uvicorn {env['uvicorn']}, FastAPI {env['fastapi']}, httpx "
+                      f"{env['httpx']}; whole run {env['seconds']:.0f} s"), "",
+             f"Command: `{env['command']}`", "",
+             f"Archive: the ECB+ dev set ({stamp['source']}: {stamp['articles']} articles, "
+             f"{stamp['stories']} stories), ingested once with `storyline ingest --jobs "
+             f"{INGEST_JOBS}` (annotation and grouping, {stamp['seconds']:.0f} s, not counted) "
+             "and served from a fresh copy with an empty brief cache.", "",
+             *ingest_bench.markdown_table(COLUMNS, (row_cells(r) for r in report.load_rows()),
+                                          text=("requests",)), "",
+             "A brief without the cache, for comparison (one at a time):", "",
+             *ingest_bench.markdown_table(COLUMNS, (row_cells(r) for r in report.other_rows()),
+                                          text=("requests",)), ""]
+    lines += summary(report)
+    lines += [""] + [f"- {note}" for note in notes(report)]
+    return "\n".join(lines) + "\n"
+
+
+def environment(seconds: float, command: str, commit: tuple[str | None, bool | None]) -> dict:
+    return {**ingest_bench.machine(commit),
+            **{name: ingest_bench.package_version(name) for name in ("uvicorn", "fastapi",
+                                                                     "httpx")},
+            "command": command, "seconds": seconds}
+
+
+def server_stack() -> dict:
+    """Which event loop and HTTP parser uvicorn picks here ("auto": uvloop and httptools
+    when installed)."""
+    import importlib.util
+
+    return {"loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+            "http": "httptools" if importlib.util.find_spec("httptools") else "h11"}
+
+
+# -- command line ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    requests: int
+    clients: int
+    warmup: int
+    cross_check: bool
+    seed: int
+    data: Path
+    results: Path
+    workers: int = 1
+
+
+def parse_args(argv: Sequence[str] | None) -> Plan:
+    parser = argparse.ArgumentParser(
+        description="Load-test `storyline serve` on 127.0.0.1: concurrent clients reading "
+                    "briefs, searching and listing stories, a fixed count of requests; p50/p99 "
+                    "latency and errors, beside the briefs built without the cache.")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="data directory with ecbplus/articles.jsonl "
+                             "(default: ../shared/data from the repo root)")
+    parser.add_argument("--requests", type=ingest_bench.size, default=None,
+                        help=f"requests of the load (default: {DEFAULT_REQUESTS})")
+    parser.add_argument("--clients", type=ingest_bench.size, default=DEFAULT_CLIENTS,
+                        help=f"concurrent clients (default: {DEFAULT_CLIENTS})")
+    parser.add_argument("--warmup", type=int, default=None,
+                        help="untimed requests before the load (default: 10 per client; 0: "
+                             "none)")
+    parser.add_argument("--no-cross-check", dest="cross_check", action="store_false",
+                        help="skip the second pass of the same requests from httpx.Client "
+                             "threads")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="request mix seed")
+    parser.add_argument("--workers", type=ingest_bench.size, default=1,
+                        help="server processes (`storyline serve --workers`; default 1); "
+                             "results go to serve.md for 1, serve-workers-N.md otherwise")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke run: {QUICK_REQUESTS} requests; results go to "
+                             "bench/out/quick-results so the committed ones stay")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="where serve.md goes (default: bench/results)")
+    args = parser.parse_args(argv)
+    data = args.data.resolve()
+    if not data.is_dir():
+        parser.error(f"data directory {data} not found; it should hold the shared evaluation "
+                     "data (../shared/data from the repo root), or give one with --data")
+    if args.warmup is not None and args.warmup < 0:
+        parser.error("--warmup must be 0 or more")
+    return Plan(requests=args.requests or (QUICK_REQUESTS if args.quick else DEFAULT_REQUESTS),
+                clients=args.clients,
+                warmup=WARMUP_PER_CLIENT * args.clients if args.warmup is None else args.warmup,
+                cross_check=args.cross_check, seed=args.seed, data=data, workers=args.workers,
+                results=args.results or (QUICK_RESULTS if args.quick else DEFAULT_RESULTS))
+
+
+def _progress_line(load: Load) -> str:
+    row = Row("all", load.samples, load.seconds)
+    return (f"  {load.seconds:.1f} s, {len(load.samples) / load.seconds:,.0f} requests/s, p50 "
+            f"{_ms(row.p(0.5))} ms, p99 {_ms(row.p(0.99))} ms, {row.errors} errors")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    from rich.console import Console
+    from rich.markup import escape
+
+    plan = parse_args(argv)
+    progress = Console(stderr=True, highlight=False)
+    began = time.perf_counter()
+    commit = ingest_bench.git_commit()  # the code measured is the code imported now
+    try:
+        import httpx  # noqa: F401
+
+        import storyline  # noqa: F401
+    except ImportError as exc:
+        progress.print(f"[red]bench failed:[/] {exc.name} is not importable by {sys.executable}; "
+                       "install the package with its extras into this environment (make install)")
+        return 1
+    copy = None
+    try:
+        db, stamp = archive(plan.data, progress.print)
+        copy = fresh_copy(db)
+        with Server(copy, plan.workers) as server:
+            progress.print(f"[bold]server[/]: {server.base} up in {server.start_seconds:.1f} s")
+            site = discover(server.base)
+            progress.print(f"  {len(site.stories)} stories on {len(site.cursors)} pages, "
+                           f"{len(site.terms)} search terms")
+            first = first_briefs(server.base, site)
+            progress.print(f"[bold]first briefs[/]: {len(first)}, median "
+                           f"{_ms(percentile([s.seconds for s in first], 0.5))} ms, max "
+                           f"{_ms(max(s.seconds for s in first))} ms")
+            requests = request_plan(site, plan.requests, plan.seed)
+            warmup = Load("lean", [], 0.0, None, 0.0, None)
+            if plan.warmup:
+                progress.print(f"[bold]warm-up[/]: {plan.warmup:,} requests, {plan.clients} "
+                               "clients (untimed)")
+                warmup = run_load(server, request_plan(site, plan.warmup, plan.seed + 1),
+                                  plan.clients)
+                progress.print(_progress_line(warmup))
+            progress.print(f"[bold]load[/]: {plan.requests:,} requests, {plan.clients} clients")
+            load = run_load(server, requests, plan.clients)
+            progress.print(_progress_line(load))
+            cross = None
+            if plan.cross_check:
+                progress.print(f"[bold]cross-check[/]: the same requests from {plan.clients} "
+                               "threads of httpx.Client")
+                cross = run_load(server, requests, plan.clients, client="httpx")
+                progress.print(_progress_line(cross))
+            server_cpu_total = server.cpu_seconds()
+        progress.print("[bold]peer[/]: the same briefs without the cache, in-process")
+        built, cached = peer(copy, site)
+    except BenchError as exc:
+        progress.print(f"[red]bench failed:[/] {escape(str(exc))}")
+        return 1
+    finally:
+        if copy is not None:
+            for path in (copy, copy.with_name(copy.name + "-wal"),
+                         copy.with_name(copy.name + "-shm")):
+                path.unlink(missing_ok=True)
+    report = Report(plan.clients, plan.requests, plan.seed, load, warmup, cross, first, built,
+                    cached, site, server.start_seconds, server.peak_rss_mb, server_cpu_total,
+                    stamp, extra=server_stack(), workers=plan.workers)
+    print_report(report)
+    plan.results.mkdir(parents=True, exist_ok=True)
+    md_path = plan.results / ("serve.md" if plan.workers == 1 else f"serve-workers-{plan.workers}.md")
+    command = shlex.join(["python", "bench/serve.py", *argv])
+    md_path.write_text(markdown(report, environment(time.perf_counter() - began, command,
+                                                    commit)), encoding="utf-8")
+    shown = md_path.relative_to(REPO) if md_path.is_relative_to(REPO) else md_path
+    progress.print(f"wrote {shown} ({time.perf_counter() - began:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
