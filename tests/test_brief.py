@@ -323,3 +323,9 @@ def test_brief_of_articles_without_annotation_still_lists_its_sources(tmp_path, 
     assert len(data["sources"]) == 2
     assert data["summary"] == data["facts"] == data["quotes"] == []
 
+
+
+def test_story_summary_counts_sources_without_their_copies(seed_db):
+    with Library(seed_db) as lib:
+        (story,) = lib.stories()
+        assert story["articles"] == 4 and story["sources"] == 2

@@ -207,7 +207,7 @@ def test_home_lists_the_story_and_opens_it(page, archive):
     page.goto("/")
     item = page.locator("li.story").filter(has=page.locator(f'a[href="/stories/{story_id}"]'))
     expect(item).to_have_count(1)
-    expect(item.locator(".count")).to_have_text("2 articles")
+    expect(item.locator(".count")).to_have_text("2 sources")
     expect(item.locator("a.title")).to_have_text(story["title"])
     item.locator("a.title").click()
     page.wait_for_url(f"**/stories/{story_id}")

@@ -213,9 +213,9 @@ def test_stories_story_and_recluster(tmp_path, seed_jsonl):
     res = run_cli("stories", "--json", db=db)
     assert res.returncode == 0, res.stderr
     (story,) = json.loads(res.stdout)
-    assert set(story) == {"story_id", "title", "articles", "outlets", "first_published",
-                          "last_published"}
-    assert story["articles"] == 2 and story["outlets"] == ["The Herald"]
+    assert set(story) == {"story_id", "title", "articles", "sources", "outlets",
+                          "first_published", "last_published"}
+    assert story["articles"] == story["sources"] == 2 and story["outlets"] == ["The Herald"]
     piped = run_cli("stories", db=db).stdout.decode().splitlines()
     assert piped == [f"{story['story_id']}\t2021-03-14\t2\t1\t{story['title']}"]
     assert json.loads(run_cli("stories", "--json", "--since", "2022-01-01", db=db).stdout) == []

@@ -39,7 +39,7 @@ def test_home_lists_stories_with_counts_outlets_dates_and_a_search_box(site):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-security-policy"] == CSP
     text = page.text
-    assert f'href="/stories/{seed}"' in text and "2 articles" in text
+    assert f'href="/stories/{seed}"' in text and "2 sources" in text
     assert "The Herald" in text and 'datetime="2021-03-14"' in text
     assert '<form class="search" action="/search"' in text
     assert text.index("Council") < text.index("Sadiq Khan")  # 2024 before 2021

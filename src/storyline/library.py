@@ -47,6 +47,7 @@ def _story_summary(row) -> dict:
         first_line = (row["headline_body"] or "").strip().split("\n", 1)[0]
         title = first_line if len(first_line) <= 120 else first_line[:119].rstrip() + "…"
     return {"story_id": row["id"], "title": title, "articles": row["articles"],
+            "sources": row["sources"],
             "outlets": sorted(set((row["outlets"] or "").split(","))) if row["outlets"] else [],
             "first_published": row["first_published"], "last_published": row["last_published"]}
 

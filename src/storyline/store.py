@@ -452,7 +452,10 @@ class Store:
         # copy every current article into a temporary table for each page
         "SELECT s.id, s.headline_article, h.title AS headline, "
         "substr(h.body, 1, 400) AS headline_body, "
-        "count(sa.article_id) AS articles, group_concat(DISTINCT a.outlet) AS outlets, "
+        "count(sa.article_id) AS articles, "
+        "sum(a.duplicate_of IS NULL OR NOT EXISTS (SELECT 1 FROM story_articles d "
+        "WHERE d.article_id = a.duplicate_of AND d.story_id = s.id)) AS sources, "
+        "group_concat(DISTINCT a.outlet) AS outlets, "
         "min(a.published) AS first_published, max(a.published) AS last_published "
         "FROM stories s JOIN story_articles sa ON sa.story_id = s.id "
         "JOIN current_articles a ON a.id = sa.article_id "
