@@ -284,7 +284,8 @@ class Library:
         resolved = self.store.resolve_story(story_id)
         if resolved is None:
             raise NotFoundError("story", story_id)
-        fingerprint = json.dumps([BRIEF_VERSION, self.store.story_fingerprint(resolved)])
+        fingerprint = json.dumps([BRIEF_VERSION, repr(BriefSettings()),
+                                  self.store.story_fingerprint(resolved)])
         key = hashlib.sha1(fingerprint.encode()).hexdigest()
         cached = self.store.cached_brief(resolved, key)
         if cached is not None:

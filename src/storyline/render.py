@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, urlsplit
 
-__all__ = ["mark_spans", "render_brief_html", "render_html", "render_markdown"]
+__all__ = ["BRIEF_CSS", "mark_spans", "render_brief_html", "render_html", "render_markdown"]
 
 TOP_ENTITIES = 20
 _STATUSES = (("conflict", "Conflict", "Where sources disagree"),
@@ -264,7 +264,7 @@ def _html_marks(citer: _Citer, item: dict) -> str:
     return f'<sup class="marks">{"".join(marks)}</sup>' if marks else ""
 
 
-_CSS = """
+BRIEF_CSS = """
 body{margin:0;color:#1f2328;background:#fff;font:17px/1.6 Georgia,"Times New Roman",serif}
 main{max-width:46rem;margin:0 auto;padding:2rem 1.25rem 4rem}
 h1{font-size:1.9rem;line-height:1.25;margin:0 0 .4rem}
@@ -432,5 +432,5 @@ def render_html(brief: dict, bodies: Mapping[str, str]) -> str:
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>", "<main>",
+        f"<title>{_e(title)}</title>", f"<style>{BRIEF_CSS}</style>", "</head>", "<body>", "<main>",
         render_brief_html(brief, bodies), "</main>", "</body>", "</html>"]) + "\n"

@@ -16,8 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from .render import _CSS as BRIEF_CSS
-from .render import mark_spans, render_brief_html
+from .render import BRIEF_CSS, mark_spans, render_brief_html
 
 _HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(_HERE / "templates"))
