@@ -136,3 +136,27 @@ def test_search_hit_offsets_point_at_the_marked_text(parts):
     got = search_hit(row)
     assert got["snippet"] == "".join(t for t, _ in parts)
     assert [got["snippet"][s:e] for s, e in got["highlights"]] == [t for t, hit in parts if hit]
+
+
+def test_brief_is_served_uncached_while_another_process_writes(seeded, tmp_path, monkeypatch):
+    """A reader must not queue behind a long ingest just to cache a brief."""
+    import time
+
+    from storyline.store import Store
+
+    (story,) = seeded.stories()
+    writer = Store(tmp_path / "lib.db")
+    writer.conn.execute("BEGIN IMMEDIATE")  # holds the write lock, as an ingest batch does
+    try:
+        began = time.perf_counter()
+        data = seeded.brief_json(story["story_id"])
+        assert time.perf_counter() - began < 5
+        assert json.loads(data)["story_id"] == story["story_id"]
+        assert seeded.store.conn.execute("SELECT count(*) FROM briefs").fetchone()[0] == 0
+    finally:
+        writer.conn.execute("ROLLBACK")
+        writer.close()
+    built = count_builds(monkeypatch)
+    seeded.brief_json(story["story_id"])  # cached now
+    seeded.brief_json(story["story_id"])
+    assert len(built) == 1
