@@ -247,11 +247,9 @@ class Assignment:
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    """Summed in ``a``'s order, so that the last bits (which break ties between equally
-    central headlines) do not depend on the process's string hash seed."""
-    if len(a) > len(b):
-        a, b = b, a
-    return sum([v * b[k] for k, v in a.items() if k in b])
+    """Summed exactly rounded (``fsum``), so the last bits, which break ties between
+    equally central headlines, do not follow the set's order, that is the hash seed."""
+    return math.fsum([a[k] * b[k] for k in a.keys() & b.keys()])
 
 
 def _most_common(counts: Mapping[str, float], n: int) -> list[str]:
