@@ -277,10 +277,11 @@ class Library:
         sources = brief_sources(self.store, [s["article_id"] for s in story["sources"]])
         return build_brief(story["story_id"], story["title"], sources, settings)
 
-    def brief_json(self, story_id: str) -> str:
+    def brief_json(self, story_id: str, *, build: bool = True) -> str | None:
         """The brief of one story as the schema's JSON text, from the database's brief
         cache when the story is unchanged since it was built (same articles, revisions,
-        annotations and headline), else built and cached. A merged id resolves."""
+        annotations and headline), else built and cached (or None with ``build=False``,
+        which only looks). A merged id resolves; raises NotFoundError."""
         resolved = self.store.resolve_story(story_id)
         if resolved is None:
             raise NotFoundError("story", story_id)
@@ -288,7 +289,7 @@ class Library:
                                   self.store.story_fingerprint(resolved)])
         key = hashlib.sha1(fingerprint.encode()).hexdigest()
         cached = self.store.cached_brief(resolved, key)
-        if cached is not None:
+        if cached is not None or not build:
             return cached
         data = json.dumps(self.brief(resolved).to_dict(), ensure_ascii=False)
         try:
