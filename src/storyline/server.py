@@ -3,8 +3,9 @@
 
     storyline serve --db news.db            # or: uvicorn --factory storyline.server:app_from_env
 
-Reads run on a pool of threads, each with its own SQLite connection (WAL lets them read
-while a write is under way); writes go through one lock. Every error storyline raises is
+A cached brief is read on the event loop; other reads run on a pool of threads; each read
+borrows a SQLite connection of its own from a pool (WAL lets them read while a write is under
+way); writes go through one lock. Every error storyline raises is
 mapped to an HTTP status here and nowhere else: JSON under ``/api``, a page elsewhere.
 Writes need ``Authorization: Bearer <token>`` with the token the server was started with
 (``$STORYLINE_TOKEN``); without one, writes are refused.
