@@ -542,15 +542,14 @@ def search_cmd(
     if json_:
         typer.echo(json.dumps(hits, ensure_ascii=False, indent=2))
         return
+    from .library import highlight_pieces
+
     for hit in hits:
-        snippet, out, pos = hit["snippet"], [], 0
-        for start, end in hit["highlights"]:
-            out += [snippet[pos:start], "[", snippet[start:end], "]"]
-            pos = end
-        out.append(snippet[pos:])
+        marked = "".join(f"[{piece}]" if match else piece
+                         for piece, match in highlight_pieces(hit["snippet"], hit["highlights"]))
         typer.echo(f"{hit['article_id']}\t{(hit['published'] or '')[:10]}\t{hit['outlet'] or '-'}\t"
                    f"{hit['story_id'] or '-'}\t{_one_line(hit['title'] or '(no title)', 70)}")
-        typer.echo(f"    {' '.join(''.join(out).split())}")
+        typer.echo(f"    {' '.join(marked.split())}")
     if sys.stdout.isatty():
         typer.echo(f"{len(hits)} article{'' if len(hits) == 1 else 's'}")
 

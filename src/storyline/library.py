@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -28,9 +28,11 @@ from .store import Store
 from .stories import StorySettings
 
 DEFAULT_DB = "storyline.db"
+# part of every cached brief's key: a change of the defaults rebuilds them
+_DEFAULT_BRIEF_SETTINGS = repr(BriefSettings())
 
 
-def _query(query: str | None) -> str | None:
+def _nonempty(query: str | None) -> str | None:
     if query is not None and not query.strip():
         raise QueryError("the query is empty")
     return query
@@ -95,6 +97,19 @@ def search_hit(row) -> dict:
             "published": row["published"], "story_id": row["story_id"],
             "duplicate_of": row["duplicate_of"], "snippet": snippet, "highlights": highlights,
             "title_highlights": title_highlights if row["title"] else []}
+
+
+def highlight_pieces(text: str, spans: Iterable[Sequence[int]]) -> list[tuple[str, bool]]:
+    """``text`` cut at the ``[start, end)`` offsets of its matches (``highlights`` of a
+    search hit): ``(piece, is_match)`` in order. Spans that overlap one before them or fall
+    outside the text are left out."""
+    pieces, pos = [], 0
+    for start, end in sorted(spans):
+        if pos <= start < end <= len(text):
+            pieces += [(text[pos:start], False), (text[start:end], True)]
+            pos = end
+    pieces.append((text[pos:], False))
+    return [(piece, match) for piece, match in pieces if piece]
 
 
 def brief_sources(store: Store, article_ids: Iterable[str]) -> list[BriefSource]:
@@ -231,7 +246,7 @@ class Library:
         published on or after that date, ``query`` those with an article that matches it
         (FTS5 syntax, as :meth:`search`)."""
         return [_story_summary(row) for row in
-                self.store.stories(since=since, limit=limit, matching=_query(query))]
+                self.store.stories(since=since, limit=limit, matching=_nonempty(query))]
 
     def story_page(self, *, since: str | None = None, query: str | None = None,
                    limit: int = 50, cursor: str | None = None) -> StoryPage:
@@ -240,18 +255,19 @@ class Library:
         which gets a newer article moves up to the first page."""
         after = decode_cursor(cursor) if cursor else None
         rows = self.store.stories(since=since, limit=limit + 1, after=after,
-                                  matching=_query(query))
+                                  matching=_nonempty(query))
         found = [_story_summary(row) for row in rows[:limit]]
-        more = len(rows) > limit and found
-        key = self.store.story_sort_key(found[-1]["story_id"]) if more else None
-        return StoryPage(found, encode_cursor(key) if key else None)
+        if len(rows) <= limit:
+            return StoryPage(found, None)
+        last = rows[limit - 1]
+        return StoryPage(found, encode_cursor((last["sort_day"], last["touched"], last["id"])))
 
     def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[dict]:
         """Articles whose title or body match an FTS5 query (words, "phrases", AND, OR,
         NOT, prefix*), best first, with a snippet and the offsets of the matches in it.
         Raises QueryError for a query FTS5 cannot parse."""
         return [search_hit(row) for row in
-                self.store.search(_query(query) or "", limit=limit, offset=offset)]
+                self.store.search(_nonempty(query) or "", limit=limit, offset=offset)]
 
     def story(self, story_id: str) -> dict:
         """One story with its articles; an id merged into another story resolves to it.
@@ -285,7 +301,7 @@ class Library:
         resolved = self.store.resolve_story(story_id)
         if resolved is None:
             raise NotFoundError("story", story_id)
-        fingerprint = json.dumps([BRIEF_VERSION, repr(BriefSettings()),
+        fingerprint = json.dumps([BRIEF_VERSION, _DEFAULT_BRIEF_SETTINGS,
                                   self.store.story_fingerprint(resolved)])
         key = hashlib.sha1(fingerprint.encode()).hexdigest()
         cached = self.store.cached_brief(resolved, key)

@@ -137,6 +137,7 @@ _MIGRATIONS: list[tuple[int, str, str]] = [
 ]
 
 SCHEMA_VERSION = _MIGRATIONS[-1][0]
+BUSY_TIMEOUT_MS = 30000
 
 _ARTICLE_COLUMNS = ("id, revision, duplicate_of, outlet, title, url, published, body, raw, "
                     "metadata, origin, ingested_at")
@@ -154,7 +155,7 @@ class Store:
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA busy_timeout = 30000")
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self.conn.execute("PRAGMA foreign_keys = ON")
@@ -450,7 +451,8 @@ class Store:
     _STORY_SUMMARY = (
         # the headline joins the tables, not the view: a LEFT JOIN on the view made SQLite
         # copy every current article into a temporary table for each page
-        "SELECT s.id, s.headline_article, h.title AS headline, "
+        "SELECT s.id, s.headline_article, coalesce(s.last_day, -1) AS sort_day, s.touched, "
+        "h.title AS headline, "
         "substr(h.body, 1, 400) AS headline_body, "
         "count(sa.article_id) AS articles, "
         "sum(a.duplicate_of IS NULL OR NOT EXISTS (SELECT 1 FROM story_articles d "
@@ -469,7 +471,7 @@ class Store:
                 after: tuple[int, int, str] | None = None,
                 matching: str | None = None) -> list[sqlite3.Row]:
         """Story summaries, most recently published first. ``after`` is the sort key
-        (:meth:`story_sort_key`) of the last story of the previous page; ``matching`` keeps
+        ``(sort_day, touched, id)`` of the last story of the previous page; ``matching`` keeps
         stories with an article that matches an FTS5 query. The page is chosen on the
         stories table's own columns, so only the stories shown are aggregated."""
         from datetime import date
@@ -498,11 +500,6 @@ class Store:
         sql = (self._STORY_SUMMARY + f"WHERE s.id IN ({page}) GROUP BY s.id ORDER BY "
                + self._STORY_ORDER.format(t="s."))
         return self._query(sql, params, user_query=matching is not None)
-
-    def story_sort_key(self, story_id: str) -> tuple[int, int, str] | None:
-        row = self.conn.execute("SELECT coalesce(last_day, -1), touched, id FROM stories "
-                                "WHERE id = ?", (story_id,)).fetchone()
-        return None if row is None else (row[0], row[1], row[2])
 
     def _query(self, sql: str, params: Sequence, *, user_query: bool = True) -> list[sqlite3.Row]:
         """Run a read that carries a user's FTS5 query: whatever SQLite says against the
@@ -555,7 +552,7 @@ class Store:
             self.conn.execute("INSERT OR REPLACE INTO briefs (story_id, key, data, built_at) "
                               "VALUES (?, ?, ?, ?)", (story_id, key, data, _now()))
         finally:
-            self.conn.execute("PRAGMA busy_timeout = 30000")
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def count_stories(self) -> int:
         return self.conn.execute("SELECT count(*) FROM stories").fetchone()[0]

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from .library import highlight_pieces
 from .render import BRIEF_CSS, mark_spans, render_brief_html
 
 _HERE = Path(__file__).parent
@@ -44,14 +45,8 @@ def error_page(request: Request, status: int, message: str,
 
 def highlighted(text: str, spans: list[list[int]]) -> Markup:
     """Escaped text with ``<mark>`` around the given [start, end) offsets."""
-    out, pos = [], 0
-    for start, end in sorted(spans):
-        if pos <= start < end <= len(text):
-            out += [escape(text[pos:start]), Markup("<mark>"), escape(text[start:end]),
-                    Markup("</mark>")]
-            pos = end
-    out.append(escape(text[pos:]))
-    return Markup("").join(out)
+    return Markup("").join(Markup("<mark>%s</mark>") % piece if match else escape(piece)
+                           for piece, match in highlight_pieces(text, spans))
 
 
 def _article_marks(annotation) -> list[tuple]:
