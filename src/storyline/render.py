@@ -324,22 +324,21 @@ def mark_spans(body: str, marks: Iterable[tuple]) -> str:
     return "".join(out)
 
 
-def _source_texts(c: _Citer, brief: dict, src: dict) -> str:
+def _cited_by_article(brief: dict) -> dict[str, set[tuple[int, int]]]:
+    """(start, end) of every span a citation mark points at, by article: what a source's
+    text marks so that a mark can light it up."""
+    cited: dict[str, set[tuple[int, int]]] = {}
+    for key in ("summary", "quotes", "timeline", "facts"):
+        for item in brief.get(key) or ():
+            for span in _cited(item)[0]:
+                if isinstance(span, dict) and isinstance(span.get("start"), int):
+                    cited.setdefault(span.get("article_id"), set()).add((span["start"], span["end"]))
+    return cited
+
+
+def _source_texts(c: _Citer, cited: dict[str, set[tuple[int, int]]], src: dict) -> str:
     """The cited articles of one source (original, then cited copies), every cited span
     marked with key ``start-end``."""
-    cited: dict[str, set[tuple[int, int]]] = {}
-
-    def walk(value: object) -> None:
-        if isinstance(value, dict):
-            if isinstance(value.get("start"), int) and isinstance(value.get("article_id"), str):
-                cited.setdefault(value["article_id"], set()).add((value["start"], value["end"]))
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
-    walk({k: brief.get(k) for k in ("summary", "quotes", "timeline", "facts")})
     out = []
     for aid in [src.get("article_id"), *(src.get("duplicates") or ())]:
         body = c.bodies.get(aid)
@@ -412,6 +411,7 @@ def render_brief_html(brief: dict, bodies: Mapping[str, str], *, texts: bool = F
         *([f'<p class="none">…and {more} more.</p>'] if more else [])] if rows else [])
 
     items = []
+    cited = _cited_by_article(brief) if texts else {}
     for n, src in enumerate(c.sources, 1):
         label, title, day, url, dups = _source(src)
         page = (f' <a class="page" href="{_e(article_href.format(id=quote(str(src.get("article_id")), safe="")))}">'
@@ -421,7 +421,7 @@ def render_brief_html(brief: dict, bodies: Mapping[str, str], *, texts: bool = F
                      + (f" — <cite>{_e(title)}</cite>" if title else "")
                      + (f' <time datetime="{_e(day)}">{_e(day)}</time>' if day else "")
                      + (f' <span class="aside">({dups})</span>' if dups else "") + page
-                     + (_source_texts(c, brief, src) if texts else "") + "</li>")
+                     + (_source_texts(c, cited, src) if texts else "") + "</li>")
     section("sources", "Sources", items, ("ol", "sources"))
     return "\n".join(out)
 

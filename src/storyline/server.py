@@ -31,8 +31,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from . import __version__
-from .errors import (InputError, MissingDependencyError, ModelMissingError, NotFoundError,
-                     QueryError, StoreError, StorylineError)
+from .errors import (MissingDependencyError, ModelMissingError, NotFoundError, QueryError,
+                     StoreError, StorylineError)
 from .library import Library
 from .records import normalize_published
 
@@ -83,10 +83,10 @@ class Libraries:
 
 
 def _status(error: StorylineError) -> int:
+    """404 for an unknown id, 500 for what the server lacks, 400 for the rest (bad input,
+    a bad query or cursor)."""
     if isinstance(error, NotFoundError):
         return 404
-    if isinstance(error, (QueryError, InputError)):
-        return 400
     if isinstance(error, (MissingDependencyError, ModelMissingError, StoreError)):
         return 500
     return 400
