@@ -34,7 +34,9 @@ def _spans_sound(body, annotation):
 def test_annotator_never_crashes_and_spans_hold(bodies):
     articles = [Article(id=f"a{i}", revision=1, outlet=None, title=None, url=None,
                         published="2021-03-14", body=body) for i, body in enumerate(bodies)]
-    for body, annotation in zip(bodies, annotate_batch(articles)):
+    annotations = annotate_batch(articles)
+    assert [a.article_id for a in annotations] == [a.id for a in articles]  # one each, in order
+    for body, annotation in zip(bodies, annotations):
         _spans_sound(body, annotation)
 
 

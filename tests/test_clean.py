@@ -141,3 +141,14 @@ def test_follow_contact_and_advert_lines():
     raw = ("The strike ended.\n\nFollow the Echo on Facebook and Twitter\n\nAdvertisement\n\n"
            "Jane Roe can be reached at jane@example.com.\n\nTags: strike, rail")
     assert clean_body(raw) == "The strike ended."
+
+
+def test_words_are_counted_in_scripts_without_spaces():
+    from storyline.clean import count_words
+
+    assert count_words("Home") == 1
+    assert count_words("May 19, 2020") == 3
+    assert count_words("The U.S. said so.") == 5
+    assert count_words("子どもへの虐待をなくすための法律") == 16
+    assert count_words("ภาษาไทย") == 7
+    assert count_words("") == 0

@@ -42,15 +42,17 @@ def test_ingest_list_show_export(tmp_path, seed_jsonl):
 
 def test_env_db_and_stdin(tmp_path):
     env = {"STORYLINE_DB": str(tmp_path / "env.db")}
-    line = json.dumps({"id": "s1", "title": "From stdin", "text": "Piped in."}).encode()
+    text = "The ferry returned to service on Saturday after repairs to its engine."
+    line = json.dumps({"id": "s1", "title": "From stdin", "text": text}).encode()
     res = run_cli("ingest", "-", input=line + b"\n", env=env)
     assert res.returncode == 0, res.stderr
-    assert run_cli("article", "s1", "--text", env=env).stdout == b"Piped in."
+    assert run_cli("article", "s1", "--text", env=env).stdout == text.encode()
 
 
 def test_bad_input_exit_status_and_messages(tmp_path):
     db = tmp_path / "e.db"
-    path = write_jsonl(tmp_path / "mixed.jsonl", [{"id": "ok", "text": "Fine."}, "{nope"])
+    fine = "The council approved the new budget on Monday after a long debate."
+    path = write_jsonl(tmp_path / "mixed.jsonl", [{"id": "ok", "text": fine}, "{nope"])
     res = run_cli("ingest", str(path), str(tmp_path / "missing.txt"), db=db)
     assert res.returncode == 1
     err = res.stderr.decode()
@@ -58,14 +60,19 @@ def test_bad_input_exit_status_and_messages(tmp_path):
     assert f"error: {tmp_path / 'missing.txt'}: no such file or directory" in err
     assert "Traceback" not in err
     assert "1 new, 0 unchanged, 0 duplicates, 2 errors" in res.stdout.decode()
-    assert run_cli("article", "ok", "--text", db=db).stdout == b"Fine."
+    assert run_cli("article", "ok", "--text", db=db).stdout == fine.encode()
 
 
 def test_usage_errors_exit_2(tmp_path):
     db = tmp_path / "u.db"
-    assert run_cli("ingest", db=db).returncode == 2
-    assert run_cli("ingest", "x", "--format", "pdf", db=db).returncode == 2
-    assert run_cli("ingest", "x", "--published", "someday maybe", db=db).returncode == 2
+    # exit 2 alone would also be an unknown option's: each names the value it refused
+    no_paths = run_cli("ingest", db=db)
+    assert no_paths.returncode == 2 and b"Missing argument" in no_paths.stderr
+    pdf = run_cli("ingest", "x", "--format", "pdf", db=db)
+    assert pdf.returncode == 2 and b"'pdf' is not one of" in pdf.stderr
+    someday = run_cli("ingest", "x", "--published", "someday maybe", db=db)
+    assert someday.returncode == 2
+    assert b"--published: cannot read 'someday maybe' as a date" in someday.stderr
     run_cli("ingest", str(EXAMPLES / "seed-pair.jsonl"), db=db)
     both = run_cli("article", "seed-a", "--json", "--text", db=db)
     assert both.returncode == 2 and b"cannot be used together" in both.stderr
@@ -176,6 +183,8 @@ def test_annotations_quotes_and_annotate(tmp_path, seed_jsonl):
     shown = json.loads(run_cli("article", "seed-a", "--annotations", "--json", db=db).stdout)
     assert {"sentences", "entities", "quotes", "events"} <= set(shown)
     body = run_cli("article", "seed-a", "--text", db=db).stdout.decode()
+    for part in ("quotes", "entities", "sentences"):  # each loop below has items to check
+        assert shown[part], f"seed-a has no {part}"
     for part in ("quotes", "entities"):
         validator = _schema_validator(part)
         for item in shown[part]:

@@ -435,7 +435,8 @@ def test_seed_b(seed):
     assert "Atkins" in atkins.aliases and "minister" in atkins.roles
     khan = named(entities, "Sadiq Khan")
     assert "mayor" in khan.roles
-    assert all(e.type != "PERSON" for e in entities if "Clapham" in e.name)
+    clapham = [e for e in entities if "Clapham" in e.name]
+    assert clapham and all(e.type != "PERSON" for e in clapham)
     assert "Met" in named(entities, "Metropolitan Police").aliases
     index = EntityIndex(entities)
     assert index.by_role("the Home Office minister") is atkins

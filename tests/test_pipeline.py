@@ -54,33 +54,39 @@ def test_near_duplicates_are_found_across_runs(tmp_path, seed_records):
 
 
 def test_new_content_is_a_new_revision_and_old_bodies_stay(library, tmp_path):
-    v1 = write_jsonl(tmp_path / "v1.jsonl", [{"id": "a", "title": "T", "text": "First version."}])
-    v2 = write_jsonl(tmp_path / "v2.jsonl", [{"id": "a", "title": "T", "text": "Second version."}])
+    first = "Two people were hurt when a lorry hit a bus shelter in the town on Friday."
+    second = "Three people were hurt when a lorry hit a bus shelter in the town on Friday."
+    v1 = write_jsonl(tmp_path / "v1.jsonl", [{"id": "a", "title": "T", "text": first}])
+    v2 = write_jsonl(tmp_path / "v2.jsonl", [{"id": "a", "title": "T", "text": second}])
     library.ingest([v1])
     report = library.ingest([v2])
     assert (report.new, report.revised) == (0, 1)
     art = library.article("a")
-    assert (art.revision, art.body) == (2, "Second version.")
-    assert [r["body"] for r in library.store.revisions("a")] == ["First version.", "Second version."]
+    assert (art.revision, art.body) == (2, second)
+    assert [r["body"] for r in library.store.revisions("a")] == [first, second]
     assert library.ingest([v2]).unchanged == 1
 
 
 def test_outlet_boilerplate_is_learned_from_three_articles(library, tmp_path):
     promo = "The Valley Echo, serving the valley since 1887"
     recs = [{"id": f"v{i}", "outlet": "Valley Echo", "title": f"Story {i}",
-             "text": f"Story number {i} happened in town {i}.\n\n{promo}\n\nMore about story {i}."}
+             "text": f"Story number {i} happened in town {i} when the river burst its banks."
+                     f"\n\n{promo}\n\nMore about story {i}."}
             for i in range(3)]
     library.ingest([write_jsonl(tmp_path / "v.jsonl", recs)])
     for i in range(3):
         assert promo not in library.article(f"v{i}").body
-    other = [{"id": "o1", "outlet": "Elsewhere", "title": "X", "text": f"Fact.\n\n{promo}"}]
+    other = [{"id": "o1", "outlet": "Elsewhere", "title": "X",
+              "text": f"The mill reopened on Monday under new owners.\n\n{promo}"}]
     library.ingest([write_jsonl(tmp_path / "o.jsonl", other)])
     assert promo in library.article("o1").body
 
 
 def test_broken_line_does_not_stop_the_batch(library, tmp_path):
-    path = write_jsonl(tmp_path / "b.jsonl", [{"id": "1", "text": "One."}, "{broken",
-                                              {"id": "3", "text": "Three."}])
+    one = "The school will close for a week while the roof is repaired, the head said."
+    three = "A rare orchid was found growing beside the railway line near the old station."
+    path = write_jsonl(tmp_path / "b.jsonl", [{"id": "1", "text": one}, "{broken",
+                                              {"id": "3", "text": three}])
     seen = []
     report = library.ingest([path], on_error=seen.append)
     assert report.new == 2 and len(report.errors) == 1 and seen == report.errors
@@ -91,7 +97,9 @@ def test_broken_line_does_not_stop_the_batch(library, tmp_path):
 def test_only_boilerplate_is_an_error(library, tmp_path):
     path = write_jsonl(tmp_path / "j.jsonl", [{"id": "j", "text": "READ MORE: elsewhere"}])
     report = library.ingest([path])
-    assert str(report.errors[0]) == f"{path}:1: no article text left after removing boilerplate"
+    assert [str(e) for e in report.errors] == [
+        f"{path}:1: no article text left after removing boilerplate"]
+    assert (report.new, report.ids, library.store.count()) == (0, [], 0)  # and nothing stored
 
 
 def test_export_round_trip_loses_nothing(tmp_path, seed_jsonl):
@@ -118,7 +126,12 @@ def test_export_round_trip_loses_nothing(tmp_path, seed_jsonl):
 
 
 def test_batches_commit_separately(tmp_path):
-    recs = [{"id": str(i), "text": f"Article number {i} about topic {i * 7}."} for i in range(25)]
+    towns = ["Bath", "Leeds", "York", "Hull", "Ely", "Truro", "Derby", "Wells", "Ripon", "Bury",
+             "Crewe", "Dover", "Epsom", "Frome", "Goole", "Hythe", "Ilkley", "Jarrow", "Kendal",
+             "Louth", "Malton", "Newark", "Oakham", "Penrith", "Rugby"]
+    recs = [{"id": str(i), "text": f"The council in {town} voted {i} times on {i * 7} plans for "
+                                   f"a new library, a swimming pool and {i + 2} bus routes."}
+            for i, town in enumerate(towns)]
     with Library(tmp_path / "b.db", settings=IngestSettings(batch_size=10)) as lib:
         report = lib.ingest([write_jsonl(tmp_path / "n.jsonl", recs)])
         assert report.new == 25 and lib.store.count() == 25
@@ -215,7 +228,145 @@ def test_a_failed_batch_leaves_stories_as_they_were(library, seed_records, tmp_p
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(library.store, "put_story", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="disk full"):  # the failure is put_story's
         library.ingest([write_jsonl(tmp_path / "b.jsonl", seed_records[1:])], jobs=1)
     assert (library.stories(), library.store.story_assignments()) == before
     assert library.store.count() == 1  # the article's batch was rolled back with its story
+
+
+# -- hardening: one bad record costs itself ------------------------------------------------------
+
+_GOOD = ["The county council voted on Tuesday to close the old library and build a new one.",
+         "Firefighters spent the night tackling a blaze at a warehouse on the edge of town.",
+         "A rare white stork was seen nesting on the church tower for the first time since 1416."]
+
+
+def _records(texts, prefix="r"):
+    return [{"id": f"{prefix}{n}", "title": f"Story {n}", "text": t, "published": "2024-05-01"}
+            for n, t in enumerate(texts)]
+
+
+def test_too_few_words_is_no_article_but_a_headline_alone_is_kept(library, tmp_path):
+    records = _records(_GOOD[:1]) + [
+        {"id": "short", "title": "Flood", "text": "The river rose."},
+        {"id": "headline", "title": "Esther Williams, swimming star, dies at 91.", "text": ""}]
+    report = library.ingest([write_jsonl(tmp_path / "w.jsonl", records)], annotate=False)
+    assert [str(e) for e in report.errors] == [
+        f"{tmp_path / 'w.jsonl'}:2: no article text: 3 words after removing boilerplate, fewer "
+        "than the 10 an article needs (--min-words)"]
+    assert sorted(a.id for a in library.articles()) == ["headline", "r0"]
+
+
+def test_min_words_and_max_body_are_settings(tmp_path):
+    from storyline import Limits
+
+    records = _records(["The river rose.", "word " * 400])
+    settings = IngestSettings(limits=Limits(min_words=2, max_body_chars=1000))
+    with Library(tmp_path / "s.db", settings=settings) as lib:
+        report = lib.ingest([write_jsonl(tmp_path / "s.jsonl", records)], annotate=False)
+        assert [a.id for a in lib.articles()] == ["r0"]
+    (error,) = report.errors
+    assert str(error).endswith("the article's text is 1,999 characters after cleaning, over the "
+                               "limit of 1,000 (raise it with --max-body-chars)")
+
+
+def test_the_store_refuses_what_sqlite_cannot_hold_and_keeps_the_batch(library, tmp_path):
+    import sqlite3
+
+    library.store.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 4000)
+    records = _records(_GOOD[:1]) + [{"id": "big", "text": " ".join(_GOOD) * 20}] + _records(
+        _GOOD[1:], prefix="s")
+    report = library.ingest([write_jsonl(tmp_path / "b.jsonl", records)], annotate=False)
+    (error,) = report.errors
+    assert "more than this database can hold in one row (4,000)" in str(error)
+    assert str(error).startswith(f"{tmp_path / 'b.jsonl'}:2: ")
+    assert sorted(a.id for a in library.articles()) == ["r0", "s0", "s1"]
+    assert library.store.integrity_check() == "ok"
+
+
+def test_a_lone_surrogate_is_refused_by_the_store_before_it_writes(library):
+    from storyline.errors import InputError
+    from storyline.records import Article
+
+    article = Article(id="x", revision=1, outlet=None, title="Bad \ud800 title", url=None,
+                      published=None, body="Some body text.", origin="x.jsonl:1")
+    with pytest.raises(InputError, match=r"^x\.jsonl:1: field 'title': not valid Unicode"):
+        library.store.write_revision(article, input_hash="h")
+    assert library.store.count() == 0
+
+
+def test_lone_surrogates_from_json_become_replacement_characters(library, tmp_path):
+    line = '{"id": "s", "title": "Caf\\ud800", "text": "%s \\udc00"}' % _GOOD[0]
+    path = tmp_path / "s.jsonl"
+    path.write_text(line + "\n")
+    report = library.ingest([path], annotate=False)
+    assert not report.errors
+    article = library.article("s")
+    assert article.title == "Caf\ufffd" and article.body.endswith("\ufffd")
+
+
+def test_an_article_annotation_fails_on_is_named_and_the_rest_stored(library, tmp_path, monkeypatch):
+    import storyline.annotate as annotate_module
+
+    real = annotate_module.read_bodies
+
+    def reading(bodies, nlp=None):
+        if any("stork" in body for body in bodies):
+            raise RuntimeError("the model choked")
+        return real(bodies, nlp)
+
+    monkeypatch.setattr(annotate_module, "read_bodies", reading)
+    path = write_jsonl(tmp_path / "a.jsonl", _records(_GOOD))
+    report = library.ingest([path], jobs=1)
+    assert [str(e) for e in report.errors] == [
+        f"{path}:3: cannot annotate this article: RuntimeError: the model choked"]
+    assert sorted(a.id for a in library.articles()) == ["r0", "r1"]
+    assert all(library.annotation(i) for i in ("r0", "r1"))
+    assert library.store.story_of("r0") and library.store.story_of("r1")
+
+
+def test_a_worker_that_dies_annotating_costs_only_its_article(library, tmp_path, monkeypatch):
+    """Workers are forked from this process, so they run the patched reader: the article
+    that kills its worker (as a segfault or the out-of-memory killer would) is named, the
+    rest of its batch is redone in fresh workers and stored."""
+    import os
+    import signal
+
+    import storyline.annotate as annotate_module
+
+    real = annotate_module.read_bodies
+
+    def reading(bodies, nlp=None):
+        if any("stork" in body for body in bodies):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(bodies, nlp)
+
+    monkeypatch.setattr(annotate_module, "read_bodies", reading)
+    texts = [f"{_GOOD[n % 2]} It was report number {n} of the day." for n in range(40)]
+    texts[17] = _GOOD[2]
+    path = write_jsonl(tmp_path / "k.jsonl", _records(texts))
+    report = library.ingest([path], jobs=2)
+    assert [str(e) for e in report.errors] == [
+        f"{path}:18: cannot annotate this article: its worker process died (SIGKILL)"]
+    assert library.store.count() == 39 and report.new == 39
+    assert library.store.count_unannotated(1) == 0
+
+
+def test_an_unexpected_failure_storing_one_record_leaves_nothing_of_it(library, tmp_path,
+                                                                        monkeypatch):
+    import storyline.pipeline as pipeline
+
+    real = pipeline.find_original
+
+    def find(store, article_id, body, settings):
+        if article_id == "r1":
+            raise ZeroDivisionError("a bug")
+        return real(store, article_id, body, settings)
+
+    monkeypatch.setattr(pipeline, "find_original", find)
+    path = write_jsonl(tmp_path / "u.jsonl", _records(_GOOD))
+    report = library.ingest([path], annotate=False)
+    assert [str(e) for e in report.errors] == [f"{path}:2: cannot store: ZeroDivisionError: a bug"]
+    assert sorted(a.id for a in library.articles()) == ["r0", "r2"]
+    assert library.store.conn.execute(
+        "SELECT count(*) FROM revisions WHERE article_id = 'r1'").fetchone()[0] == 0

@@ -99,12 +99,16 @@ def test_every_cited_text_is_its_span(seed_annotations):
 
     bodies = {json.loads(l)["id"]: json.loads(l)["text"]
               for l in (EXAMPLES / "seed-pair.jsonl").read_text().splitlines()}
+    quotes = cues = 0
     for article_id, annotation in seed_annotations.items():
         body = bodies[article_id]
         for q in annotation.quotes:
             assert body[q.span.start:q.span.end] == q.text == q.span.text
+            quotes += 1
             if q.cue:
                 assert body[q.cue.start:q.cue.end] == q.cue.text
+                cues += 1
+    assert quotes and cues, (quotes, cues)  # there were quotes and cues to check
 
 
 def test_speaker_of_previous_paragraph_carries_over():

@@ -270,3 +270,152 @@ def test_embedded_tweets_are_kept(tmp_path):
     (tmp_path / "tweet.html").write_text(page)
     (art,) = articles(read_inputs([str(tmp_path / "tweet.html")], jobs=1))
     assert "We will reopen the bridge on Thursday" in art.text
+
+
+# -- hardening: limits, streaming, archives ---------------------------------------------------
+
+
+def test_a_feed_read_entry_by_entry_gives_what_feedparser_gives_whole(tmp_path):
+    from storyline.readers.feed import _read_streamed, read
+
+    for name, text in (("feed.rss", RSS), ("feed.atom", ATOM)):
+        path = tmp_path / name
+        path.write_text(text)
+        source = Source(str(path), path=path)
+        whole, streamed = list(read(source)), list(_read_streamed(source))
+        assert [str(e) for e in errors(streamed)] == [str(e) for e in errors(whole)]
+        assert [vars(a) for a in articles(streamed)] == [vars(a) for a in articles(whole)]
+        assert articles(whole)
+
+
+def test_a_feed_over_the_record_limit_is_streamed_with_flat_memory(tmp_path):
+    import tracemalloc
+
+    from storyline.limits import Limits
+
+    entry = ("<item><title>Story {n}</title><guid>g{n}</guid><link>https://v.example/{n}</link>"
+             "<description>{text}</description></item>")
+    text = "The council said the vote on the new bridge would be held next month. " * 20
+    path = tmp_path / "big.rss"
+    with open(path, "w") as fh:
+        fh.write('<?xml version="1.0"?><rss version="2.0"><channel><title>Valley News</title>')
+        for n in range(4000):
+            fh.write(entry.format(n=n, text=text))
+        fh.write("</channel></rss>")
+    assert path.stat().st_size > 5_000_000
+    limits = Limits(max_record_bytes=1_000_000)
+    tracemalloc.start()
+    count = sum(1 for item in read_source(Source(str(path), path=path, limits=limits))
+                if isinstance(item, RawArticle) and item.outlet == "Valley News")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert count == 4000
+    assert peak < 20_000_000
+
+
+def test_records_over_the_limit_are_named_without_being_read(tmp_path):
+    from storyline.limits import Limits
+
+    limits = Limits(max_record_bytes=2000)
+    good = {"id": "ok", "text": "The bridge reopened on Thursday after two years of repairs."}
+    path = write_jsonl(tmp_path / "r.jsonl", [good, {"id": "big", "text": "x" * 5000}, good])
+    items = list(read_source(Source(str(path), path=path, limits=limits)))
+    assert [i.id for i in articles(items)] == ["ok", "ok"]
+    (err,) = errors(items)
+    assert str(err) == (f"{path}:2: a line over the limit of 2,000 bytes for one record "
+                        "(raise it with --max-record-mb)")
+    page = tmp_path / "p.html"
+    page.write_text(PAGE * 3)
+    (err,) = errors(read_source(Source(str(page), path=page, limits=limits)))
+    assert "over the limit of 2,000 bytes for one record" in str(err)
+    doc = tmp_path / "d.json"
+    doc.write_text(json.dumps([good] * 50))
+    (err,) = errors(read_source(Source(str(doc), path=doc, limits=limits)))
+    assert "one JSON document is read whole, so write large inputs as JSON Lines" in str(err)
+
+
+def test_decompressed_size_is_capped(tmp_path):
+    from storyline.limits import Limits
+
+    path = tmp_path / "z.jsonl.gz"
+    good = json.dumps({"id": "ok", "text": "The bridge reopened on Thursday after repairs."})
+    with gzip.open(path, "wt") as fh:
+        fh.write(good + "\n" + (" " * 100 + "\n") * 20_000 + good + "\n")
+    items = list(read_source(Source(str(path), path=path,
+                                    limits=Limits(max_decompressed_bytes=100_000))))
+    assert [i.id for i in articles(items)] == ["ok"]
+    (err,) = errors(items)
+    assert str(err) == (f"{path}: decompresses to more than 100,000 bytes "
+                        "(raise it with --max-decompressed-mb)")
+
+
+def test_gzip_is_read_by_its_bytes_and_other_compressions_are_named(tmp_path):
+    good = {"id": "ok", "text": "The bridge reopened on Thursday after two years of repairs."}
+    (tmp_path / "plain.jsonl").write_bytes(gzip.compress(json.dumps(good).encode() + b"\n"))
+    (tmp_path / "crawl.warc.zst").write_bytes(b"\x28\xb5\x2f\xfd" + b"\x00" * 64)
+    (tmp_path / "old.arc.lz4").write_bytes(b"\x04\x22\x4d\x18" + b"\x00" * 64)
+    items = list(read_inputs([str(tmp_path)]))
+    assert [a.id for a in articles(items)] == ["ok"]
+    assert sorted(str(e) for e in errors(items)) == [
+        f"{tmp_path / 'crawl.warc.zst'}: compressed with Zstandard, which storyline does not "
+        "read: decompress it first (zstd -d FILE) or gzip it",
+        f"{tmp_path / 'old.arc.lz4'}: compressed with LZ4, which storyline does not read: "
+        "decompress it first (lz4 -d FILE) or gzip it"]
+    assert format_of(tmp_path / "old.arc.gz") == "warc"
+
+
+def test_warc_records_without_a_page_are_skipped_and_counted(tmp_path):
+    from storyline.records import Skipped
+
+    from .hostile import warc_mixed
+
+    (path,) = warc_mixed(tmp_path)
+    items = list(read_inputs([str(path)], jobs=1))
+    skipped = [i.reason for i in items if isinstance(i, Skipped)]
+    assert sorted(skipped) == sorted(["warcinfo", "warcinfo", "image/png", "WARC revisit",
+                                      *["WARC request"] * 5])
+    assert len(articles(items)) == 2
+    assert [str(e).split(": ")[0] for e in errors(items)] == [
+        f"{path} (record 7)", f"{path} (record 13)"]
+
+
+def test_jsonl_that_is_noise_is_named_once(tmp_path):
+    import random
+
+    rng = random.Random(3)
+    path = tmp_path / "noise.jsonl"
+    path.write_bytes(b"\n".join(bytes(rng.getrandbits(8) for _ in range(60)) for _ in range(500)))
+    (err,) = list(read_source(Source(str(path), path=path)))
+    assert str(err).startswith(f"{path}: not JSON Lines: none of its first 20 lines is JSON")
+    mostly_good = write_jsonl(tmp_path / "m.jsonl", ["{bad", {"id": "a", "text": "Some text."}])
+    items = list(read_source(Source(str(mostly_good), path=mostly_good)))
+    assert [str(e).split(": ")[0] for e in errors(items)] == [f"{mostly_good}:1"]
+    assert len(articles(items)) == 1
+
+
+def test_a_page_precision_mode_empties_is_extracted_again(monkeypatch):
+    """Some blog pages leave only their date to trafilatura's precision mode."""
+    import trafilatura
+
+    from storyline.errors import Origin
+    from storyline.readers.html import extract_html
+
+    real = trafilatura.bare_extraction
+
+    def extraction(tree, **options):
+        doc = real(tree, **options)
+        if options.get("favor_precision"):
+            doc.text = "May 19, 2020"
+        return doc
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", extraction)
+    found = extract_html(PAGE, Origin("p.html"), min_words=10)
+    assert "reopened to traffic on Thursday morning" in found.text
+    assert extract_html(PAGE, Origin("p.html")).text == "May 19, 2020"
+
+
+def test_a_stray_nul_does_not_make_a_page_binary(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes(PAGE.encode().replace(b"</footer>", b"\x00</footer>"))
+    (article,) = articles(read_inputs([str(path)]))
+    assert "Tamar crossing" in article.text

@@ -320,6 +320,8 @@ def test_markdown_hostile_text_is_inert(bodies):
     rendered = MarkdownIt("commonmark").render(render_markdown(brief, bodies))
     for raw in HOSTILE:
         assert raw not in rendered
+        assert html.escape(raw) in rendered  # shown as text, not dropped
+    assert "<script" not in rendered.lower() and "<img" not in rendered.lower()
 
 
 def test_missing_bodies_and_unknown_sources_do_not_crash(brief, bodies):

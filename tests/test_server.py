@@ -1,7 +1,14 @@
 """The JSON API of `storyline serve`, through Starlette's TestClient (httpx)."""
 
 import gzip
+import http.client
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +18,7 @@ from hypothesis import strategies as st
 from storyline import Library
 from storyline.server import create_app
 
-from .conftest import DATA, EXAMPLES, write_jsonl
+from .conftest import DATA, EXAMPLES, run_cli, write_jsonl
 from .test_brief import check_citations, validate
 
 TOKEN = "s3cret-token"
@@ -91,13 +98,18 @@ def test_stories_filter_by_date_and_by_search(client):
     assert all(s["last_published"] >= "2021-01-01" for s in since)
 
 
-@pytest.mark.parametrize("params", [{"since": "not a date"}, {"cursor": "garbage"},
-                                    {"limit": 0}, {"limit": "ten"}, {"q": "\"open"},
-                                    {"q": "  "}])
-def test_bad_story_queries_are_400_with_a_message(client, params):
+@pytest.mark.parametrize("params, message", [
+    ({"since": "not a date"}, "bad query: since: cannot read 'not a date' as a date"),
+    ({"cursor": "garbage"}, "bad query: cursor 'garbage' is not one this server gave out"),
+    ({"limit": 0}, "bad request: limit: Input should be greater than or equal to 1"),
+    ({"limit": "ten"}, "bad request: limit: Input should be a valid integer"),
+    ({"q": "\"open"}, "bad search query (unterminated string); put words in double quotes"),
+    ({"q": "  "}, "bad query: the search query is empty"),
+])
+def test_bad_story_queries_are_400_with_a_message(client, params, message):
     got = client.get("/api/stories", params=params)
     assert got.status_code == 400
-    assert isinstance(got.json()["detail"], str) and got.json()["detail"]
+    assert got.json()["detail"].startswith(message)
 
 
 def test_one_story_and_unknown_ids(client):
@@ -152,8 +164,12 @@ def test_fts_syntax_errors_are_400_naming_the_problem(client, query):
 
 
 def test_search_without_a_query_is_400(client):
-    assert client.get("/api/search").status_code == 400
-    assert client.get("/api/search", params={"q": ""}).status_code == 400
+    missing = client.get("/api/search")
+    assert missing.status_code == 400
+    assert missing.json()["detail"] == "bad request: q: Field required"
+    empty = client.get("/api/search", params={"q": ""})
+    assert empty.status_code == 400
+    assert empty.json()["detail"] == "bad query: the search query is empty"
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -193,7 +209,8 @@ def test_posted_json_is_ingested_annotated_and_grouped(writable, seed_records):
 
 
 def test_posted_json_lines_report_each_bad_line(writable):
-    body = (json.dumps({"id": "n1", "title": "Flood closes bridge", "text": "The river rose.",
+    body = (json.dumps({"id": "n1", "title": "Flood closes bridge",
+                        "text": "The river rose overnight and the bridge was closed to traffic.",
                         "published": "2024-05-01"}) + "\n{not json\n")
     got = writable.post("/api/articles", content=body.encode(), headers={
         **AUTH, "Content-Type": "application/x-ndjson"})
@@ -216,8 +233,11 @@ def test_oversize_bodies_are_413_and_store_nothing(writable):
 
 
 def test_other_content_types_are_415(writable):
+    before = writable.get("/healthz").json()["articles"]
     got = writable.post("/api/articles", content=b"a,b", headers={**AUTH, "Content-Type": "text/csv"})
     assert got.status_code == 415
+    assert got.json()["detail"].startswith("cannot read 'text/csv': send application/json")
+    assert writable.get("/healthz").json()["articles"] == before
 
 
 def test_openapi_docs_work_offline(client):
@@ -227,3 +247,196 @@ def test_openapi_docs_work_offline(client):
     page = client.get("/docs").text
     assert "/static/swagger/swagger-ui-bundle.js" in page and "cdn" not in page
     assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+
+
+# -- HEAD on every GET route -----------------------------------------------------------------
+
+GET_ROUTES = ["/healthz", "/api/stories?limit=5", "/api/stories/{story}",
+              "/api/stories/{story}/brief", "/api/articles/seed-a?annotations=true",
+              "/api/search?q=vigil", "/", "/stories/{story}", "/articles/seed-a",
+              "/search?q=vigil", "/assets/brief.css", "/docs", "/openapi.json",
+              "/static/storyline.js", "/static/swagger/swagger-ui-bundle.js"]
+
+
+def test_head_answers_every_get_route_with_the_gets_status_and_headers_and_no_body(client):
+    story = seed_story(client)
+    for path in GET_ROUTES:
+        url = path.format(story=story)
+        got, head = client.get(url), client.head(url)
+        assert got.status_code == 200 and got.content, url
+        assert head.status_code == 200, (url, head.status_code, head.text)
+        assert head.content == b"", url
+        assert dict(head.headers) == dict(got.headers), url
+        assert head.headers["content-type"] and int(head.headers["content-length"]) == len(got.content), url
+
+
+def test_head_on_an_unknown_id_is_404_like_its_get(client):
+    for url in ("/api/stories/nope", "/api/stories/nope/brief", "/stories/nope", "/articles/nope"):
+        got, head = client.get(url), client.head(url)
+        assert got.status_code == head.status_code == 404, url
+        assert head.content == b"" and dict(head.headers) == dict(got.headers), url
+
+
+def test_head_where_there_is_no_get_is_405_and_openapi_lists_no_head(client):
+    head = client.head("/api/articles")
+    assert head.status_code == 405 and head.headers["allow"] == "POST" and head.content == b""
+    assert client.head("/api/articles/seed-a").status_code == 200
+    assert client.post("/api/articles", json={}).status_code == 403  # the route is still there
+    spec = client.get("/openapi.json").json()
+    assert {m for ops in spec["paths"].values() for m in ops} == {"get", "post"}
+    assert set(spec["paths"]["/api/articles"]) == {"post"}
+
+
+# -- gzip-compressed posts -------------------------------------------------------------------
+
+def count(client) -> int:
+    return client.get("/healthz").json()["articles"]
+
+
+def jsonl(*records: dict) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in records).encode()
+
+
+GZ_RECORDS = [{"id": "gz1", "title": "Flood closes bridge", "published": "2024-05-01",
+               "text": "The river rose overnight and the council closed the old bridge to "
+                       "all traffic until further notice."},
+              {"id": "gz2", "title": "Bridge reopens", "published": "2024-05-03",
+               "text": "The river fell again on Friday, and engineers said the old bridge "
+                       "was safe to open."}]
+
+
+@pytest.mark.parametrize("coding", ["gzip", "x-gzip", "GZip"])
+def test_gzip_json_lines_are_decoded_and_stored(writable, coding):
+    before = count(writable)
+    got = writable.post("/api/articles", content=gzip.compress(jsonl(*GZ_RECORDS)), headers={
+        **AUTH, "Content-Type": "application/x-ndjson", "Content-Encoding": coding})
+    assert got.status_code == 200, got.text
+    assert got.json()["new"] == 2 and got.json()["errors"] == []
+    assert count(writable) == before + 2
+    assert writable.get("/api/articles/gz2").json()["body"] == GZ_RECORDS[1]["text"]
+
+
+def test_a_gzip_body_may_decode_past_its_content_length_up_to_the_limit(writable):
+    record = {"id": "long", "title": "Long read", "published": "2024-05-02",
+              "text": "The council met again on Monday to talk about the bridge. " * 300}
+    plain = json.dumps(record).encode()
+    packed = gzip.compress(plain)
+    assert len(packed) < 2_000 < 15_000 < len(plain) < 20_000  # the fixture's max_body
+    got = writable.post("/api/articles", content=packed, headers={
+        **AUTH, "Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert got.status_code == 200 and got.json()["new"] == 1, got.text
+    assert writable.get("/api/articles/long").json()["body"] == record["text"].strip()
+
+
+def test_a_gzip_bomb_is_413_before_it_inflates_and_stores_nothing(writable, monkeypatch):
+    import zlib
+    from types import SimpleNamespace
+
+    from storyline import server
+
+    inflated = []
+
+    class Counting:  # zlib's decompressobj, counting what it inflates
+        def __init__(self, *args):
+            self._d = zlib.decompressobj(*args)
+
+        def decompress(self, data, max_length=0):
+            out = self._d.decompress(data, max_length)
+            inflated.append(len(out))
+            return out
+
+        def __getattr__(self, name):
+            return getattr(self._d, name)
+
+    monkeypatch.setattr(server, "zlib", SimpleNamespace(
+        decompressobj=Counting, error=zlib.error, MAX_WBITS=zlib.MAX_WBITS))
+    bomb = gzip.compress(b"\n" * 10_000_000)
+    assert len(bomb) < 20_000  # under the limit as sent
+    before = count(writable)
+    got = writable.post("/api/articles", content=bomb, headers={
+        **AUTH, "Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"})
+    assert got.status_code == 413 and "20,000 bytes once decoded" in got.json()["detail"]
+    assert 20_000 < sum(inflated) <= 20_000 + 64 * 1024
+    assert count(writable) == before
+
+
+@pytest.mark.parametrize("body", [b"not gzip at all", gzip.compress(jsonl(*GZ_RECORDS))[:-6],
+                                  gzip.compress(jsonl(*GZ_RECORDS)) + b"trailing junk", b""],
+                         ids=["not gzip", "cut short", "trailing junk", "empty"])
+def test_a_body_that_is_not_valid_gzip_is_400_and_stores_nothing(writable, body):
+    before = count(writable)
+    got = writable.post("/api/articles", content=body, headers={
+        **AUTH, "Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"})
+    assert got.status_code == 400
+    assert got.json()["detail"].startswith("request body is not valid gzip: ")
+    assert count(writable) == before
+    assert writable.get("/api/articles/gz1").status_code == 404
+
+
+def test_other_content_encodings_are_415_and_store_nothing(writable):
+    before, body = count(writable), jsonl(GZ_RECORDS[0])
+    for coding in ("br", "deflate", "zstd", "compress", "gzip, gzip", "gzip, br"):
+        got = writable.post("/api/articles", content=body, headers={
+            **AUTH, "Content-Type": "application/x-ndjson", "Content-Encoding": coding})
+        assert got.status_code == 415, coding
+        assert "gzip" in got.json()["detail"] and "identity" in got.json()["detail"], coding
+        assert got.headers["accept-encoding"] == "gzip"
+    assert count(writable) == before
+    assert writable.get("/api/articles/gz1").status_code == 404
+    plain = writable.post("/api/articles", content=body, headers={
+        **AUTH, "Content-Type": "application/x-ndjson", "Content-Encoding": "identity"})
+    assert plain.status_code == 200 and count(writable) == before + 1
+
+
+def test_a_real_server_answers_head_and_gzip_posts(tmp_path, seed_jsonl):
+    """`storyline serve` under uvicorn: HEAD keeps the GET's Content-Length with no body on
+    the wire, and gzip bodies arrive in pieces through the limit of --max-body."""
+    db = tmp_path / "serve.db"
+    assert run_cli("ingest", str(seed_jsonl), "--no-annotate", db=db).returncode == 0
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "storyline", "--db", str(db), "serve",
+                             "--port", str(port), "--max-body", "1"],
+                            stderr=subprocess.PIPE, env={**os.environ, "STORYLINE_TOKEN": TOKEN})
+
+    def ask(method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            answer = conn.getresponse()
+            return answer.status, dict(answer.getheaders()), answer.read()
+        finally:
+            conn.close()
+
+    try:
+        for _ in range(100):
+            try:
+                ask("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not answer")
+        for path in ("/healthz", "/api/stories", "/", "/static/storyline.js"):
+            status, headers, body = ask("GET", path)
+            h_status, h_headers, h_body = ask("HEAD", path)
+            assert status == h_status == 200 and body and h_body == b"", path
+            assert h_headers["content-length"] == headers["content-length"] == str(len(body))
+            assert h_headers["content-type"] == headers["content-type"], path
+        assert ask("HEAD", "/api/articles")[0] == 405
+        assert ask("HEAD", "/api/stories/nope")[0] == 404
+        post = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/x-ndjson",
+                "Content-Encoding": "gzip"}
+        bomb = gzip.compress(b"\n" * 50_000_000)  # 50 MB from some 50 KB
+        assert len(bomb) < 1024 * 1024
+        started = time.monotonic()
+        status, _, body = ask("POST", "/api/articles", bomb, post)
+        assert status == 413 and "once decoded" in json.loads(body)["detail"]
+        assert time.monotonic() - started < 5
+        status, _, body = ask("POST", "/api/articles", gzip.compress(jsonl(*GZ_RECORDS)), post)
+        assert status == 200 and json.loads(body)["new"] == 2, body
+        assert json.loads(ask("GET", "/healthz")[2])["articles"] == 4
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)

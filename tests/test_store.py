@@ -39,8 +39,11 @@ def test_unknown_article(library):
 def test_full_text_index_follows_revisions(library, tmp_path):
     from .conftest import write_jsonl
 
-    library.ingest([write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "title": "Bridge", "text": "Tamar crossing."}])])
-    library.ingest([write_jsonl(tmp_path / "b.jsonl", [{"id": "a", "title": "Bridge", "text": "Severn crossing."}])])
+    text = "The {} crossing reopened to traffic on Thursday after two years of repairs."
+    library.ingest([write_jsonl(tmp_path / "a.jsonl", [{"id": "a", "title": "Bridge",
+                                                        "text": text.format("Tamar")}])])
+    library.ingest([write_jsonl(tmp_path / "b.jsonl", [{"id": "a", "title": "Bridge",
+                                                        "text": text.format("Severn")}])])
     hits = lambda q: library.store.conn.execute(
         "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (q,)).fetchone()[0]
     assert hits("severn") == 1 and hits("tamar") == 0 and hits("bridge") == 1
@@ -48,10 +51,12 @@ def test_full_text_index_follows_revisions(library, tmp_path):
 
 def test_failed_batch_rolls_back(tmp_path):
     store = Store(tmp_path / "r.db")
-    with pytest.raises(sqlite3.IntegrityError):
+    # the second write is the one that fails, after the first was made inside the batch
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: articles.id"):
         with store.transaction():
             store.conn.execute("INSERT INTO articles (id, revision, created_at, updated_at) "
                                "VALUES ('x', 1, 'now', 'now')")
+            assert store.count() == 1
             store.conn.execute("INSERT INTO articles (id, revision, created_at, updated_at) "
                                "VALUES ('x', 1, 'now', 'now')")
     assert store.count() == 0

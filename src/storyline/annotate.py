@@ -8,20 +8,22 @@ more processes. Neither knows anything of storage.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Executor
 
 from .dates import find_dated_events
+from .errors import InputError, Origin
 from .entities import group_entities
 from .nlp import Reading, load_pipeline, read_bodies
 from .quotes import extract_quotes
 from .records import Annotation, Article
 from .spans import make_span
-from .workers import batches, process_pool
+from .workers import Failure, WorkerPool, batches, run_isolated
 
 #: Bump when annotation output changes, so stored annotations can be told apart and redone.
 ANNOTATOR_VERSION = 1
 
 _DATE_LABELS = ("DATE", "TIME")
+#: A worker whose own memory passes this is replaced by a fresh fork between batches.
+RECYCLE_BYTES = 256 * 1024 * 1024
 
 
 def annotate_reading(article: Article, reading: Reading) -> Annotation:
@@ -41,36 +43,67 @@ def annotate_batch(articles: Sequence[Article], nlp=None) -> list[Annotation]:
     return [annotate_reading(a, r) for a, r in zip(articles, readings)]
 
 
-def _annotate_in_worker(articles: Sequence[Article]) -> list[Annotation]:
-    return annotate_batch(articles)
+def annotate_each(articles: Sequence[Article]) -> list[Annotation | Failure]:
+    """Annotate a batch; if the batch fails, each article alone, so that one article that
+    cannot be read costs only itself (a :class:`~storyline.workers.Failure` in its place)."""
+    try:
+        return annotate_batch(articles)
+    except Exception:
+        if len(articles) == 1:
+            raise
+    return [run_isolated(_annotate_one, article) for article in articles]
+
+
+def _annotate_one(article: Article) -> Annotation:
+    return annotate_batch([article])[0]
 
 
 class Annotator:
     """Annotates lists of articles on ``jobs`` processes; callable, and closed when done.
 
-    Small lists are read in this process; larger ones are cut into batches for a pool of
-    workers that each load the model once and stay up for the next call.
+    Each article comes back as its :class:`Annotation` or, when it cannot be annotated, a
+    :class:`~storyline.workers.Failure` saying why; the others are unaffected. Small lists
+    are read in this process; larger ones are cut into batches for a
+    :class:`~storyline.workers.WorkerPool` whose workers load the model once and stay up
+    for the next call. A batch whose worker dies is redone one article per task in fresh
+    workers, so only the article that kills a worker is lost.
     """
 
-    def __init__(self, jobs: int = 1, batch_size: int = 16):
+    def __init__(self, jobs: int = 1, batch_size: int = 16, recycle: int | None = RECYCLE_BYTES):
         self.jobs = max(1, jobs)
         self.batch_size = batch_size
-        self._pool: Executor | None = None
+        self.recycle = recycle
+        self._pool: WorkerPool | None = None
 
-    def __call__(self, articles: Sequence[Article]) -> list[Annotation]:
+    def __call__(self, articles: Sequence[Article]) -> list[Annotation | Failure]:
         articles = list(articles)
+        if not articles:
+            return []
         if self.jobs == 1 or len(articles) <= self.batch_size:
-            return annotate_batch(articles) if articles else []
+            result = run_isolated(annotate_each, articles)
+            if isinstance(result, Failure):
+                return [result]
+            return result
         if self._pool is None:
-            self._pool = process_pool(self.jobs, initializer=load_pipeline)
+            self._pool = WorkerPool(self.jobs, setup=load_pipeline, recycle=self.recycle)
         size = max(1, min(self.batch_size, -(-len(articles) // self.jobs)))
-        futures = [self._pool.submit(_annotate_in_worker, articles[i:i + size])
-                   for i in range(0, len(articles), size)]
-        return [annotation for future in futures for annotation in future.result()]
+        chunks = [articles[i:i + size] for i in range(0, len(articles), size)]
+        found: dict[int, Annotation | Failure] = {}
+        again: list[int] = []
+        for n, (chunk, result) in enumerate(self._pool.map(annotate_each, chunks)):
+            first = n * size
+            if isinstance(result, Failure):
+                again.extend(range(first, first + len(chunk)))
+            else:
+                found.update(enumerate(result, start=first))
+        for i, (_, result) in zip(again, self._pool.map(_annotate_one,
+                                                        [articles[i] for i in again])):
+            found[i] = result
+        return [found[i] for i in range(len(articles))]
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.close()
             self._pool = None
 
     def __enter__(self) -> Annotator:
@@ -84,8 +117,13 @@ def annotate_articles(articles: Iterable[Article], *, jobs: int = 1,
                       batch_size: int = 16) -> Iterator[Annotation]:
     """Annotations for a stream of articles, in order, on ``jobs`` processes.
 
-    Articles are taken ``4 * jobs`` batches at a time, so memory stays bounded.
+    Articles are taken ``4 * jobs`` batches at a time, so memory stays bounded. An article
+    that cannot be annotated raises :class:`~storyline.errors.InputError` naming it.
     """
     with Annotator(jobs, batch_size) as annotator:
         for chunk in batches(articles, batch_size * 4 * max(1, jobs)):
-            yield from annotator(chunk)
+            for article, result in zip(chunk, annotator(chunk)):
+                if isinstance(result, Failure):
+                    raise InputError(Origin(article.origin or article.id),
+                                     f"cannot annotate article {article.id!r}: {result}")
+                yield result

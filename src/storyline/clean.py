@@ -190,6 +190,19 @@ def learnable_lines(text: str) -> set[int]:
     return {line_key(p) for p in paragraphs(text) if len(p.split()) <= LEARN_MAX_WORDS}
 
 
+#: Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Japanese kana,
+#: Chinese characters): there each character counts as a word.
+_UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(f"[{_UNSPACED}]|[^\\W{_UNSPACED}]+")
+
+
+def count_words(text: str) -> int:
+    """Words of a text in any script, for telling an article from a menu: runs of letters
+    and digits, and each character of a script written without spaces (a Japanese article
+    is one "word" to ``str.split``)."""
+    return len(_WORD.findall(text))
+
+
 def _words(text: str) -> list[str]:
     return [w.casefold() for w in re.findall(r"\w+", text)]
 

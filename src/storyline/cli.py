@@ -18,6 +18,7 @@ import typer
 from . import __version__
 from .errors import StorylineError
 from .library import Library, default_db_path
+from .limits import MB, Limits
 from .readers import FORMATS
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ eval_app = typer.Typer(help="Measure quality on evaluation sets.", no_args_is_he
 app.add_typer(eval_app, name="eval")
 
 Format = Enum("Format", {name: name for name in FORMATS}, type=str)
+_LIMITS = Limits()
 
 
 def _usage_error(message: str) -> typer.Exit:
@@ -94,12 +96,26 @@ def ingest_cmd(
         "--stories/--no-stories",
         help="Put new articles into stories now (--no-stories leaves it to "
              "`storyline recluster`; needs annotation).")] = True,
+    max_record_mb: Annotated[float, typer.Option(
+        min=0.001, help="Largest input record (an HTML page, a text, a JSON Lines line, a "
+                        "WARC record) in MB; larger ones are named and skipped.")] = _LIMITS.max_record_bytes / MB,
+    max_decompressed_mb: Annotated[float, typer.Option(
+        min=0.001, help="Most that one compressed file may expand to, in MB.")] = _LIMITS.max_decompressed_bytes / MB,
+    page_seconds: Annotated[float, typer.Option(
+        min=0.001, help="Longest extraction of one HTML page, in seconds.")] = _LIMITS.page_seconds,
+    worker_memory_mb: Annotated[float, typer.Option(
+        min=1, help="Most memory a worker may take for one page, in MB.")] = _LIMITS.worker_memory_bytes / MB,
+    min_words: Annotated[int, typer.Option(
+        min=0, help="Fewest words an article's text may have after cleaning.")] = _LIMITS.min_words,
+    max_body_chars: Annotated[int, typer.Option(
+        min=1, help="Longest article text, in characters after cleaning.")] = _LIMITS.max_body_chars,
     db: DbOption = None,
 ) -> None:
-    """Read articles into the archive: txt, JSON Lines/JSON, HTML, RSS/Atom, WARC (.gz too).
+    """Read articles into the archive: txt, JSON Lines/JSON, HTML, RSS/Atom, WARC/ARC (.gz too).
 
     Exit status: 0 when every input was read, 1 when some failed (each named on stderr).
     """
+    from .pipeline import IngestSettings
     from .records import normalize_published
 
     if published:
@@ -107,8 +123,12 @@ def ingest_cmd(
             normalize_published(published)
         except ValueError as exc:
             raise _usage_error(f"--published: {exc}") from None
+    limits = Limits(max_record_bytes=int(max_record_mb * MB),
+                    max_decompressed_bytes=int(max_decompressed_mb * MB),
+                    page_seconds=page_seconds, worker_memory_bytes=int(worker_memory_mb * MB),
+                    min_words=min_words, max_body_chars=max_body_chars)
     show_progress = not quiet and sys.stderr.isatty()
-    with Library(_db(ctx, db)) as lib:
+    with Library(_db(ctx, db), settings=IngestSettings(limits=limits)) as lib:
         if show_progress:
             from rich.console import Console
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -255,11 +275,20 @@ def annotate_cmd(
     upgrade, then puts the articles it annotated into stories. Work is committed in
     batches: an interrupted run keeps what it finished.
     """
+    errors: list = []
+
+    def failed(error) -> None:
+        errors.append(error)
+        _stderr(f"error: {error}")
+
     with Library(_db(ctx, db)) as lib:
         with _progress_bar("annotating", show=not quiet) as advance:
-            count = lib.annotate(jobs=jobs, on_progress=advance)
+            count = lib.annotate(jobs=jobs, on_progress=advance, on_error=failed)
     if not quiet:
-        typer.echo(f"{count} articles annotated" if count else "Nothing to do: every article is annotated.")
+        typer.echo(f"{count} articles annotated" if count or errors
+                   else "Nothing to do: every article is annotated.")
+    if errors:
+        raise typer.Exit(1)
 
 
 def _print_annotation(annotation) -> None:

@@ -2,9 +2,10 @@
 
     StorylineError
     ├── InputError      a file or record that cannot be read: names the file, line or record, field
+    │   └── LimitError  a file or record over one of the ingest limits (names the setting)
     ├── NotFoundError   an id that is not in the database
     │   └── NotAnnotatedError   an article stored without annotation (run `storyline annotate`)
-    ├── QueryError      a search query that is not valid FTS5 syntax
+    ├── QueryError      a search query that is not valid FTS5 syntax, a bad cursor or date
     ├── StoreError      the database cannot be opened or is of an unknown schema
     ├── ModelMissingError   spaCy's English pipeline is not installed
     └── MissingDependencyError   an optional package (an extra) is not installed
@@ -19,8 +20,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def _rebuild(cls: type, args: tuple, state: dict) -> StorylineError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class StorylineError(Exception):
-    """Root of every error storyline raises on purpose."""
+    """Root of every error storyline raises on purpose.
+
+    Errors cross process boundaries (a worker's per-record error comes back to the parent),
+    so each one pickles as its message and attributes, whatever its ``__init__`` takes:
+    Python's default rebuilds an exception by calling ``__init__`` with ``args`` alone.
+    """
+
+    def __reduce__(self):
+        return _rebuild, (type(self), self.args, dict(self.__dict__))
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,15 @@ class InputError(StorylineError):
         super().__init__(f"{origin}: {where}{message}")
 
 
+class LimitError(InputError):
+    """A file or record past one of the ingest :class:`~storyline.limits.Limits`; ``setting``
+    is the command-line option that raises the limit (``--max-record-mb``)."""
+
+    def __init__(self, origin: Origin, message: str, setting: str, field: str | None = None):
+        self.setting = setting
+        super().__init__(origin, f"{message} (raise it with {setting})", field=field)
+
+
 class NotFoundError(StorylineError):
     """An id (article, story) that the database does not hold."""
 
@@ -60,12 +85,17 @@ class NotFoundError(StorylineError):
 
 
 class QueryError(StorylineError):
-    """A search query SQLite's FTS5 cannot parse; says how to search words as they are."""
+    """A query the archive cannot answer: a search SQLite's FTS5 cannot parse (the message
+    says how to search words as they are), an empty query, a cursor or date that is not one."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, *, syntax: bool = True):
         self.reason = reason
-        super().__init__(f"bad search query ({reason}); put words in double quotes to search "
-                         'for them as they are, e.g. "O\'Brien" or "covid-19"')
+        self.syntax = syntax
+        if syntax:
+            super().__init__(f"bad search query ({reason}); put words in double quotes to "
+                             'search for them as they are, e.g. "O\'Brien" or "covid-19"')
+        else:
+            super().__init__(f"bad query: {reason}")
 
 
 class StoreError(StorylineError):

@@ -26,6 +26,7 @@ from .readers import read_inputs
 from .records import Annotation, Article, IngestReport
 from .store import Store
 from .stories import StorySettings
+from .workers import cpu_count
 
 DEFAULT_DB = "storyline.db"
 # part of every cached brief's key: a change of the defaults rebuilds them
@@ -34,7 +35,7 @@ _DEFAULT_BRIEF_SETTINGS = repr(BriefSettings())
 
 def _nonempty(query: str | None) -> str | None:
     if query is not None and not query.strip():
-        raise QueryError("the query is empty")
+        raise QueryError("the search query is empty", syntax=False)
     return query
 
 
@@ -69,12 +70,14 @@ def encode_cursor(key: tuple[int, int, str]) -> str:
 def decode_cursor(cursor: str) -> tuple[int, int, str]:
     """The sort key a cursor carries; raises QueryError for one this did not make."""
     try:
-        day, touched, story_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if isinstance(day, int) and isinstance(touched, int) and isinstance(story_id, str):
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+        day, touched, story_id = json.loads(raw)
+        if (type(day) is int and type(touched) is int and isinstance(story_id, str)
+                and encode_cursor((day, touched, story_id)) == cursor):
             return day, touched, story_id
     except (ValueError, TypeError):
         pass
-    raise QueryError(f"cursor {cursor!r} is not one this server gave out")
+    raise QueryError(f"cursor {cursor!r} is not one this server gave out", syntax=False)
 
 
 def search_hit(row) -> dict:
@@ -159,15 +162,18 @@ class Library:
 
         ``outlet`` and ``published`` fill what an input does not say. Bad files and records
         are collected in the report's ``errors`` (and passed to ``on_error``); everything
-        else is stored. HTML pages are extracted, and new revisions annotated (sentences,
-        entities, quotes, dates; skip with ``annotate=False``), on ``jobs`` processes
-        (default: every core). New articles then join their stories (``stories=False``
+        else is stored, and every input is held to ``self.settings.limits`` (a record past
+        one is refused and named). HTML pages are extracted, and new revisions annotated
+        (sentences, entities, quotes, dates; skip with ``annotate=False``), on ``jobs``
+        worker processes (default: every core); a worker that fails or dies costs only the
+        record it was on. New articles then join their stories (``stories=False``
         leaves them for :meth:`group`; without annotation there are no stories yet).
         Raises ``ValueError`` for a ``published`` that is no date.
         """
-        jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        jobs = jobs if jobs is not None else cpu_count()
         items = read_inputs([str(p) for p in paths], format, outlet=outlet, published=published,
-                            stdin=stdin, stdin_name=stdin_name, jobs=jobs)
+                            stdin=stdin, stdin_name=stdin_name, jobs=jobs,
+                            limits=self.settings.limits)
         if not annotate:
             return ingest(items, self.store, settings=self.settings, on_error=on_error,
                           on_item=on_item)
@@ -182,32 +188,43 @@ class Library:
                           annotator_version=ANNOTATOR_VERSION, grouper=grouper)
 
     def annotate(self, *, jobs: int | None = None, batch_size: int = 64,
-                 on_progress: Callable[[int, int], None] | None = None) -> int:
+                 on_progress: Callable[[int, int], None] | None = None,
+                 on_error: Callable[[InputError], None] | None = None) -> int:
         """Annotate every current revision that has no annotation by this version yet.
 
         Commits one batch at a time, so an interrupted run keeps what it finished, and
         groups what it annotated into stories (see :meth:`group`) at the end.
-        ``on_progress(done, total)`` follows along. Returns how many were annotated.
+        ``on_progress(done, total)`` follows along; an article annotation cannot read is
+        passed to ``on_error`` (and left for the next run). Returns how many were annotated.
         """
         from .annotate import ANNOTATOR_VERSION, Annotator
+        from .errors import Origin
         from .nlp import load_pipeline
+        from .workers import Failure
 
         load_pipeline()
-        jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        jobs = jobs if jobs is not None else cpu_count()
         total = self.store.count_unannotated(ANNOTATOR_VERSION)
-        done = last = 0
+        done = last = annotated = 0
         with Annotator(jobs) as annotator:
             while True:
                 page = self.store.unannotated(ANNOTATOR_VERSION, after=last, limit=batch_size)
                 if not page:
                     self.group()
-                    return done
+                    return annotated
                 last = page[-1][0]
                 batch = [article for _, article in page]
-                annotations = annotator(batch)
+                results = annotator(batch)
                 with self.store.transaction():
-                    for annotation in annotations:
-                        self.store.put_annotation(annotation, ANNOTATOR_VERSION)
+                    for article, result in zip(batch, results):
+                        if isinstance(result, Failure):
+                            if on_error:
+                                on_error(InputError(Origin(article.origin or article.id),
+                                                    f"cannot annotate article {article.id!r}: "
+                                                    f"{result}"))
+                            continue
+                        self.store.put_annotation(result, ANNOTATOR_VERSION)
+                        annotated += 1
                 done += len(batch)
                 if on_progress:
                     on_progress(done, total)

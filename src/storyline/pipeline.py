@@ -11,24 +11,29 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .clean import LEARN_MIN_ARTICLES, clean_body, learnable_lines, tidy_body
+from .clean import LEARN_MIN_ARTICLES, clean_body, count_words, learnable_lines, tidy_body
 from .dedup import DedupSettings, band_keys, from_blob, signature, similarity, to_blob
-from .errors import InputError
+from .errors import InputError, LimitError
+from .limits import MB, Limits
 from .readers import Item
-from .records import Annotation, Article, IngestReport, RawArticle
+from .records import Annotation, Article, IngestReport, RawArticle, Skipped
 from .store import Store
 from .stories import (Assignment, Story, StoryIndex, StorySettings, Vocabulary, order_key,
                       story_article)
-from .workers import batches
+from .workers import Failure, batches, describe_exception
 
 
 @dataclass(frozen=True)
 class IngestSettings:
-    """How ingest batches its writes and what counts as a near-duplicate."""
+    """How ingest batches its writes, what counts as a near-duplicate, and the
+    :class:`~storyline.limits.Limits` every input is held to."""
 
     batch_size: int = 200
+    #: A batch also ends once its articles' raw text reaches this many characters.
+    batch_chars: int = 32 * MB
     dedup: DedupSettings = field(default_factory=DedupSettings)
     learn_min_articles: int = LEARN_MIN_ARTICLES
+    limits: Limits = field(default_factory=Limits)
 
 
 def find_original(store: Store, article_id: str, body: str,
@@ -77,6 +82,24 @@ def _clean(store: Store, raw: RawArticle, settings: IngestSettings,
     return body, clean_body(raw.text, outlet=raw.outlet, title=raw.title)
 
 
+def check_body(raw: RawArticle, body: str, limits: Limits) -> None:
+    """Refuse a body that is no article: fewer than ``limits.min_words`` words after
+    cleaning (a menu, a "Page not found"), or longer than annotation reads. A record that
+    gave a headline and no text at all is kept as that headline."""
+    if len(body) > limits.max_body_chars:
+        raise LimitError(raw.origin, f"the article's text is {len(body):,} characters after "
+                         f"cleaning, over the limit of {limits.max_body_chars:,}",
+                         "--max-body-chars")
+    words = count_words(body)
+    if words >= limits.min_words or (not raw.text.strip() and raw.title):
+        return
+    if not body:
+        raise InputError(raw.origin, "no article text left after removing boilerplate")
+    raise InputError(raw.origin, f"no article text: {words} word{'s' if words != 1 else ''} "
+                     f"after removing boilerplate, fewer than the {limits.min_words} an article "
+                     "needs (--min-words)")
+
+
 def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
                report: IngestReport, line_keys: set[int]) -> Article | None:
     """Store one raw article; the new revision written, or None when nothing changed."""
@@ -88,8 +111,7 @@ def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
         report.ids.append(article_id)
         return None
     body, dedup_text = _clean(store, raw, settings, line_keys)
-    if not body and not raw.title:
-        raise InputError(raw.origin, "no article text left after removing boilerplate")
+    check_body(raw, body, settings.limits)
     article = Article(
         id=article_id, revision=1 if current is None else current["revision"] + 1,
         outlet=raw.outlet, title=raw.title, url=raw.url, published=raw.published, body=body,
@@ -116,10 +138,14 @@ def _store_one(store: Store, raw: RawArticle, settings: IngestSettings,
     return article
 
 
+def _item_chars(item) -> int:
+    return len(getattr(item, "text", "") or "")
+
+
 def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | None = None,
            on_error: Callable[[InputError], None] | None = None,
            on_item: Callable[[], None] | None = None,
-           annotator: Callable[[list[Article]], list[Annotation]] | None = None,
+           annotator: Callable[[list[Article]], list[Annotation | Failure]] | None = None,
            annotator_version: int = 0, grouper: StoryGrouper | None = None) -> IngestReport:
     """Store every raw article; errors are reported (and passed to ``on_error``), not raised.
 
@@ -128,50 +154,114 @@ def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | No
     ``annotator``, each new revision is annotated and stored in the same transaction, so an
     article is never stored without its reading (unless ingest was asked not to read).
     With a ``grouper`` as well, the annotated articles join their stories in that same
-    transaction.
+    transaction. One record that fails, in any stage, is named and left out; the rest of
+    its batch is stored.
     """
     settings = settings or IngestSettings()
     report = IngestReport()
     with store.transaction():
         store.bind_setting("near-duplicate signatures", settings.dedup.fingerprint())
-    for batch in batches(items, settings.batch_size):
-        part = IngestReport()
-        written: list[Article] = []
-        with store.transaction():
-            line_keys: dict[int, set[int]] = {}
-            for number, item in enumerate(batch):
-                if isinstance(item, RawArticle) and item.outlet and not item.prepared:
-                    line_keys[number] = learnable_lines(item.text)
-                    store.add_outlet_lines(item.outlet, item.article_id(), line_keys[number])
-            for number, item in enumerate(batch):
-                try:
-                    if isinstance(item, InputError):
-                        raise item
-                    article = _store_one(store, item, settings, part,
-                                         line_keys.get(number, set()))
-                    if article is not None:
-                        written.append(article)
-                except InputError as error:
-                    part.errors.append(error)
-                    if on_error:
-                        on_error(error)
-                if on_item:
-                    on_item()
-            if annotator is not None and written:
-                annotations = annotator(written)
-                for annotation in annotations:
-                    store.put_annotation(annotation, annotator_version)
-                if grouper is not None:
-                    for assignment in grouper.group(list(zip(written, annotations))):
-                        part.new_stories += assignment.created
-        report.new += part.new
-        report.revised += part.revised
-        report.unchanged += part.unchanged
-        report.duplicates += part.duplicates
-        report.new_stories += part.new_stories
-        report.errors.extend(part.errors)
-        report.ids.extend(part.ids)
+    for batch in batches(items, settings.batch_size, max_cost=settings.batch_chars,
+                         cost=_item_chars):
+        part = _ingest_batch(batch, store, settings, annotator, annotator_version, grouper)
+        report.add(part)
+        for error in part.errors:
+            if on_error:
+                on_error(error)
+        if on_item:
+            for _ in batch:
+                on_item()
     return report
+
+
+class _Unreadable(Exception):
+    """Articles of a batch (by position) that annotation could not read: the batch is redone
+    without them."""
+
+    def __init__(self, failures: dict[int, Failure]):
+        super().__init__(f"{len(failures)} articles could not be annotated")
+        self.failures = failures
+
+
+def _ingest_batch(batch: list, store: Store, settings: IngestSettings, annotator,
+                  annotator_version: int, grouper: StoryGrouper | None) -> IngestReport:
+    """Store one batch in one transaction. When annotation fails for some of its articles,
+    the transaction is rolled back and the batch redone without them (the annotations
+    already made are kept for the redo), so those articles are named and nothing of them
+    is stored."""
+    failed: dict[int, InputError] = {}
+    readings: dict[tuple[str, int, str], Annotation] = {}
+    while True:
+        part = IngestReport()
+        try:
+            with store.transaction():
+                written = _write_batch(batch, store, settings, part, failed)
+                if annotator is not None and written:
+                    annotations = _annotate(annotator, written, readings)
+                    for annotation in annotations:
+                        store.put_annotation(annotation, annotator_version)
+                    if grouper is not None:
+                        pairs = [(article, annotation) for (_, article), annotation
+                                 in zip(written, annotations)]
+                        for assignment in grouper.group(pairs):
+                            part.new_stories += assignment.created
+        except _Unreadable as unreadable:
+            for n, failure in unreadable.failures.items():
+                failed[n] = InputError(batch[n].origin, f"cannot annotate this article: {failure}")
+            continue
+        return part
+
+
+def _write_batch(batch: list, store: Store, settings: IngestSettings, part: IngestReport,
+                 failed: dict[int, InputError]) -> list[tuple[int, Article]]:
+    """Write every item of a batch but the ``failed`` ones (reported in their place); each
+    in a savepoint, so a record that fails halfway leaves nothing behind. Returns
+    ``(position, article)`` of each new revision written."""
+    line_keys: dict[int, set[int]] = {}
+    for number, item in enumerate(batch):
+        if (number not in failed and isinstance(item, RawArticle) and item.outlet
+                and not item.prepared):
+            line_keys[number] = learnable_lines(item.text)
+            store.add_outlet_lines(item.outlet, item.article_id(), line_keys[number])
+    written = []
+    for number, item in enumerate(batch):
+        if isinstance(item, Skipped):
+            part.skipped[item.reason] = part.skipped.get(item.reason, 0) + 1
+            continue
+        if isinstance(item, InputError) or number in failed:
+            part.errors.append(failed.get(number, item))
+            continue
+        try:
+            with store.savepoint():
+                article = _store_one(store, item, settings, part, line_keys.get(number, set()))
+        except InputError as error:
+            part.errors.append(error)
+        except Exception as exc:  # a record no stage expected: name it, keep the batch
+            part.errors.append(InputError(item.origin, f"cannot store: {describe_exception(exc)}"))
+        else:
+            if article is not None:
+                written.append((number, article))
+    return written
+
+
+def _annotate(annotator, written: list[tuple[int, Article]],
+              readings: dict[tuple[str, int, str], Annotation]) -> list[Annotation]:
+    """Annotations of the written articles, reusing those a failed attempt already made;
+    raises :class:`_Unreadable` naming the articles annotation could not read."""
+    def key(article: Article) -> tuple[str, int, str]:
+        return article.id, article.revision, article.body
+
+    todo = [(n, article) for n, article in written if key(article) not in readings]
+    failures: dict[int, Failure] = {}
+    results = annotator([article for _, article in todo]) if todo else []
+    for (n, article), result in zip(todo, results):
+        if isinstance(result, Failure):
+            failures[n] = result
+        else:
+            readings[key(article)] = result
+    if failures:
+        raise _Unreadable(failures)
+    return [readings[key(article)] for _, article in written]
 
 
 class StoryGrouper:

@@ -95,6 +95,15 @@ class Article:
         }
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A record of an input that holds no article and is not an error: a WARC request or
+    metadata record, an image response. Ingest counts them by ``reason``."""
+
+    origin: Origin
+    reason: str
+
+
 @dataclass
 class IngestReport:
     """What one ingest did, for the closing line and for API callers."""
@@ -106,6 +115,20 @@ class IngestReport:
     errors: list = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     new_stories: int = 0
+    #: records that hold no article (WARC requests, images...), counted by reason
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: IngestReport) -> None:
+        """Fold another report (one batch's) into this one."""
+        self.new += other.new
+        self.revised += other.revised
+        self.unchanged += other.unchanged
+        self.duplicates += other.duplicates
+        self.new_stories += other.new_stories
+        self.errors.extend(other.errors)
+        self.ids.extend(other.ids)
+        for reason, count in other.skipped.items():
+            self.skipped[reason] = self.skipped.get(reason, 0) + count
 
     def summary(self) -> str:
         line = (f"{self.new} new, {self.unchanged} unchanged, {self.duplicates} duplicates, "
@@ -114,6 +137,11 @@ class IngestReport:
             line += f" ({self.revised} updated to a new revision)"
         if self.new_stories:
             line += f"; {self.new_stories} new {'story' if self.new_stories == 1 else 'stories'}"
+        if self.skipped:
+            total = sum(self.skipped.values())
+            reasons = ", ".join(f"{count} {reason}" for reason, count in
+                                sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
+            line += f"; {total} record{'s' if total != 1 else ''} without an article skipped ({reasons})"
         return line
 
     def to_dict(self) -> dict:
@@ -125,6 +153,7 @@ class IngestReport:
             "new_stories": self.new_stories,
             "errors": [str(e) for e in self.errors],
             "ids": list(self.ids),
+            "skipped": dict(self.skipped),
         }
 
 
@@ -146,6 +175,8 @@ def normalize_published(value: object) -> str | None:
     if not isinstance(value, str):
         raise ValueError(f"expected a date string, got {type(value).__name__}")
     text = value.strip()
+    if len(text) > 100:
+        raise ValueError(f"cannot read a {len(text):,}-character string as a date")
     if _ISO_DATE.match(text):
         return date.fromisoformat(text).isoformat()
     try:

@@ -8,7 +8,9 @@ borrows a SQLite connection of its own from a pool (WAL lets them read while a w
 way); writes go through one lock. Every error storyline raises is
 mapped to an HTTP status here and nowhere else: JSON under ``/api``, a page elsewhere.
 Writes need ``Authorization: Bearer <token>`` with the token the server was started with
-(``$STORYLINE_TOKEN``); without one, writes are refused.
+(``$STORYLINE_TOKEN``); without one, writes are refused. A posted body may come
+gzip-compressed (``Content-Encoding: gzip``); the body limit holds for it as received and as
+decoded. Every GET route answers HEAD too: the GET's status and headers, without the body.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import queue
 import secrets
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -29,6 +32,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
 from .errors import (MissingDependencyError, ModelMissingError, NotFoundError, QueryError,
@@ -43,6 +47,35 @@ _WRITES_DISABLED = (f"writes are disabled: start the server with {TOKEN_ENV} set
                     "then send it as 'Authorization: Bearer <token>'")
 _JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines",
                 "application/json-lines", "text/plain")
+_GZIP = ("gzip", "x-gzip")
+_INFLATE_STEP = 64 * 1024  # the most a gzip body inflates by at a time
+
+
+class HeadAsGet:
+    """ASGI middleware that answers a HEAD as the app answers a GET to the same URL, with the
+    same status and headers (Content-Type, Content-Length, ...) and no body: FastAPI's GET
+    routes do not take HEAD themselves. A path with no GET route answers 405 as it would a
+    GET; the app sees the request as a GET."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            kind = message["type"]
+            if kind in ("http.response.body", "http.response.zerocopysend"):
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b""})
+            elif kind == "http.response.pathsend":  # a file response's whole body
+                await send({"type": "http.response.body", "body": b""})
+            else:  # the status and headers, trailers
+                await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
 
 
 class Libraries:
@@ -105,19 +138,79 @@ def _error_response(request: Request, status: int, message: object,
     return JSONResponse({"detail": message}, status_code=status, headers=headers)
 
 
+def _is_gzip(request: Request) -> bool:
+    """Whether the body is gzip-compressed (``Content-Encoding: gzip`` or ``x-gzip``) or
+    plain (no Content-Encoding, or ``identity``); 415 for any other coding, or several."""
+    codings = [c.strip().lower() for value in request.headers.getlist("content-encoding")
+               for c in value.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return False
+    if len(codings) == 1 and codings[0] in _GZIP:
+        return True
+    raise HTTPException(415, f"cannot decode Content-Encoding {', '.join(codings)!r}: send the "
+                             "body plain (no Content-Encoding, or identity) or gzip-compressed "
+                             "(gzip or x-gzip)", headers={"Accept-Encoding": "gzip"})
+
+
+class _Gunzip:
+    """Decodes a gzip stream (one member or several, one after another) fed in pieces,
+    raising ``too_big`` the moment the output would pass ``limit`` bytes in all, before
+    inflating further, and 400 for input that is not gzip or ends early."""
+
+    def __init__(self, limit: int, too_big: HTTPException):
+        self.limit, self.too_big, self.size, self.fed = limit, too_big, 0, False
+        self.decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        self.fed = self.fed or bool(data)
+        while True:
+            if self.decoder.eof and data:  # what follows a member must be another member
+                self.decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            # at most one byte over what is left, so passing the limit shows, and at most a
+            # step at once, so a bomb never inflates far past the limit
+            step = min(self.limit - self.size + 1, _INFLATE_STEP)
+            try:
+                out = self.decoder.decompress(data, step)
+            except zlib.error as exc:
+                raise HTTPException(400, "request body is not valid gzip: "
+                                         f"{str(exc).partition(': ')[2] or exc}") from None
+            self.size += len(out)
+            if self.size > self.limit:
+                raise self.too_big
+            if out:
+                yield out
+            data = self.decoder.unused_data if self.decoder.eof else self.decoder.unconsumed_tail
+            # a full step may leave output pending in zlib: ask again, with no more input
+            if not data and (self.decoder.eof or len(out) < step):
+                return
+
+    def close(self) -> None:
+        """400 unless the input ended where a gzip member does."""
+        if not self.decoder.eof:
+            raise HTTPException(400, "request body is not valid gzip: " + (
+                "it ends before the gzip stream does (cut short?)" if self.fed else "it is empty"))
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, or 413 as soon as it is known to be over ``limit`` bytes."""
-    too_big = HTTPException(413, f"request body over the limit of {limit:,} bytes; send the "
-                                 "articles in several requests")
+    """The request body, decoded if it is gzip-compressed; 413 as soon as it is known to be
+    over ``limit`` bytes, as received or as decoded."""
+    def too_big(when: str = "") -> HTTPException:
+        return HTTPException(413, f"request body over the limit of {limit:,} bytes{when}; "
+                                  "send the articles in several requests")
+
+    gunzip = _Gunzip(limit, too_big(" once decoded")) if _is_gzip(request) else None
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise too_big
+        raise too_big()
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise too_big
-        chunks.append(chunk)
+            raise too_big()
+        chunks.extend(gunzip.feed(chunk) if gunzip else (chunk,))
+    if gunzip:
+        gunzip.close()
     return b"".join(chunks)
 
 
@@ -138,7 +231,7 @@ def _since(value: str | None) -> str | None:
     try:
         return normalize_published(value)
     except ValueError as exc:
-        raise QueryError(f"since: {exc}") from None
+        raise QueryError(f"since: {exc}", syntax=False) from None
 
 
 def create_app(db: str | Path, *, token: str | None = None,
@@ -158,6 +251,7 @@ def create_app(db: str | Path, *, token: str | None = None,
                   description="Stories from many outlets, with briefs whose every line "
                               "cites a source. Reads are open; writes need a bearer token.")
     app.state.libraries = libraries
+    app.add_middleware(HeadAsGet)
 
     @app.exception_handler(StorylineError)
     async def storyline_error(request: Request, exc: StorylineError) -> Response:
@@ -257,9 +351,10 @@ def create_app(db: str | Path, *, token: str | None = None,
     ) -> JSONResponse:
         """Ingest articles: a JSON object or array (`Content-Type: application/json`) or
         JSON Lines (`application/x-ndjson`), the records `storyline ingest` reads. Answers
-        the ingest summary with one error per bad record; 400 when nothing could be read."""
+        the ingest summary with one error per bad record; 400 when nothing could be read.
+        The body may be gzip-compressed (`Content-Encoding: gzip`); the body limit holds
+        for it as sent and as decoded (413)."""
         _check_token(request, token)
-        body = await _read_body(request, max_body)
         kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
         if kind == "application/json":
             name = "request.json"
@@ -269,6 +364,7 @@ def create_app(db: str | Path, *, token: str | None = None,
             raise HTTPException(415, f"cannot read {kind!r}: send application/json (an object "
                                      "or an array) or application/x-ndjson (JSON Lines)")
         default_published = _since(published)
+        body = await _read_body(request, max_body)
 
         def ingest() -> dict:
             with libraries.write_lock, libraries.borrow() as library:

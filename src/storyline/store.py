@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import NotFoundError, QueryError, StoreError
+from .errors import InputError, NotFoundError, Origin, QueryError, StoreError
 from .records import Annotation, Article, annotation_from_dict
 
 _MIGRATIONS: list[tuple[int, str, str]] = [
@@ -196,14 +196,50 @@ class Store:
             raise
         self.conn.execute("COMMIT")
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """One record inside a batch: what it wrote is undone if it fails, and the rest of
+        the batch's transaction carries on."""
+        self.conn.execute("SAVEPOINT record")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO record")
+            self.conn.execute("RELEASE record")
+            raise
+        self.conn.execute("RELEASE record")
+
     # -- articles -------------------------------------------------------------------------
+
+    def check_fits(self, article: Article) -> None:
+        """Refuse, before writing anything, what SQLite cannot hold: text that is not valid
+        Unicode (a lone surrogate) or a row over the database's length limit."""
+        limit = self.conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH)
+        origin = Origin(article.origin or article.id)
+        total = 0
+        for name in ("id", "outlet", "title", "url", "published", "body", "raw", "origin"):
+            value = getattr(article, name)
+            if value is None:
+                continue
+            try:
+                total += len(value.encode("utf-8"))
+            except UnicodeEncodeError as exc:
+                raise InputError(origin, f"not valid Unicode ({exc.reason} at character "
+                                 f"{exc.start})", field=name) from None
+        total += len(json.dumps(article.metadata))
+        if total > limit:
+            raise InputError(origin, f"the article takes {total:,} bytes, more than this "
+                             f"database can hold in one row ({limit:,})")
+
 
     def current(self, article_id: str) -> sqlite3.Row | None:
         return self.conn.execute(
             "SELECT * FROM current_articles WHERE id = ?", (article_id,)).fetchone()
 
     def write_revision(self, article: Article, *, input_hash: str) -> None:
-        """Store ``article`` as revision ``article.revision`` of its id (1 for a new id)."""
+        """Store ``article`` as revision ``article.revision`` of its id (1 for a new id);
+        :meth:`check_fits` first, so nothing is written of an article SQLite cannot hold."""
+        self.check_fits(article)
         now = _now()
         if article.revision == 1:
             self.conn.execute(

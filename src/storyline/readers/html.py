@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import codecs
+import functools
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from ..errors import InputError, Origin
+from ..clean import count_words
+from ..errors import InputError, LimitError, Origin
+from ..limits import MB, Limits
 from ..records import RawArticle, normalize_published
-from ..workers import process_pool
+from ..workers import Failure, WorkerPool
+from .decode import looks_binary, looks_like_utf16
 
 if TYPE_CHECKING:
     from . import Source
@@ -20,6 +23,12 @@ if TYPE_CHECKING:
 #: Measured on the article-extraction dev pages: precision mode and no reader comments lift
 #: F1 from 0.952 to 0.969 at no cost in recall worth the name.
 EXTRACT_OPTIONS = {"favor_precision": True, "include_comments": False, "include_tables": True}
+#: An extraction worker whose own memory passes this (lxml and malloc keep what a large
+#: page took) is replaced by a fresh one between pages.
+RECYCLE_BYTES = 256 * 1024 * 1024
+#: When precision mode leaves fewer words than an article needs (it keeps only the date of
+#: some blog pages), the extraction is redone with trafilatura's balanced defaults.
+FALLBACK_OPTIONS = {"include_comments": False, "include_tables": True}
 #: Publication dates from the page's markup and metadata only; htmldate's extensive search of
 #: the whole text costs a third of extraction time and mostly finds other dates.
 DATE_OPTIONS = {"extensive_search": False, "original_date": True}
@@ -83,12 +92,29 @@ def page_metadata(tree, url: str | None) -> dict:
     }
 
 
-def extract_html(html: str | bytes, origin: Origin, url: str | None = None) -> RawArticle | InputError:
-    """One page to one raw article, or an error saying why there is none."""
+def _not_html(head: str | bytes) -> str | None:
+    """Why the start of a page says it is no HTML page at all (binary data, UTF-16 without
+    a byte-order mark), or None."""
+    if isinstance(head, str):
+        head = head.encode("utf-8", errors="replace")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    if looks_like_utf16(head):
+        return "UTF-16 without a byte-order mark: save the page as UTF-8"
+    return "binary data, not an HTML page" if looks_binary(head) else None
+
+
+def extract_html(html: str | bytes, origin: Origin, url: str | None = None,
+                 min_words: int = 0) -> RawArticle | InputError:
+    """One page to one raw article, or an error saying why there is none. Where precision
+    mode finds fewer than ``min_words`` words, the balanced extraction is tried too."""
     import trafilatura
 
     if not html or (isinstance(html, (str, bytes)) and not html.strip()):
         return InputError(origin, "empty HTML page")
+    problem = _not_html(html[:65536])
+    if problem:
+        return InputError(origin, problem)
     try:
         tree = trafilatura.load_html(html)
         if tree is None:
@@ -96,9 +122,16 @@ def extract_html(html: str | bytes, origin: Origin, url: str | None = None) -> R
         unwrap_embedded_posts(tree)
         found = page_metadata(tree, url)
         doc = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)
+        text = getattr(doc, "text", None) if doc is not None else None
+        if count_words(text or "") < min_words:
+            again = trafilatura.load_html(html)
+            unwrap_embedded_posts(again)
+            fallback = trafilatura.bare_extraction(again, url=url, **FALLBACK_OPTIONS)
+            more = getattr(fallback, "text", None) if fallback is not None else None
+            if count_words(more or "") > count_words(text or ""):
+                text = more
     except Exception as exc:  # trafilatura raises many kinds on hostile markup
         return InputError(origin, f"cannot parse HTML: {exc.__class__.__name__}: {exc}")
-    text = getattr(doc, "text", None) if doc is not None else None
     if not text or not text.strip():
         return InputError(origin, "no article text found in the HTML page")
     try:
@@ -124,9 +157,9 @@ class HtmlPage:
     fields: dict = field(default_factory=dict)
 
 
-def extract_page(page: HtmlPage) -> RawArticle | InputError:
+def extract_page(page: HtmlPage, min_words: int = 0) -> RawArticle | InputError:
     """Extract one waiting page and apply the input's own fields over the page's metadata."""
-    item = extract_html(page.html, page.origin, url=page.url)
+    item = extract_html(page.html, page.origin, url=page.url, min_words=min_words)
     if isinstance(item, RawArticle):
         for name in ("id", "title", "url", "outlet", "published"):
             if page.fields.get(name):
@@ -135,37 +168,43 @@ def extract_page(page: HtmlPage) -> RawArticle | InputError:
     return item
 
 
-def extract_pages(items: Iterable, jobs: int = 1, window: int = 64) -> Iterator:
+def _page_cost(item) -> int:
+    if isinstance(item, HtmlPage):
+        return len(item.html)
+    return len(getattr(item, "text", "") or "")
+
+
+def extract_pages(items: Iterable, jobs: int = 1, limits: Limits | None = None) -> Iterator:
     """Replace each :class:`HtmlPage` in a stream by its extraction, in order.
 
-    With ``jobs > 1`` pages are extracted by a process pool, at most ``window`` ahead of
-    the consumer, so memory stays bounded whatever the input's size.
+    Pages are extracted by ``jobs`` worker processes (at least one, so that a page past
+    ``limits.page_seconds`` or ``limits.worker_memory_bytes``, or one that kills its worker,
+    costs that page alone: it comes back as an :class:`InputError` naming it). At most 64
+    items or 64 MB of them wait at once, so memory stays bounded whatever the input's size.
     """
-    pool: Executor | None = None
-    pending: deque = deque()
-    try:
-        for item in items:
-            if jobs > 1 and isinstance(item, HtmlPage):
-                if pool is None:
-                    pool = process_pool(jobs, preload=["storyline.readers.html", "trafilatura"])
-                pending.append(pool.submit(extract_page, item))
+    limits = limits or Limits()
+    pool = WorkerPool(jobs, preload=["storyline.readers.html", "trafilatura"],
+                      seconds=limits.page_seconds, memory=limits.worker_memory_bytes,
+                      recycle=RECYCLE_BYTES)
+    with pool:
+        extract = functools.partial(extract_page, min_words=limits.min_words)
+        for item, result in pool.map(extract, items, window=64, max_pending=64 * MB,
+                                     cost=_page_cost,
+                                     local=lambda item: not isinstance(item, HtmlPage)):
+            if isinstance(result, Failure):
+                yield _failed(item, result, limits)
             else:
-                pending.append(item)
-            while len(pending) > window or (pending and not hasattr(pending[0], "result")):
-                yield _resolve(pending.popleft())
-        while pending:
-            yield _resolve(pending.popleft())
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+                yield result
 
 
-def _resolve(entry):
-    if hasattr(entry, "result"):
-        return entry.result()
-    if isinstance(entry, HtmlPage):
-        return extract_page(entry)
-    return entry
+def _failed(page: HtmlPage, failure: Failure, limits: Limits) -> InputError:
+    if failure.kind == "timeout":
+        return LimitError(page.origin, f"extracting this page {failure}", "--page-seconds")
+    if failure.kind == "memory":
+        return LimitError(page.origin, f"extracting this page {failure}", "--worker-memory-mb")
+    if failure.kind == "died":
+        return InputError(page.origin, f"extracting this page failed: {failure}")
+    return InputError(page.origin, f"cannot extract this page: {failure}")
 
 
 def read(source: Source) -> Iterator[HtmlPage]:

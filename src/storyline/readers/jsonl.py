@@ -12,9 +12,11 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, Origin
+from ..errors import InputError, LimitError, Origin
+from ..limits import megabytes
 from ..records import DERIVED_FIELDS, RawArticle, normalize_published
 from .html import HtmlPage
+from .decode import READ_ERRORS, looks_like_utf16, valid_unicode
 
 if TYPE_CHECKING:
     from . import Source
@@ -27,6 +29,7 @@ def record_to_article(obj: object, origin: Origin) -> RawArticle | HtmlPage | In
     """Check one JSON record's fields and make it a raw article, or say what is wrong."""
     if not isinstance(obj, dict):
         return InputError(origin, f"expected a JSON object, got {type(obj).__name__}")
+    obj = {k: valid_unicode(v) if isinstance(v, str) else v for k, v in obj.items()}
     ident = obj.get("id")
     if ident is not None and not isinstance(ident, (str, int)) or isinstance(ident, bool):
         return InputError(origin, "must be a string or an integer", field="id")
@@ -71,40 +74,113 @@ def record_to_article(obj: object, origin: Origin) -> RawArticle | HtmlPage | In
     return article
 
 
+#: A file whose first lines are all unreadable is not JSON Lines: named once, not per line.
+_GIVE_UP_AFTER = 20
+
+
+def _parse_line(raw: bytes, number: int, origin: Origin) -> object | InputError:
+    """One line's JSON value, or the error that says why it has none."""
+    try:
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        return InputError(origin, f"not UTF-8 ({exc.reason} at byte {exc.start})")
+    return parse_json(line, origin)
+
+
+def parse_json(text: str, origin: Origin, *, lines: bool = False) -> object | InputError:
+    """``json.loads``, with what it can raise besides a syntax error (nesting past the
+    interpreter's recursion limit, a number too long to convert) as an :class:`InputError`;
+    with ``lines``, a syntax error names its line in ``origin``'s file."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        if lines:
+            origin = Origin(origin.path, line=exc.lineno)
+        return InputError(origin, f"invalid JSON: {exc.msg} (column {exc.colno})")
+    except RecursionError:
+        return InputError(origin, "invalid JSON: nested too deeply to read")
+    except ValueError as exc:
+        return InputError(origin, f"invalid JSON: {exc}")
+
+
+def _skip_line(fh) -> None:
+    while chunk := fh.readline(1 << 20):
+        if chunk.endswith(b"\n"):
+            return
+
+
 def _read_lines(source: Source) -> Iterator[RawArticle | HtmlPage | InputError]:
+    """Line by line, each line read only up to ``max_record_bytes`` (a longer one is named
+    and skipped without being held), so memory stays flat however large the file."""
+    limit = source.limits.max_record_bytes
+    unreadable: list[InputError] = []
+    good = False
     with source.open() as fh:
-        for number, raw in enumerate(fh, start=1):
+        if hasattr(fh, "peek") and looks_like_utf16(fh.peek(4096)[:4096]):
+            yield InputError(source.origin(), "UTF-16 text: JSON Lines must be UTF-8 (convert "
+                             "it, e.g. iconv -f UTF-16 -t UTF-8)")
+            return
+        number = 0
+        while True:
+            number += 1
             origin = source.origin(line=number)
             try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                yield InputError(origin, f"not UTF-8 ({exc.reason} at byte {exc.start})")
+                raw = fh.readline(limit + 1)
+                if len(raw) > limit and not raw.endswith(b"\n"):
+                    _skip_line(fh)
+                    yield LimitError(origin, f"a line over the limit of {megabytes(limit)} for "
+                                     "one record", "--max-record-mb")
+                    continue
+            except InputError:
+                raise
+            except READ_ERRORS as exc:
+                yield InputError(origin, f"cannot read: {exc}")
+                return
+            if not raw:
+                break
+            if not raw.strip():
                 continue
-            if not line.strip():
+            value = _parse_line(raw, number, origin)
+            if isinstance(value, InputError):
+                if good:
+                    yield value
+                    continue
+                unreadable.append(value)
+                if len(unreadable) >= _GIVE_UP_AFTER:
+                    yield InputError(source.origin(), f"not JSON Lines: none of its first "
+                                     f"{_GIVE_UP_AFTER} lines is JSON ({unreadable[0]}); the "
+                                     "rest was not read")
+                    return
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield InputError(origin, f"invalid JSON: {exc.msg} (column {exc.colno})")
-                continue
-            yield record_to_article(obj, origin)
+            if not good:
+                good = True
+                yield from unreadable
+                unreadable.clear()
+            yield record_to_article(value, origin)
+    yield from unreadable
 
 
 def read(source: Source) -> Iterator[RawArticle | HtmlPage | InputError]:
     """JSON Lines; a ``.json`` file (or stream so named) that is one JSON document, an
-    object or an array, is read whole."""
+    object or an array, is read whole (up to ``max_record_bytes``)."""
     name = source.name.lower().removesuffix(".gz")
     if name.endswith(".json"):
-        data = source.read()
         try:
-            doc = json.loads(data.decode("utf-8-sig"))
+            data = source.read()
+        except LimitError as exc:
+            yield LimitError(exc.origin, f"{exc.message}: one JSON document is read whole, so "
+                             "write large inputs as JSON Lines (one article per line)",
+                             exc.setting)
+            return
+        try:
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             yield InputError(source.origin(), f"not UTF-8 ({exc.reason} at byte {exc.start})")
             return
-        except json.JSONDecodeError as exc:
-            if source.stream is not None:  # read already: it cannot be tried as JSON Lines
-                yield InputError(source.origin(line=exc.lineno),
-                                 f"invalid JSON: {exc.msg} (column {exc.colno})")
+        doc = parse_json(text, source.origin(), lines=True)
+        if isinstance(doc, InputError):
+            if source.stream is not None or "\n" not in text.strip():
+                yield doc  # read already (stdin), or one line: it cannot be JSON Lines
                 return
             doc = None  # perhaps JSON Lines under a .json name
         if isinstance(doc, list):

@@ -8,19 +8,12 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..records import RawArticle
+from .decode import decode_text
 
 if TYPE_CHECKING:
     from . import Source
 
 _MAX_TITLE_WORDS = 25
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, the usual encoding of older news files."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
 
 def looks_like_title(line: str) -> bool:
@@ -44,9 +37,10 @@ def split_title(text: str) -> tuple[str | None, str]:
 
 
 def read(source: Source) -> Iterator[RawArticle | InputError]:
-    text = decode_text(source.read())
-    if "\x00" in text:
-        yield InputError(source.origin(), "binary data in a text file")
+    try:
+        text = decode_text(source.read())
+    except ValueError as exc:
+        yield InputError(source.origin(), str(exc))
         return
     if not text.strip():
         yield InputError(source.origin(), "empty file")
