@@ -24,6 +24,10 @@ ANNOTATOR_VERSION = 1
 _DATE_LABELS = ("DATE", "TIME")
 #: A worker whose own memory passes this is replaced by a fresh fork between batches.
 RECYCLE_BYTES = 256 * 1024 * 1024
+#: What spaCy reads at once: a batch also ends at this many characters. spaCy's memory
+#: grows with the text of a batch, its speed does not (measured on 400 real pages: 347 MB
+#: at 32,000 characters against 501 MB for 16 articles whatever their length, both 40 s).
+CHUNK_CHARS = 32_000
 
 
 def annotate_reading(article: Article, reading: Reading) -> Annotation:
@@ -62,44 +66,50 @@ class Annotator:
     """Annotates lists of articles on ``jobs`` processes; callable, and closed when done.
 
     Each article comes back as its :class:`Annotation` or, when it cannot be annotated, a
-    :class:`~storyline.workers.Failure` saying why; the others are unaffected. Small lists
-    are read in this process; larger ones are cut into batches for a
+    :class:`~storyline.workers.Failure` saying why; the others are unaffected. Articles are
+    read ``batch_size`` (or ``chunk_chars`` characters) at a time. Small lists are read in
+    this process; larger ones are cut into batches for a
     :class:`~storyline.workers.WorkerPool` whose workers load the model once and stay up
     for the next call. A batch whose worker dies is redone one article per task in fresh
     workers, so only the article that kills a worker is lost.
     """
 
-    def __init__(self, jobs: int = 1, batch_size: int = 16, recycle: int | None = RECYCLE_BYTES):
+    def __init__(self, jobs: int = 1, batch_size: int = 16, recycle: int | None = RECYCLE_BYTES,
+                 chunk_chars: int = CHUNK_CHARS):
         self.jobs = max(1, jobs)
         self.batch_size = batch_size
         self.recycle = recycle
+        self.chunk_chars = chunk_chars
         self._pool: WorkerPool | None = None
 
     def __call__(self, articles: Sequence[Article]) -> list[Annotation | Failure]:
         articles = list(articles)
         if not articles:
             return []
-        if self.jobs == 1 or len(articles) <= self.batch_size:
-            result = run_isolated(annotate_each, articles)
-            if isinstance(result, Failure):
-                return [result]
-            return result
+        here = self.jobs == 1 or len(articles) <= self.batch_size
+        size = self.batch_size if here else max(1, min(self.batch_size,
+                                                        -(-len(articles) // self.jobs)))
+        chunks = list(batches(articles, size, max_cost=self.chunk_chars,
+                              cost=lambda article: len(article.body)))
+        if here:
+            found = []
+            for chunk in chunks:
+                result = run_isolated(annotate_each, chunk)
+                found += [result] if isinstance(result, Failure) else result
+            return found
         if self._pool is None:
             self._pool = WorkerPool(self.jobs, setup=load_pipeline, recycle=self.recycle)
-        size = max(1, min(self.batch_size, -(-len(articles) // self.jobs)))
-        chunks = [articles[i:i + size] for i in range(0, len(articles), size)]
-        found: dict[int, Annotation | Failure] = {}
+        results: list[Annotation | Failure] = []
         again: list[int] = []
-        for n, (chunk, result) in enumerate(self._pool.map(annotate_each, chunks)):
-            first = n * size
+        for chunk, result in self._pool.map(annotate_each, chunks):
             if isinstance(result, Failure):
-                again.extend(range(first, first + len(chunk)))
-            else:
-                found.update(enumerate(result, start=first))
+                again.extend(range(len(results), len(results) + len(chunk)))
+                result = [result] * len(chunk)
+            results.extend(result)
         for i, (_, result) in zip(again, self._pool.map(_annotate_one,
                                                         [articles[i] for i in again])):
-            found[i] = result
-        return [found[i] for i in range(len(articles))]
+            results[i] = result
+        return results
 
     def close(self) -> None:
         if self._pool is not None:
