@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(PY) bench/brief.py
 	$(PY) bench/serve.py
 	$(PY) bench/serve.py --workers 2 --no-cross-check
+	$(PY) bench/robustness.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HTML) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm build src/*.egg-info
