@@ -152,3 +152,11 @@ def test_words_are_counted_in_scripts_without_spaces():
     assert count_words("子どもへの虐待をなくすための法律") == 16
     assert count_words("ภาษาไทย") == 7
     assert count_words("") == 0
+
+
+def test_a_long_paragraph_with_a_trademark_mark_is_no_caption():
+    """"Academy Award (R)" reads like "(r)", a caption's "right"; a caption is never 650 words."""
+    text = ("Weitz, an Academy Award (R) -nominated writer, director and producer, has a proven "
+            "track record. ") * 40 + "SOURCE Summit Entertainment"
+    assert boilerplate_reason(text) is None
+    assert boilerplate_reason("Sadiq Khan (right) with Dame Cressida Dick") == "picture caption"

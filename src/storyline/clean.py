@@ -171,7 +171,7 @@ def boilerplate_reason(line: str, outlet: str | None = None) -> str | None:
         return "share buttons"
     if words <= 80 and _CREDIT.search(line):
         return "picture credit"
-    if _CAPTION_MARK.search(line) and not _ENDS_SENTENCE.search(line):
+    if words <= 80 and _CAPTION_MARK.search(line) and not _ENDS_SENTENCE.search(line):
         return "picture caption"
     if _is_outlet_line(line, outlet):
         return "outlet name"
