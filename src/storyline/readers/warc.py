@@ -70,7 +70,7 @@ def read(source: Source) -> Iterator[HtmlPage | InputError | Skipped]:
     from warcio.archiveiterator import ArchiveIterator
 
     limits = source.limits
-    found = number = declared = 0
+    found = number = 0
     skipped: Counter[str] = Counter()
     with source.open() as fh:
         records = ArchiveIterator(fh, arc2warc=True)
@@ -99,12 +99,6 @@ def read(source: Source) -> Iterator[HtmlPage | InputError | Skipped]:
                 skipped[reason] += 1
                 yield Skipped(origin, reason)
                 continue
-            declared += record.length or 0
-            if declared > limits.max_decompressed_bytes:
-                yield LimitError(origin, f"the archive's records add up to more than "
-                                 f"{megabytes(limits.max_decompressed_bytes)}; the rest of "
-                                 "the file was not read", "--max-decompressed-mb")
-                return
             try:
                 payload = record.content_stream().read(limits.max_record_bytes + 1)
             except InputError:
