@@ -123,9 +123,13 @@ def markdown(hostile: list[Row], corpora: list[Row], env: dict) -> str:
                                           text=("input", "named", "stored / good"))]
     if corpora:
         lines += ["", "Other projects' test corpora, each folder ingested whole with default "
-                  "settings:", "",
+                  "settings (`--corpus NAME=DIR`; the folders are not part of this repository):",
+                  "",
                   *ingest_bench.markdown_table(CORPUS_COLUMNS, map(corpus_cells, corpora),
-                                               text=("corpus",))]
+                                               text=("corpus",)),
+                  "", "- error lines of a corpus: every file or record that is not an article is "
+                  "named (most feedparser test feeds have no entries, or entries of a few "
+                  "words); skipped: WARC records that hold no page."]
     lines += ["", f"- peak MB: the whole process tree's memory (sum of PSS, sampled every 20 ms); "
               f"the goal is under {MEMORY_GOAL_MB} MB for every hostile input, and under 30 s "
               "(10 s for the gzip bomb).",

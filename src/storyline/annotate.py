@@ -95,7 +95,7 @@ class Annotator:
             found = []
             for chunk in chunks:
                 result = run_isolated(annotate_each, chunk)
-                found += [result] if isinstance(result, Failure) else result
+                found += [result] * len(chunk) if isinstance(result, Failure) else result
             return found
         if self._pool is None:
             self._pool = WorkerPool(self.jobs, setup=load_pipeline, recycle=self.recycle)
