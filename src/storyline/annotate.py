@@ -134,6 +134,11 @@ def annotate_articles(articles: Iterable[Article], *, jobs: int = 1,
         for chunk in batches(articles, batch_size * 4 * max(1, jobs)):
             for article, result in zip(chunk, annotator(chunk)):
                 if isinstance(result, Failure):
-                    raise InputError(Origin(article.origin or article.id),
-                                     f"cannot annotate article {article.id!r}: {result}")
+                    raise unreadable(article, result)
                 yield result
+
+
+def unreadable(article: Article, failure: Failure) -> InputError:
+    """The error that names an article annotation could not read, and why."""
+    return InputError(Origin(article.origin or article.id),
+                      f"cannot annotate article {article.id!r}: {failure}")

@@ -197,8 +197,7 @@ class Library:
         ``on_progress(done, total)`` follows along; an article annotation cannot read is
         passed to ``on_error`` (and left for the next run). Returns how many were annotated.
         """
-        from .annotate import ANNOTATOR_VERSION, Annotator
-        from .errors import Origin
+        from .annotate import ANNOTATOR_VERSION, Annotator, unreadable
         from .nlp import load_pipeline
         from .workers import Failure
 
@@ -219,9 +218,7 @@ class Library:
                     for article, result in zip(batch, results):
                         if isinstance(result, Failure):
                             if on_error:
-                                on_error(InputError(Origin(article.origin or article.id),
-                                                    f"cannot annotate article {article.id!r}: "
-                                                    f"{result}"))
+                                on_error(unreadable(article, result))
                             continue
                         self.store.put_annotation(result, ANNOTATOR_VERSION)
                         annotated += 1

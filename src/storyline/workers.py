@@ -210,10 +210,15 @@ class WorkerPool:
         self._workers.append(worker)
         return worker
 
-    def _retire(self, worker: _Worker, *, kill: bool) -> None:
+    def _retire(self, worker: _Worker, *, failed: bool = True) -> None:
+        """Take a worker out: killed after a failure (counted in ``replaced``), or told to
+        stop when it is only recycled (``recycled``); the next task starts a fresh one."""
         self._workers.remove(worker)
-        worker.stop(kill=kill)
-        self.replaced += 1
+        worker.stop(kill=failed)
+        if failed:
+            self.replaced += 1
+        else:
+            self.recycled += 1
 
     def map(self, fn: Callable[[Any], Any], items: Iterable, *, window: int = 64,
             max_pending: int | None = None, cost: Callable[[Any], int] | None = None,
@@ -266,7 +271,7 @@ class WorkerPool:
         finally:
             for worker in list(self._workers):
                 if worker.task is not None:  # abandoned mid-task: its answer would be stale
-                    self._retire(worker, kill=True)
+                    self._retire(worker)
 
     def _dispatch(self, fn, waiting: deque) -> None:
         idle = [w for w in self._workers if w.task is None]
@@ -277,7 +282,7 @@ class WorkerPool:
                 worker.conn.send((fn, item))
             except (OSError, ValueError):  # it died between tasks: give the item to another
                 waiting.appendleft((number, item))
-                self._retire(worker, kill=True)
+                self._retire(worker)
                 continue
             except Exception as exc:  # the item itself cannot be pickled
                 raise TypeError(f"a task cannot be sent to a worker: {describe_exception(exc)}") from exc
@@ -306,26 +311,24 @@ class WorkerPool:
                 except (EOFError, OSError):
                     worker.process.join(timeout=5)
                     done[number] = Failure("died", worker.ended())
-                    self._retire(worker, kill=True)
+                    self._retire(worker)
                 else:
                     done[number] = value if status == "ok" else Failure("error", value)
                     worker.task = None
                     if self.recycle is not None and (private_memory(worker.process.pid)
                                                      or 0) > self.recycle:
-                        self._workers.remove(worker)
-                        worker.stop()
-                        self.recycled += 1
+                        self._retire(worker, failed=False)
             elif worker.process.sentinel in ready:
                 worker.process.join(timeout=5)
                 done[number] = Failure("died", worker.ended())
-                self._retire(worker, kill=True)
+                self._retire(worker)
             elif self.seconds is not None and time.monotonic() - worker.started >= self.seconds:
                 done[number] = Failure("timeout", f"took longer than {self.seconds:g} s")
-                self._retire(worker, kill=True)
+                self._retire(worker)
             elif self.memory is not None and self._over_memory(worker):
                 done[number] = Failure("memory", f"needed more than {self.memory / 2**20:,.0f} "
                                                  "MB of memory")
-                self._retire(worker, kill=True)
+                self._retire(worker)
 
     def _over_memory(self, worker: _Worker) -> bool:
         used = private_memory(worker.process.pid)

@@ -90,12 +90,13 @@ class Source:
         return open(self.path, "rb")
 
     def open(self) -> BinaryIO:
-        """The file's bytes, decompressed when they are gzip (whatever the name says), at
-        most ``limits.max_decompressed_bytes`` of them; a compression storyline does not
-        read is an :class:`InputError` that says how to decompress it."""
+        """The file's bytes as a buffered stream (readers may ``peek``), decompressed when
+        they are gzip (whatever the name says), at most ``limits.max_decompressed_bytes`` of
+        them; a compression storyline does not read is an :class:`InputError` that says how
+        to decompress it."""
         fh = self._raw()
         try:
-            head = fh.peek(8)[:8] if hasattr(fh, "peek") else b""
+            head = fh.peek(8)[:8]
         except OSError:
             head = b""
         for magic, name, command in _UNSUPPORTED:

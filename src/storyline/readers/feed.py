@@ -120,12 +120,13 @@ def _local(tag: object) -> str:
 def stream_entries(fh, limit: int) -> Iterator[tuple[str | None, bytes | None]]:
     """``(feed title, entry document)`` for each entry of a feed, read incrementally with
     lxml: each entry is cut out as a feed of one entry (the root element and the channel
-    around it, namespaces kept) for feedparser, then dropped from memory. An entry whose
-    text passes ``limit`` bytes comes back as ``(title, None)`` without being kept. Entities
-    are never resolved and nothing is fetched."""
+    around it, namespaces kept) for feedparser, then dropped from memory; ``fh`` is a
+    buffered stream (:meth:`Source.open`). An entry whose text passes ``limit`` bytes comes
+    back as ``(title, None)`` without being kept. Entities are never resolved and nothing
+    is fetched."""
     from lxml import etree
 
-    head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
+    head = fh.peek(4096)[:4096]
     encoding = None
     if not re.match(rb"\s*<\?xml[^>]*encoding", head):
         try:
@@ -196,7 +197,7 @@ def _read_streamed(source: Source) -> Iterator[RawArticle | InputError]:
     number = 0
     try:
         with source.open() as fh:
-            if hasattr(fh, "peek") and _DECLARES_ENTITIES.search(fh.peek(65536)[:65536]):
+            if _DECLARES_ENTITIES.search(fh.peek(65536)[:65536]):
                 yield _entities_refused(source)
             for title, document in stream_entries(fh, limit):
                 number += 1

@@ -92,6 +92,11 @@ def page_metadata(tree, url: str | None) -> dict:
     }
 
 
+def _text(doc) -> str:
+    """The text of trafilatura's extraction ("" when it found none)."""
+    return (getattr(doc, "text", None) or "") if doc is not None else ""
+
+
 def _not_html(head: str | bytes) -> str | None:
     """Why the start of a page says it is no HTML page at all (binary data, UTF-16 without
     a byte-order mark), or None."""
@@ -121,14 +126,12 @@ def extract_html(html: str | bytes, origin: Origin, url: str | None = None,
             return InputError(origin, "cannot parse HTML")
         unwrap_embedded_posts(tree)
         found = page_metadata(tree, url)
-        doc = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)
-        text = getattr(doc, "text", None) if doc is not None else None
-        if count_words(text or "") < min_words:
+        text = _text(trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS))
+        if count_words(text) < min_words:
             again = trafilatura.load_html(html)
             unwrap_embedded_posts(again)
-            fallback = trafilatura.bare_extraction(again, url=url, **FALLBACK_OPTIONS)
-            more = getattr(fallback, "text", None) if fallback is not None else None
-            if count_words(more or "") > count_words(text or ""):
+            more = _text(trafilatura.bare_extraction(again, url=url, **FALLBACK_OPTIONS))
+            if count_words(more) > count_words(text):
                 text = more
     except Exception as exc:  # trafilatura raises many kinds on hostile markup
         return InputError(origin, f"cannot parse HTML: {exc.__class__.__name__}: {exc}")

@@ -116,7 +116,7 @@ def _read_lines(source: Source) -> Iterator[RawArticle | HtmlPage | InputError]:
     unreadable: list[InputError] = []
     good = False
     with source.open() as fh:
-        if hasattr(fh, "peek") and looks_like_utf16(fh.peek(4096)[:4096]):
+        if looks_like_utf16(fh.peek(4096)[:4096]):
             yield InputError(source.origin(), "UTF-16 text: JSON Lines must be UTF-8 (convert "
                              "it, e.g. iconv -f UTF-16 -t UTF-8)")
             return
