@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from .nlp import stop_words
+from .text import stop_words
 from .records import Annotation, Article, Quote
 from .spans import Span, make_span
 

@@ -10,7 +10,6 @@ On news that is about two thirds of the tokens for entities and half for the par
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,22 +39,6 @@ SPEECH_CUES = (
 )
 _CUE = re.compile(r"\b(?:" + "|".join(sorted(SPEECH_CUES, key=len, reverse=True)) + r")\b",
                   re.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def stop_words() -> frozenset[str]:
-    """spaCy's English stop words, read from their module without importing spaCy itself
-    (about half a second), so a brief or a story query starts quickly."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("spacy")
-    if spec is None or spec.origin is None:
-        raise ModelMissingError("spaCy is not installed: pip install storyline")
-    path = os.path.join(os.path.dirname(spec.origin), "lang", "en", "stop_words.py")
-    module_spec = importlib.util.spec_from_file_location("_storyline_stop_words", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return frozenset(module.STOP_WORDS)
 
 
 @lru_cache(maxsize=1)

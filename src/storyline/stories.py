@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from .nlp import stop_words
+from .text import stop_words
 from .records import Annotation, Article
 
 _WORD = re.compile(r"\b\w\w+\b")
