@@ -31,6 +31,9 @@ def test_merge_adds_another_runs_figures():
     ours.add("parse", 1.0, 1)
     theirs.add("parse", 2.0, 4)
     theirs.add("quotes", 0.25, 4)
+    theirs.count("words", 7)
+    ours.count("words", 1)
     ours.merge(theirs)
-    assert ours.to_dict() == {"parse": {"seconds": 3.0, "items": 5},
-                              "quotes": {"seconds": 0.25, "items": 4}}
+    assert ours.to_dict() == {"stages": {"parse": {"seconds": 3.0, "items": 5},
+                                         "quotes": {"seconds": 0.25, "items": 4}},
+                              "counts": {"words": 8}}

@@ -15,14 +15,19 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Timings:
-    """Seconds and items per stage name, in the order stages first ran."""
+    """Seconds and items per stage name, in the order stages first ran, and tallies of
+    what the stages saw (words read, words parsed, ...) under ``counts``."""
 
     seconds: dict[str, float] = field(default_factory=dict)
     items: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
 
     def add(self, name: str, seconds: float, items: int = 0) -> None:
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
         self.items[name] = self.items.get(name, 0) + items
+
+    def count(self, name: str, amount: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + amount
 
     @contextmanager
     def stage(self, name: str, items: int = 0) -> Iterator[None]:
@@ -37,12 +42,15 @@ class Timings:
         """Add another run's figures (a worker's, say) to these."""
         for name, seconds in other.seconds.items():
             self.add(name, seconds, other.items.get(name, 0))
+        for name, amount in other.counts.items():
+            self.count(name, amount)
 
     def rate(self, name: str) -> float:
         """Items per second of one stage (0.0 when it took no time)."""
         seconds = self.seconds.get(name, 0.0)
         return self.items.get(name, 0) / seconds if seconds > 0 else 0.0
 
-    def to_dict(self) -> dict[str, dict[str, float]]:
-        return {name: {"seconds": round(seconds, 6), "items": self.items.get(name, 0)}
-                for name, seconds in self.seconds.items()}
+    def to_dict(self) -> dict:
+        return {"stages": {name: {"seconds": round(seconds, 6), "items": self.items.get(name, 0)}
+                           for name, seconds in self.seconds.items()},
+                "counts": dict(self.counts)}
