@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from storyline.engine import LocalEngine
 from storyline.errors import InputError
 from storyline.readers import Source, format_of, read_inputs, read_source, sniff_format
 from storyline.readers.feed import fragment_to_text
@@ -110,7 +111,7 @@ def test_json_array_and_object(tmp_path):
 
 def test_html_file_metadata(tmp_path):
     (tmp_path / "page.html").write_text(PAGE)
-    (art,) = articles(read_inputs([str(tmp_path / "page.html")], jobs=1))
+    (art,) = articles(read_inputs([str(tmp_path / "page.html")]))
     assert art.outlet == "The Gazette"
     assert art.url == "https://gazette.example/news/bridge-reopens"
     assert art.published.startswith("2024-05-02")
@@ -122,7 +123,7 @@ def test_html_file_metadata(tmp_path):
 def test_html_inside_jsonl_record_fields_win(tmp_path):
     path = write_jsonl(tmp_path / "h.jsonl", [{"id": "h1", "html": PAGE, "outlet": "Mine",
                                                "extra": True}])
-    (art,) = articles(read_inputs([str(path)], jobs=1))
+    (art,) = articles(read_inputs([str(path)]))
     assert (art.id, art.outlet) == ("h1", "Mine")
     assert art.metadata["extra"] is True
     assert "Tamar crossing" in art.text
@@ -134,7 +135,8 @@ def test_html_extraction_in_parallel_keeps_order(tmp_path):
         records.append({"id": f"p{i}", "html": PAGE.replace("Tamar", f"Tamar{i}")})
         records.append({"id": f"t{i}", "text": f"Plain {i}."})
     path = write_jsonl(tmp_path / "mix.jsonl", records)
-    ids = [a.id for a in articles(read_inputs([str(path)], jobs=2))]
+    with LocalEngine(2) as engine:
+        ids = [a.id for a in articles(read_inputs([str(path)], engine=engine))]
     assert ids == [r["id"] for r in records]
 
 
@@ -172,7 +174,7 @@ def test_warc_html_responses(tmp_path):
     make_warc(path, [("https://gazette.example/a", "text/html; charset=utf-8", PAGE.encode()),
                      ("https://gazette.example/logo.png", "image/png", b"\x89PNG..."),
                      ("https://gazette.example/b", "text/html", b"<html><body></body></html>")])
-    items = list(read_inputs([str(path)], jobs=1))
+    items = list(read_inputs([str(path)]))
     (art,) = articles(items)
     assert art.url == "https://gazette.example/news/bridge-reopens"
     assert "warc_date" in art.metadata
@@ -233,7 +235,7 @@ def test_readers_never_crash_on_bytes(tmp_path, data, fmt, gz):
     path.write_bytes(gzip.compress(data) if gz else data)
     for item in read_source(Source(str(path), path=path), fmt):
         assert isinstance(item, (RawArticle, InputError)) or type(item).__name__ == "HtmlPage"
-    for item in read_inputs([str(path)], fmt, jobs=1):
+    for item in read_inputs([str(path)], fmt):
         assert isinstance(item, (RawArticle, InputError))
 
 
@@ -250,7 +252,7 @@ JSONISH = st.recursive(
 @given(records=st.lists(JSONISH, max_size=5))
 def test_jsonl_reader_never_crashes_on_any_json(tmp_path, records):
     path = write_jsonl(tmp_path / "any.jsonl", [json.dumps(r) for r in records])
-    items = list(read_inputs([str(path)], jobs=1))
+    items = list(read_inputs([str(path)]))
     assert len(items) == len(records)
     for item in items:
         assert isinstance(item, (RawArticle, InputError))
@@ -268,7 +270,7 @@ def test_embedded_tweets_are_kept(tmp_path):
              '</blockquote><script src="widgets.js"></script></div>')
     page = PAGE.replace("<p>Engineers replaced", tweet + "<p>Engineers replaced")
     (tmp_path / "tweet.html").write_text(page)
-    (art,) = articles(read_inputs([str(tmp_path / "tweet.html")], jobs=1))
+    (art,) = articles(read_inputs([str(tmp_path / "tweet.html")]))
     assert "We will reopen the bridge on Thursday" in art.text
 
 
@@ -370,7 +372,7 @@ def test_warc_records_without_a_page_are_skipped_and_counted(tmp_path):
     from .hostile import warc_mixed
 
     (path,) = warc_mixed(tmp_path)
-    items = list(read_inputs([str(path)], jobs=1))
+    items = list(read_inputs([str(path)]))
     skipped = [i.reason for i in items if isinstance(i, Skipped)]
     assert sorted(skipped) == sorted(["warcinfo", "warcinfo", "image/png", "WARC revisit",
                                       *["WARC request"] * 5])
