@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from .text import stop_words
-from .records import Annotation, Article, Quote
-from .spans import Span, make_span
+from ..text import stop_words
+from ..records import Annotation, Article, Quote
+from ..spans import Span, make_span
 
 SCHEMA_VERSION = 1
 # bump when a change to this module changes briefs: cached briefs are rebuilt
@@ -232,12 +232,12 @@ class Brief:
         }
 
     def to_markdown(self) -> str:
-        from .render import render_markdown
+        from ..render import render_markdown
 
         return render_markdown(self.to_dict(), self.bodies)
 
     def to_html(self) -> str:
-        from .render import render_html
+        from ..render import render_html
 
         return render_html(self.to_dict(), self.bodies)
 
