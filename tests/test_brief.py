@@ -275,17 +275,17 @@ def test_counted_numbers_reads_words_digits_and_skips_years_and_dates():
 
 
 def test_a_count_disagrees_only_about_the_same_thing_in_the_same_context():
-    from storyline.brief import _disagreement
+    from storyline.brief.facts import _disagreement
 
     def sentence(text: str):
-        from storyline.brief import _Sentence
+        from storyline.brief.sentences import ComparedSentence
         from storyline.spans import make_span
 
         none = frozenset()
-        return _Sentence(make_span("x", text, 0, len(text)), source=0, position=0, outlet="o",
-                         copy=False, words=content_words(text), claim=True,
-                         numbers=counted_numbers(text), people=none, dates=none,
-                         unnamed=none, article_people=none, details=none, date=None)
+        return ComparedSentence(make_span("x", text, 0, len(text)), source=0, position=0,
+                                outlet="o", copy=False, words=content_words(text), claim=True,
+                                numbers=counted_numbers(text), people=none, dates=none,
+                                unnamed=none, article_people=none, details=none, date=None)
 
     four = sentence("The force said four people were arrested at the vigil.")
     five = sentence("The force said five people were arrested at the vigil.")
