@@ -731,7 +731,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commit = ingest_bench.git_commit()  # the code measured is the code imported now
     try:
         import storyline  # noqa: F401
-        from storyline.evaluate import _lexrank
+        from storyline.evaluate.summaries import load_lexrank
     except ImportError:
         progress.print(f"[red]bench failed:[/] storyline is not importable by {sys.executable}; "
                        "install the package into this environment (make install)")
@@ -740,7 +740,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     points: list[Point] = []
     cold = our_warm = None
     try:
-        lexrank = _lexrank()  # a missing sumy is reported before the long part
+        lexrank = load_lexrank()  # a missing sumy is reported before the long part
         records = read_records(plan.data)
         if plan.quick:
             records = quick_records(records, plan.targets)

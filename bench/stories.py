@@ -240,7 +240,7 @@ def _on_timeout(signum, frame) -> None:  # noqa: ARG001
 def child_peer(db: Path, n: int, seed: int, timeout: int) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from storyline.evaluate import OFFLINE_DISTANCE, _offline_baseline
+    from storyline.evaluate.clustering import OFFLINE_DISTANCE, offline_baseline
 
     stream = replay(load_pairs(db), seed)
     texts = [f"{article.title or ''}\n{article.body}" for article, _ in itertools.islice(stream, n)]
@@ -249,7 +249,7 @@ def child_peer(db: Path, n: int, seed: int, timeout: int) -> dict:
     signal.signal(signal.SIGALRM, _on_timeout)
     signal.alarm(timeout)
     start = time.perf_counter()
-    labels = _offline_baseline(texts, OFFLINE_DISTANCE)
+    labels = offline_baseline(texts, OFFLINE_DISTANCE)
     seconds = time.perf_counter() - start
     signal.alarm(0)
     return {"seconds": seconds, "clusters": len(set(labels)), "vocabulary": vocabulary,

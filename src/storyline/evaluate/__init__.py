@@ -1,0 +1,31 @@
+"""Evaluations on public data sets: ``storyline eval ...``.
+
+One module per evaluation, each with its score, its scorer, the loader of its set and its
+``evaluate_*`` entry point: :mod:`.extraction` (article-extraction-benchmark), :mod:`.quotes`
+(PolNeAR), :mod:`.clustering` (ECB+, GVC, WikiRef220) and :mod:`.summaries` (the same story
+sets, against headlines). :mod:`._sets` reads every set.
+"""
+
+from .clustering import ClusteringScore, bcubed, evaluate_clustering, load_clustering_set
+from .extraction import ExtractionScore, evaluate_extraction, load_extraction_set, score_extraction
+from .quotes import QuoteScore, evaluate_quotes, is_name, load_quote_set, same_speaker, score_quotes
+from .summaries import (
+    StorySentences,
+    SummaryScore,
+    best_rouge,
+    corroborated_sentences,
+    evaluate_summaries,
+    lead_sentences,
+    lexrank_sentences,
+    score_summaries,
+    summary_redundancy,
+)
+
+__all__ = [
+    "ClusteringScore", "ExtractionScore", "QuoteScore", "StorySentences", "SummaryScore",
+    "bcubed", "best_rouge", "corroborated_sentences", "evaluate_clustering",
+    "evaluate_extraction", "evaluate_quotes", "evaluate_summaries", "is_name",
+    "lead_sentences", "lexrank_sentences", "load_clustering_set", "load_extraction_set",
+    "load_quote_set", "same_speaker", "score_extraction", "score_quotes", "score_summaries",
+    "summary_redundancy",
+]
