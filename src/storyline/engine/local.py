@@ -66,9 +66,7 @@ class LocalEngine:
             yield from self._on_workers(stage, groups, timings, cost or _one)
 
     def _here(self, stage: Stage, groups: Iterator, timings: Timings) -> Iterator:
-        if stage not in self._states:
-            self._states[stage] = stage.setup() if stage.setup else None
-        state = self._states[stage]
+        state = self._state(stage)
         for kind, batch in groups:
             if kind == "pass":
                 yield from ((item, item) for item in batch)
@@ -113,6 +111,17 @@ class LocalEngine:
                           else self._record(stage, timings, batch, result)[0])
         yield from (tuple(pair) for pair in held)
 
+    def _state(self, stage: Stage) -> Any:
+        """What the stage's ``setup`` made in this process, made once and shared with the
+        stage's pool (whose forked workers inherit it)."""
+        if stage not in self._states:
+            pool = self._pools.get(stage)
+            if pool is not None and pool.state is not None:
+                self._states[stage] = pool.state
+            else:
+                self._states[stage] = stage.setup() if stage.setup else None
+        return self._states[stage]
+
     @staticmethod
     def _record(stage: Stage, timings: Timings, batch: list, result: tuple) -> list:
         results, inside = result
@@ -128,6 +137,7 @@ class LocalEngine:
                 self.jobs, setup=_worker_setup if setup is None else setup,
                 preload=stage.preload, seconds=stage.seconds, memory=stage.memory,
                 recycle=stage.recycle)
+            self._pools[stage].state = self._states.get(stage)
         return self._pools[stage]
 
     def close(self) -> None:

@@ -171,7 +171,8 @@ class WorkerPool:
     returns and runs every task as ``fn(state, item)``. Workers are forked from this process
     when it runs no other thread (after ``setup`` has run here once, so they start with what
     it loaded and share its pages), else started by a forkserver that imports ``preload``
-    once, and each runs ``setup`` itself.
+    once, and each runs ``setup`` itself. ``state`` is what ``setup`` made in this process
+    (set it to share a model already loaded here).
     ``seconds`` and ``memory`` limit one task (memory: what the worker adds to its own size
     while working on it, read from /proc). A worker whose own memory has grown past
     ``recycle`` bytes is replaced between tasks by a fresh one: a long-lived worker's heap
@@ -191,7 +192,7 @@ class WorkerPool:
         self.recycle = recycle
         self.recycled = 0
         self._workers: list[_Worker] = []
-        self._state: object = None
+        self.state: object = None
         self.replaced = 0
 
     def _context(self):
@@ -200,9 +201,9 @@ class WorkerPool:
 
         methods = multiprocessing.get_all_start_methods()
         if "fork" in methods and threading.active_count() == 1:
-            if self.setup is not None and self._state is None:
-                self._state = self.setup()
-            return multiprocessing.get_context("fork"), self._state
+            if self.setup is not None and self.state is None:
+                self.state = self.setup()
+            return multiprocessing.get_context("fork"), self.state
         if "forkserver" in methods:
             context = multiprocessing.get_context("forkserver")
             if self.preload:
@@ -343,7 +344,7 @@ class WorkerPool:
         for worker in self._workers:
             worker.stop(kill=worker.task is not None)
         self._workers.clear()
-        self._state = None
+        self.state = None
 
     def __enter__(self) -> WorkerPool:
         return self
