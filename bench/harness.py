@@ -333,14 +333,14 @@ class Section:
         self.other_cpu_seconds: float | None = None
         self._excluded = 0.0
 
-    def __enter__(self) -> Section:
+    def start(self) -> Section:
         self._busy = busy_cpu_seconds()
         self._cpu = own_cpu_seconds(self.children)
         self._start = time.perf_counter()
         return self
 
     def stop(self) -> None:
-        """End the wall time here; CPU time runs on to the end of the block (reaping)."""
+        """End the wall time here; CPU time runs on to :meth:`finish` (reaping, say)."""
         self.seconds = time.perf_counter() - self._start
 
     def exclude(self, cpu_seconds: float | None) -> None:
@@ -349,7 +349,7 @@ class Section:
         elif self._excluded is not None:
             self._excluded += cpu_seconds
 
-    def __exit__(self, *exc: object) -> None:
+    def finish(self) -> Section:
         if not self.seconds:
             self.stop()
         self.cpu_seconds = own_cpu_seconds(self.children) - self._cpu
@@ -357,6 +357,13 @@ class Section:
         if None not in (busy, self._busy, self._excluded):
             self.other_cpu_seconds = max(0.0, busy - self._busy - self.cpu_seconds
                                          - self._excluded)
+        return self
+
+    def __enter__(self) -> Section:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
 
     @property
     def disturbed(self) -> bool:
@@ -642,6 +649,12 @@ def _on_timeout(signum, frame) -> None:  # noqa: ARG001
     os._exit(3)
 
 
+def deadline(seconds: int) -> None:
+    """Exit with status 3 ``seconds`` from now (0: no longer)."""
+    signal.signal(signal.SIGALRM, _on_timeout)
+    signal.alarm(seconds)
+
+
 def child_main(argv: Sequence[str], children: dict[str, Callable[..., dict]],
                timeout: int | None = None) -> int:
     """The child side of :func:`child_command`: ``children[argv[0]](*argv[1:])``, printed as
@@ -651,8 +664,7 @@ def child_main(argv: Sequence[str], children: dict[str, Callable[..., dict]],
         sys.stderr.write(f"unknown child {kind!r}\n")
         return 1
     if timeout:
-        signal.signal(signal.SIGALRM, _on_timeout)
-        signal.alarm(timeout)
+        deadline(timeout)
     try:
         result = children[kind](*rest)
     except BenchError as exc:
