@@ -40,6 +40,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -531,7 +532,7 @@ def system_name(text: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["--child"]:
-        return harness.child_main(argv[2:], {name: child for name in SYSTEMS},
+        return harness.child_main(argv[2:], {name: partial(child, name) for name in SYSTEMS},
                                   timeout=int(argv[1]))
     parser = harness.parser("Benchmark storyline's annotation against plain spaCy nlp.pipe on "
                             "seeded ~300-word real news articles.", quick=f"{QUICK_N} articles")
