@@ -1,3 +1,4 @@
+import functools
 import json
 import os
 import subprocess
@@ -60,7 +61,16 @@ def seed_annotations() -> dict:
         records = [json.loads(line) for line in fh]
     articles = [Article(id=r["id"], revision=1, outlet=None, title=r.get("title"), url=None,
                         published=r["published"], body=r["text"]) for r in records]
-    return {a.article_id: a for a in annotate_batch(articles)}
+    return {a.article_id: a for a in annotate_batch(articles, nlp_model())}
+
+
+@functools.lru_cache(maxsize=1)
+def nlp_model():
+    """The real spaCy model, loaded once for the test session (storyline itself keeps no
+    process-wide model: each caller owns one)."""
+    from storyline.nlp import load_pipeline
+
+    return load_pipeline()
 
 
 def annotate_text(body: str, published: str | None = "2021-03-14", article_id: str = "t"):
@@ -70,4 +80,4 @@ def annotate_text(body: str, published: str | None = "2021-03-14", article_id: s
 
     article = Article(id=article_id, revision=1, outlet=None, title=None, url=None,
                       published=published, body=body)
-    return annotate_batch([article])[0]
+    return annotate_batch([article], nlp_model())[0]

@@ -3,8 +3,11 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storyline.annotate import Annotator, annotate_articles, annotate_batch
+from storyline.annotate import annotate_articles, annotate_batch, annotate_list
+from storyline.engine import LocalEngine
 from storyline.records import Article, annotation_from_dict
+
+from .conftest import nlp_model
 
 
 NEWSY = st.lists(st.sampled_from(
@@ -34,7 +37,7 @@ def _spans_sound(body, annotation):
 def test_annotator_never_crashes_and_spans_hold(bodies):
     articles = [Article(id=f"a{i}", revision=1, outlet=None, title=None, url=None,
                         published="2021-03-14", body=body) for i, body in enumerate(bodies)]
-    annotations = annotate_batch(articles)
+    annotations = annotate_batch(articles, nlp_model())
     assert [a.article_id for a in annotations] == [a.id for a in articles]  # one each, in order
     for body, annotation in zip(bodies, annotations):
         _spans_sound(body, annotation)
@@ -63,8 +66,8 @@ def test_parallel_annotation_is_the_same(seed_records):
                         published=r["published"], body=r["text"])
                 for n in range(9) for r in seed_records]
     one = list(annotate_articles(articles, jobs=1))
-    with Annotator(jobs=2, batch_size=4) as annotator:
-        two = annotator(articles)
+    with LocalEngine(2) as engine:
+        two = annotate_list(engine, articles, batch_size=4)
     assert [a.to_dict() for a in one] == [a.to_dict() for a in two]
     assert [a.article_id for a in two] == [a.id for a in articles]
 
@@ -74,4 +77,4 @@ def test_parallel_annotation_is_the_same(seed_records):
 def test_annotator_takes_any_string(body):
     article = Article(id="x", revision=1, outlet=None, title=None, url=None, published=None,
                       body=body)
-    _spans_sound(body, annotate_batch([article])[0])
+    _spans_sound(body, annotate_batch([article], nlp_model())[0])

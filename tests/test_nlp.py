@@ -1,5 +1,7 @@
 from storyline.nlp import needs_parse, read_bodies
 
+from .conftest import nlp_model
+
 
 def test_only_quote_and_cue_sentences_are_parsed():
     assert needs_parse('"We will go," she said.')
@@ -11,7 +13,7 @@ def test_only_quote_and_cue_sentences_are_parsed():
 def test_reading_splits_paragraphs_and_parses_some_sentences():
     body = ("Vigils also took place in Glasgow and Bristol\n\n"
             "She said: \"We will stay.\" The crowd left at nine.")
-    reading = read_bodies([body])[0]
+    reading = read_bodies([body], nlp_model())[0]
     texts = [body[s:e] for s, e in reading.sentences]
     assert texts[0] == "Vigils also took place in Glasgow and Bristol"
     assert all("\n\n" not in t for t in texts)
@@ -21,7 +23,27 @@ def test_reading_splits_paragraphs_and_parses_some_sentences():
     assert any(label == "GPE" and body[s:e] == "Glasgow" for s, e, label in reading.mentions)
 
 
-def test_the_pipeline_is_loaded_once_per_process():
+def test_the_caller_owns_its_model_and_reading_counts_what_it_parsed():
     from storyline.nlp import load_pipeline
+    from storyline.timing import Timings
 
-    assert load_pipeline() is load_pipeline()
+    assert load_pipeline() is not load_pipeline()
+    timings = Timings()
+    body = 'She said: "We will stay." The crowd left at nine.'
+    read_bodies([body], nlp_model(), timings=timings)
+    assert list(timings.seconds) == ["sentences", "name windows", "cue parse"]
+    assert timings.counts["words"] == len(body.split())
+    assert 0 < timings.counts["parsed words"] < timings.counts["words"]
+    assert timings.counts["sentences"] == 2 and timings.counts["parsed sentences"] == 1
+
+
+def test_a_missing_model_is_reported_without_loading_one(monkeypatch):
+    import pytest
+
+    from storyline import nlp
+    from storyline.errors import ModelMissingError
+
+    nlp.check_model()
+    monkeypatch.setattr(nlp, "MODEL_PACKAGE", "no_such_model_package")
+    with pytest.raises(ModelMissingError, match="no_such_model_package"):
+        nlp.check_model()

@@ -310,10 +310,10 @@ def test_an_article_annotation_fails_on_is_named_and_the_rest_stored(library, tm
 
     real = annotate_module.read_bodies
 
-    def reading(bodies, nlp=None):
+    def reading(bodies, nlp, timings=None):
         if any("stork" in body for body in bodies):
             raise RuntimeError("the model choked")
-        return real(bodies, nlp)
+        return real(bodies, nlp, timings=timings)
 
     monkeypatch.setattr(annotate_module, "read_bodies", reading)
     path = write_jsonl(tmp_path / "a.jsonl", _records(_GOOD))
@@ -336,10 +336,10 @@ def test_a_worker_that_dies_annotating_costs_only_its_article(library, tmp_path,
 
     real = annotate_module.read_bodies
 
-    def reading(bodies, nlp=None):
+    def reading(bodies, nlp, timings=None):
         if any("stork" in body for body in bodies):
             os.kill(os.getpid(), signal.SIGKILL)
-        return real(bodies, nlp)
+        return real(bodies, nlp, timings=timings)
 
     monkeypatch.setattr(annotate_module, "read_bodies", reading)
     texts = [f"{_GOOD[n % 2]} It was report number {n} of the day." for n in range(40)]
@@ -354,16 +354,15 @@ def test_a_worker_that_dies_annotating_costs_only_its_article(library, tmp_path,
 
 def test_an_unexpected_failure_storing_one_record_leaves_nothing_of_it(library, tmp_path,
                                                                         monkeypatch):
-    import storyline.pipeline as pipeline
+    """The failure comes after the record's revision was written: its savepoint undoes it."""
+    real = library.store.put_signature
 
-    real = pipeline.find_original
-
-    def find(store, article_id, body, settings):
+    def put_signature(article_id, blob, bands):
         if article_id == "r1":
             raise ZeroDivisionError("a bug")
-        return real(store, article_id, body, settings)
+        return real(article_id, blob, bands)
 
-    monkeypatch.setattr(pipeline, "find_original", find)
+    monkeypatch.setattr(library.store, "put_signature", put_signature)
     path = write_jsonl(tmp_path / "u.jsonl", _records(_GOOD))
     report = library.ingest([path], annotate=False)
     assert [str(e) for e in report.errors] == [f"{path}:2: cannot store: ZeroDivisionError: a bug"]

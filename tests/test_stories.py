@@ -9,9 +9,10 @@ from hypothesis import given, settings, strategies as st
 
 from storyline.records import Article
 from storyline.stories import (
-    Story, StoryArticle, StoryIndex, StorySettings, Vocabulary, _conflict, order_key,
+    Story, StoryArticle, StoryIndex, StorySettings, Vocabulary, order_key,
     pair_features, probability, publication_day, story_article, story_id, words,
 )
+from storyline.stories.index import _conflict
 
 from .conftest import DATA, EXAMPLES
 
@@ -241,7 +242,7 @@ def test_dot_products_do_not_depend_on_the_hash_seed():
     import subprocess
     import sys
 
-    code = ("import random; from storyline.stories import _dot; r = random.Random(7); "
+    code = ("import random; from storyline.stories.index import _dot; r = random.Random(7); "
             "words = [f'w{i}' for i in range(400)]; "
             "a = {w: r.random() / 7 for w in words}; b = {w: r.random() / 3 for w in words[::-1]}; "
             "print(repr(_dot(a, b)), repr(_dot(b, a)))")

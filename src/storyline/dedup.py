@@ -102,3 +102,15 @@ def to_blob(sig: np.ndarray) -> bytes:
 
 def from_blob(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<u8").astype(np.uint64)
+
+
+def closest_original(sig: np.ndarray, candidates: list[tuple[str, bytes]],
+                     settings: DedupSettings) -> str | None:
+    """Of indexed ``(id, signature)`` candidates in ingest order, the one this signature
+    near-duplicates most (the earliest on a tie), or None below the threshold."""
+    best, best_score = None, settings.threshold
+    for other_id, blob in candidates:
+        score = similarity(sig, from_blob(blob))
+        if score > best_score or (best is None and score >= best_score):
+            best, best_score = other_id, score
+    return best

@@ -14,19 +14,21 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from .brief import BRIEF_VERSION, Brief, BriefSettings, BriefSource, build_brief
 from .errors import InputError, NotAnnotatedError, NotFoundError, QueryError
-from .pipeline import IngestSettings, StoryGrouper, ingest
+from .engine import Engine, Failure, LocalEngine, cpu_count
+from .pipeline import IngestSettings, ingest
 from .readers import read_inputs
 from .records import Annotation, Article, IngestReport
 from .store import Store
-from .stories import StorySettings
-from .workers import cpu_count
+from .stories import StoryGrouper, StorySettings
+from .timing import Timings
 
 DEFAULT_DB = "storyline.db"
 # part of every cached brief's key: a change of the defaults rebuilds them
@@ -135,8 +137,11 @@ class Library:
     """An archive of articles in one SQLite file."""
 
     def __init__(self, path: str | Path | None = None, *, settings: IngestSettings | None = None,
-                 story_settings: StorySettings | None = None):
+                 story_settings: StorySettings | None = None, engine: Engine | None = None):
+        """``engine`` runs the pure stages (extraction, preparation, annotation); without
+        one, each call runs them on a :class:`~storyline.engine.LocalEngine` of its ``jobs``."""
         self.path = str(path) if path is not None else default_db_path()
+        self.engine = engine
         self.settings = settings or IngestSettings()
         self.story_settings = story_settings or StorySettings()
         self.store = Store(self.path)
@@ -156,7 +161,8 @@ class Library:
                jobs: int | None = None,
                on_error: Callable[[InputError], None] | None = None,
                on_item: Callable[[], None] | None = None,
-               annotate: bool = True, stories: bool = True) -> IngestReport:
+               annotate: bool = True, stories: bool = True,
+               timings: Timings | None = None) -> IngestReport:
         """Read files, directories (recursively) or ``-`` (JSONL on ``stdin``, or one JSON
         document when ``stdin_name`` ends in ``.json``) into the archive.
 
@@ -168,24 +174,33 @@ class Library:
         worker processes (default: every core); a worker that fails or dies costs only the
         record it was on. New articles then join their stories (``stories=False``
         leaves them for :meth:`group`; without annotation there are no stories yet).
+        ``timings`` collects what each stage cost (see :class:`~storyline.timing.Timings`).
         Raises ``ValueError`` for a ``published`` that is no date.
         """
-        jobs = jobs if jobs is not None else cpu_count()
-        items = read_inputs([str(p) for p in paths], format, outlet=outlet, published=published,
-                            stdin=stdin, stdin_name=stdin_name, jobs=jobs,
-                            limits=self.settings.limits)
-        if not annotate:
-            return ingest(items, self.store, settings=self.settings, on_error=on_error,
-                          on_item=on_item)
-        from .annotate import ANNOTATOR_VERSION, Annotator
-        from .nlp import load_pipeline
+        if annotate:
+            from .nlp import check_model
 
-        load_pipeline()  # a missing model is reported before anything is read
-        grouper = StoryGrouper(self.store, self.story_settings) if stories else None
-        with Annotator(jobs) as annotator:
-            return ingest(items, self.store, settings=self.settings, on_error=on_error,
-                          on_item=on_item, annotator=annotator,
-                          annotator_version=ANNOTATOR_VERSION, grouper=grouper)
+            check_model()  # a missing model is reported before anything is read
+        from .annotate import ANNOTATOR_VERSION
+
+        with self._engine(jobs) as engine:
+            items = read_inputs([str(p) for p in paths], format, outlet=outlet,
+                                published=published, stdin=stdin, stdin_name=stdin_name,
+                                engine=engine, limits=self.settings.limits, timings=timings)
+            grouper = StoryGrouper(self.store, self.story_settings) if annotate and stories else None
+            return ingest(items, self.store, settings=self.settings, engine=engine,
+                          on_error=on_error, on_item=on_item, annotate=annotate,
+                          annotator_version=ANNOTATOR_VERSION, grouper=grouper,
+                          timings=timings)
+
+    @contextmanager
+    def _engine(self, jobs: int | None) -> Iterator[Engine]:
+        """The library's engine, or a local one of ``jobs`` (default: every core) for one call."""
+        if self.engine is not None:
+            yield self.engine
+            return
+        with LocalEngine(jobs if jobs is not None else cpu_count()) as engine:
+            yield engine
 
     def annotate(self, *, jobs: int | None = None, batch_size: int = 64,
                  on_progress: Callable[[int, int], None] | None = None,
@@ -197,15 +212,13 @@ class Library:
         ``on_progress(done, total)`` follows along; an article annotation cannot read is
         passed to ``on_error`` (and left for the next run). Returns how many were annotated.
         """
-        from .annotate import ANNOTATOR_VERSION, Annotator, unreadable
-        from .nlp import load_pipeline
-        from .workers import Failure
+        from .annotate import ANNOTATOR_VERSION, annotate_list, unreadable
+        from .nlp import check_model
 
-        load_pipeline()
-        jobs = jobs if jobs is not None else cpu_count()
+        check_model()
         total = self.store.count_unannotated(ANNOTATOR_VERSION)
         done = last = annotated = 0
-        with Annotator(jobs) as annotator:
+        with self._engine(jobs) as engine:
             while True:
                 page = self.store.unannotated(ANNOTATOR_VERSION, after=last, limit=batch_size)
                 if not page:
@@ -213,7 +226,7 @@ class Library:
                     return annotated
                 last = page[-1][0]
                 batch = [article for _, article in page]
-                results = annotator(batch)
+                results = annotate_list(engine, batch)
                 with self.store.transaction():
                     for article, result in zip(batch, results):
                         if isinstance(result, Failure):

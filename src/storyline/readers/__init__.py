@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from ..engine import Engine, LocalEngine
 from ..errors import InputError, LimitError, Origin
 from ..limits import Limits, megabytes
 from ..records import RawArticle, Skipped, normalize_published
+from ..timing import Timings
 from . import feed, html, jsonl, txt, warc
 from .decode import READ_ERRORS
 
@@ -234,21 +236,27 @@ def _read_all(paths: Iterable[str], fmt: str, stdin: BinaryIO | None, stdin_name
 
 def read_inputs(paths: Iterable[str], fmt: str = "auto", *, outlet: str | None = None,
                 published: str | None = None, stdin: BinaryIO | None = None,
-                stdin_name: str = "<stdin>", jobs: int = 1,
-                limits: Limits | None = None) -> Iterator[Item]:
+                stdin_name: str = "<stdin>", engine: Engine | None = None,
+                limits: Limits | None = None, timings: Timings | None = None) -> Iterator[Item]:
     """Every article (or error, or skipped record) of every path, in order; HTML is
-    extracted on ``jobs`` worker processes, each input held to ``limits``.
+    extracted by the ``engine`` (one local job without one), each input held to ``limits``.
 
     ``outlet`` and ``published`` fill what an input does not say itself.
     """
     limits = limits or Limits()
     default_published = normalize_published(published) if published else None
-    for item in html.extract_pages(_read_all(paths, fmt, stdin, stdin_name, limits), jobs=jobs,
-                                   limits=limits):
-        if isinstance(item, RawArticle):
-            item.outlet = item.outlet or outlet
-            item.published = item.published or default_published
-        yield item
+    own = engine is None
+    engine = LocalEngine(1) if engine is None else engine
+    try:
+        for item in html.extract_pages(_read_all(paths, fmt, stdin, stdin_name, limits), engine,
+                                       limits, timings):
+            if isinstance(item, RawArticle):
+                item.outlet = item.outlet or outlet
+                item.published = item.published or default_published
+            yield item
+    finally:
+        if own:
+            engine.close()
 
 
 __all__ = ["FORMATS", "READ_ERRORS", "Item", "Skipped", "Source", "format_of", "iter_sources", "read_inputs", "read_source",

@@ -12,9 +12,9 @@ from urllib.parse import urlparse
 
 from ..clean import count_words
 from ..errors import InputError, LimitError, Origin
-from ..limits import MB, Limits
+from ..limits import Limits
 from ..records import RawArticle, normalize_published
-from ..workers import Failure, WorkerPool
+from ..engine import Engine, Failure, Stage
 from .decode import looks_binary, looks_like_utf16
 
 if TYPE_CHECKING:
@@ -177,27 +177,31 @@ def _page_cost(item) -> int:
     return len(getattr(item, "text", "") or "")
 
 
-def extract_pages(items: Iterable, jobs: int = 1, limits: Limits | None = None) -> Iterator:
+def _extract_stage(min_words: int, state: None, batch: list[HtmlPage], timings) -> list:
+    return [extract_page(page, min_words=min_words) for page in batch]
+
+
+def extraction_stage(limits: Limits) -> Stage:
+    """Extraction as an engine stage: isolated, so that a page past ``limits.page_seconds``
+    or ``limits.worker_memory_bytes``, or one that kills its worker, costs that page alone."""
+    return Stage("extract", functools.partial(_extract_stage, limits.min_words), isolated=True,
+                 seconds=limits.page_seconds, memory=limits.worker_memory_bytes,
+                 recycle=RECYCLE_BYTES, preload=("storyline.readers.html", "trafilatura"))
+
+
+def extract_pages(items: Iterable, engine: Engine, limits: Limits | None = None,
+                  timings=None) -> Iterator:
     """Replace each :class:`HtmlPage` in a stream by its extraction, in order.
 
-    Pages are extracted by ``jobs`` worker processes (at least one, so that a page past
-    ``limits.page_seconds`` or ``limits.worker_memory_bytes``, or one that kills its worker,
-    costs that page alone: it comes back as an :class:`InputError` naming it). At most 64
-    items or 64 MB of them wait at once, so memory stays bounded whatever the input's size.
+    Pages are extracted one per task by the ``engine``'s workers (at least one, even on one
+    job): a page that fails comes back as an :class:`InputError` naming it. The engine holds
+    a bounded number of pages at once, so memory stays bounded whatever the input's size.
     """
     limits = limits or Limits()
-    pool = WorkerPool(jobs, preload=["storyline.readers.html", "trafilatura"],
-                      seconds=limits.page_seconds, memory=limits.worker_memory_bytes,
-                      recycle=RECYCLE_BYTES)
-    with pool:
-        extract = functools.partial(extract_page, min_words=limits.min_words)
-        for item, result in pool.map(extract, items, window=64, max_pending=64 * MB,
-                                     cost=_page_cost,
-                                     local=lambda item: not isinstance(item, HtmlPage)):
-            if isinstance(result, Failure):
-                yield _failed(item, result, limits)
-            else:
-                yield result
+    for item, result in engine.map_batches(extraction_stage(limits), items, cost=_page_cost,
+                                           passthrough=lambda item: not isinstance(item, HtmlPage),
+                                           timings=timings):
+        yield _failed(item, result, limits) if isinstance(result, Failure) else result
 
 
 def _failed(page: HtmlPage, failure: Failure, limits: Limits) -> InputError:

@@ -1,4 +1,4 @@
-"""Batches and worker processes, shared by HTML extraction and annotation.
+"""Worker processes for the local engine (:class:`~storyline.engine.LocalEngine`).
 
 :class:`WorkerPool` runs one task at a time on each worker and knows which task each worker
 holds, so a task that raises, a worker that dies (a segfault, the out-of-memory killer, a
@@ -81,13 +81,15 @@ def _die_with_parent() -> None:
             pass
 
 
-def _worker_main(conn, setup: Callable[[], object] | None) -> None:
+def _worker_main(conn, setup: Callable[[], object] | None, state: object = None) -> None:
     """A worker: run each ``(fn, item)`` received and send back ``("ok", result)`` or
-    ``("error", text)``; Ctrl-C is the parent's to handle."""
+    ``("error", text)``; Ctrl-C is the parent's to handle. With a ``setup``, the worker owns
+    what it returns (``state``, inherited from the parent when forked) and each task is
+    ``fn(state, item)``."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if setup is not None:
-        setup()
+    if setup is not None and state is None:
+        state = setup()
     while True:
         try:
             message = conn.recv()
@@ -97,7 +99,7 @@ def _worker_main(conn, setup: Callable[[], object] | None) -> None:
             return
         fn, item = message
         try:
-            reply = ("ok", fn(item))
+            reply = ("ok", fn(item) if setup is None else fn(state, item))
         except Exception as exc:  # the task's own failure, reported as its result
             reply = ("error", describe_exception(exc))
         try:
@@ -128,9 +130,10 @@ def _signal_name(code: int) -> str:
 
 
 class _Worker:
-    def __init__(self, context, setup):
+    def __init__(self, context, state, *, setup):
         parent_end, child_end = context.Pipe(duplex=True)
-        self.process = context.Process(target=_worker_main, args=(child_end, setup), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(child_end, setup, state),
+                                       daemon=True)
         self.process.start()
         child_end.close()
         self.conn = parent_end
@@ -164,9 +167,11 @@ class _Worker:
 class WorkerPool:
     """``jobs`` worker processes that run tasks one at a time, each task isolated.
 
-    ``setup`` runs once in every worker (load a model there); workers are forked from this
-    process when it runs no other thread (after ``setup`` has run here first, so they start
-    with what it loaded), else started by a forkserver that imports ``preload`` once.
+    ``setup`` runs once for the workers (load a model there): each worker owns what it
+    returns and runs every task as ``fn(state, item)``. Workers are forked from this process
+    when it runs no other thread (after ``setup`` has run here once, so they start with what
+    it loaded and share its pages), else started by a forkserver that imports ``preload``
+    once, and each runs ``setup`` itself.
     ``seconds`` and ``memory`` limit one task (memory: what the worker adds to its own size
     while working on it, read from /proc). A worker whose own memory has grown past
     ``recycle`` bytes is replaced between tasks by a fresh one: a long-lived worker's heap
@@ -186,27 +191,27 @@ class WorkerPool:
         self.recycle = recycle
         self.recycled = 0
         self._workers: list[_Worker] = []
-        self._ready_here = False
+        self._state: object = None
         self.replaced = 0
 
     def _context(self):
+        """The start method, and the state a new worker inherits (only a fork inherits)."""
         import multiprocessing
 
         methods = multiprocessing.get_all_start_methods()
         if "fork" in methods and threading.active_count() == 1:
-            if self.setup is not None and not self._ready_here:
-                self.setup()
-                self._ready_here = True
-            return multiprocessing.get_context("fork")
+            if self.setup is not None and self._state is None:
+                self._state = self.setup()
+            return multiprocessing.get_context("fork"), self._state
         if "forkserver" in methods:
             context = multiprocessing.get_context("forkserver")
             if self.preload:
                 context.set_forkserver_preload(self.preload)
-            return context
-        return multiprocessing.get_context("spawn")
+            return context, None
+        return multiprocessing.get_context("spawn"), None
 
     def _start(self) -> _Worker:
-        worker = _Worker(self._context(), self.setup)
+        worker = _Worker(*self._context(), setup=self.setup)
         self._workers.append(worker)
         return worker
 
@@ -223,9 +228,9 @@ class WorkerPool:
     def map(self, fn: Callable[[Any], Any], items: Iterable, *, window: int = 64,
             max_pending: int | None = None, cost: Callable[[Any], int] | None = None,
             local: Callable[[Any], bool] | None = None) -> Iterator[tuple[Any, Any]]:
-        """``(item, fn(item))`` for every item, in order, each result computed by a worker;
-        a task that fails has a :class:`Failure` as its result. ``fn`` must be a
-        module-level function.
+        """``(item, fn(item))`` for every item (``fn(state, item)`` with a ``setup``), in
+        order, each result computed by a worker; a task that fails has a :class:`Failure` as
+        its result. ``fn`` must be a module-level function (or a partial of one).
 
         Items for which ``local(item)`` is true are not tasks: they come back as
         ``(item, item)`` in their place. At most ``window`` items (and, with ``cost``,
@@ -338,6 +343,7 @@ class WorkerPool:
         for worker in self._workers:
             worker.stop(kill=worker.task is not None)
         self._workers.clear()
+        self._state = None
 
     def __enter__(self) -> WorkerPool:
         return self

@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from .text import stop_words
-from .records import Annotation, Article
+from ..text import stop_words
+from ..records import Annotation, Article
 
 _WORD = re.compile(r"\b\w\w+\b")
 #: Entity types whose names tell events apart (numbers, dates and "OTHER" do not).
