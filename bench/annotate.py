@@ -75,7 +75,8 @@ LABELS = {
     "ingest-annotate": f"storyline ingest -j{INGEST_JOBS}",
     "ingest-plain": f"storyline ingest -j{INGEST_JOBS} --no-annotate",
 }
-#: The stages storyline.annotate records, as the table names them.
+#: The stages of storyline.annotate (its Timings also hold the engine's whole "annotate"
+#: stage, which the table leaves out), as the table names them.
 STAGES = {"sentences": "sentences (senter)", "name windows": "entity recogniser (name windows)",
           "cue parse": "parse pass (cue sentences)", "sentence spans": "sentence spans",
           "entities": "entities", "quotes": "quotes", "dates": "dates"}
@@ -253,8 +254,8 @@ def child_storyline(records: Sequence[dict], warmup: Sequence[dict], jobs: int,
 
     result = {"load_seconds": load, "warmup_seconds": warm, **timed(run)}
     if timings is not None:
-        result = {**result, "stages": {STAGES.get(name, name): seconds
-                                       for name, seconds in timings.seconds.items()},
+        result = {**result, "stages": {label: timings.seconds.get(name, 0.0)
+                                       for name, label in STAGES.items()},
                   **{TALLIES.get(name, name): n for name, n in timings.counts.items()}}
     return result
 

@@ -14,7 +14,7 @@ it should beat. So:
   of 2020-01-01 plus one day per ``PER_DAY`` (300) articles of the stream, so the archive
   spans time like a real feed (a real article's own date, or its lack of one, is replaced).
   The annotation is the source's, its ``article_id`` set to the copy's id.
-* **Storyline.** The stream is grouped with :class:`storyline.pipeline.StoryGrouper` on a
+* **Storyline.** The stream is grouped with :class:`storyline.stories.StoryGrouper` on a
   file database in batches of 500, one transaction each, as ``storyline ingest`` groups:
   each batch first writes its articles (``Store.write_revision``: ``story_articles`` has a
   foreign key to ``articles``), timed apart and not counted, then groups them. When the
@@ -295,8 +295,7 @@ def group_batch(store, grouper, batch: Sequence[tuple], timer: StoreTimer) -> tu
 def restore_index(store, settings):
     """A StoryIndex in the state ``StoryGrouper`` would load from ``store``, with every
     document count read up front, so that assigning touches no SQLite."""
-    from storyline.pipeline import StoryGrouper
-    from storyline.stories import Vocabulary
+    from storyline.stories import StoryGrouper, Vocabulary
 
     index = StoryGrouper(store, settings)._load()
     index.vocabulary = Vocabulary(index.vocabulary.documents)
@@ -319,8 +318,7 @@ def database_mb(store, path: Path) -> tuple[float, float]:
 def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archive: int,
             db: Path) -> Point:
     """The next articles at one archive size: the core alone, a fresh load, the grouper."""
-    from storyline.pipeline import StoryGrouper
-    from storyline.stories import story_article
+    from storyline.stories import StoryGrouper, story_article
 
     settings = grouper.settings
     section = harness.Section().start()
@@ -383,9 +381,8 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
 def bench_storyline(pairs: Sequence[tuple], sizes: Sequence[int], timed: int, seed: int,
                     work: Path, say: Callable[[str], None]) -> list[Point]:
     """Grow one archive through every size, measuring the next ``timed`` articles at each."""
-    from storyline.pipeline import StoryGrouper
     from storyline.store import Store
-    from storyline.stories import StorySettings
+    from storyline.stories import StoryGrouper, StorySettings
 
     db = work / "stories.db"
     store = Store(db)
