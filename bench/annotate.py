@@ -85,9 +85,6 @@ TALLIES = {"words": "words", "parsed words": "parsed_words", "sentences": "sente
            "parsed sentences": "parsed_sentences"}
 
 
-# -- corpus ------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Source:
     """One real article: its paragraphs and what it says about itself."""
@@ -181,13 +178,6 @@ def words_of(records: Sequence[dict]) -> int:
     return sum(len(r["text"].split()) for r in records)
 
 
-# -- the child side ----------------------------------------------------------------------
-#
-# ``python -m bench.annotate --child TIMEOUT SYSTEM CORPUS WARMUP`` runs one system and prints
-# load, warm-up and timed seconds, the timed section's CPU seconds (its workers joined and
-# reaped first) and the CPU other processes used meanwhile.
-
-
 def _articles(records: Sequence[dict]) -> list:
     from storyline.records import Article
 
@@ -261,6 +251,9 @@ def child_storyline(records: Sequence[dict], warmup: Sequence[dict], jobs: int,
 
 
 def child(system: str, corpus: str, warmup: str) -> dict:
+    """``python -m bench.annotate --child TIMEOUT SYSTEM CORPUS WARMUP``: one system's load,
+    warm-up and timed seconds, the timed section's CPU seconds (its workers joined and
+    reaped first) and the CPU other processes used meanwhile."""
     records, warm = harness.read_jsonl(Path(corpus)), harness.read_jsonl(Path(warmup))
     if system == "stages":
         from storyline.timing import Timings
@@ -268,9 +261,6 @@ def child(system: str, corpus: str, warmup: str) -> dict:
         return child_storyline(records, warm, 1, Timings())
     runner = child_peer if system.startswith("peer-") else child_storyline
     return runner(records, warm, int(system[-1]))
-
-
-# -- measuring ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -419,8 +409,6 @@ def progress_line(run: Run) -> str:
     line = f"  {run.label}: {run.seconds:.1f} s, {run.per_second:.1f} articles/s"
     return line + (harness.busy_note(run.other_cpu_seconds) if run.disturbed else "")
 
-
-# -- reporting ---------------------------------------------------------------------------
 
 COLUMNS = ("system", "load s", "seconds", "CPU s", "articles/s", "words/s", "peak RSS MB",
            "vs pipe 1p", "vs pipe 2p")

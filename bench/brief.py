@@ -86,9 +86,6 @@ STAGES = ("load", "build", "json", "md", "html")
 _TOPIC = re.compile(r"ecbplus/(\d+)_")
 
 
-# -- choosing the stories ----------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Pick:
     """A set of real articles timed as one story."""
@@ -196,12 +193,6 @@ def in_publication_order(store, pick: Pick, position: dict[str, int]) -> Pick:
     return Pick(pick.name, pick.kind, pick.target, tuple(a.id for a in found))
 
 
-# -- children ----------------------------------------------------------------------------
-#
-# ``stories.py --child prepare DATA DB 0`` ingests and annotates DATA's three sets into DB and
-# prints one JSON object on stdout.
-
-
 def prepare(records: Sequence[dict], work: Path, out: Path,
             say: Callable[[str], None]) -> tuple[Path, float]:
     """Ingest and annotate the records into a new database, then group them; untimed."""
@@ -219,9 +210,6 @@ def our_stories(db: Path, out: Path) -> list[dict]:
                                out / "logs" / "stories")
     harness.fail_on(listed, "storyline stories --json")
     return json.loads(listed.stdout)
-
-
-# -- timing ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -436,8 +424,6 @@ def closest_story(stories: Sequence[dict], size: int) -> dict | None:
         return None
     return min(stories, key=lambda s: (abs(s["articles"] - size), -s["articles"]))
 
-
-# -- reporting ---------------------------------------------------------------------------
 
 COLUMNS = ("story", "articles", "sources", "sentences", "load ms", "build ms", "json ms",
            "md ms", "html ms", "brief ms (max)", "articles/s", "ms/article (growth)",

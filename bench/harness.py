@@ -72,9 +72,6 @@ class BenchError(Exception):
     """A problem that stops the benchmark; :func:`main` prints it and exits with status 1."""
 
 
-# -- the plan ----------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Options:
     """The options every bench takes: where the data is and where its results go."""
@@ -168,9 +165,6 @@ def main(body: Callable[[Callable[[str], None]], int | None]) -> int:
     except BenchError as exc:
         progress.print(f"[red]bench failed:[/] {escape(str(exc))}")
         return 1
-
-
-# -- real data ---------------------------------------------------------------------------
 
 
 def split_sentences(text: str) -> list[str]:
@@ -269,9 +263,6 @@ def prepare_sources(data: Path, db: Path, limit: int, log: Path) -> dict:
     if found is None:
         fail_on(result, "ingesting the sources", allowed=())
     return found
-
-
-# -- measuring ---------------------------------------------------------------------------
 
 
 def own_cpu_seconds(children: bool = False) -> float:
@@ -673,9 +664,6 @@ def child_main(argv: Sequence[str], children: dict[str, Callable[..., dict]],
     signal.alarm(0)
     print(json.dumps(result))
     return 0
-
-
-# -- results -----------------------------------------------------------------------------
 
 
 def git_commit() -> tuple[str | None, bool | None]:

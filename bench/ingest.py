@@ -95,9 +95,6 @@ print(stored)
 """
 
 
-# -- real data ---------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class RealArticle:
     """One real article, cut into passages (paragraphs, or sentence runs of long ones)."""
@@ -161,9 +158,6 @@ def load_pages(data: Path) -> list[dict]:
     if not pages:
         raise harness.BenchError(f"{data / PAGES_FILE}: no records with an 'html' field")
     return pages
-
-
-# -- JSONL corpus ------------------------------------------------------------------------
 
 
 def mixed_text(rng: random.Random, material: Material, base: int) -> str:
@@ -257,9 +251,6 @@ def build_jsonl_corpus(path: Path, n: int, material: Material, seed: int) -> int
     return planted
 
 
-# -- HTML corpus -------------------------------------------------------------------------
-
-
 def replay_url(url: str | None, page_number: int, copy: int) -> str:
     """The real page URL with a ``replay`` query parameter naming the copy."""
     url = (url or f"https://replay.invalid/page-{page_number}").split("#", 1)[0]
@@ -301,9 +292,6 @@ def build_html_corpus(directory: Path, n: int, pages: Sequence[dict], seed: int)
         html = with_url(page["html"], replay_url(page.get("url"), number, i // len(pages)))
         (directory / f"page-{i:06d}.html").write_text(html, encoding="utf-8")
     return max(0, n - len(pages))
-
-
-# -- measuring ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -402,9 +390,6 @@ def measure_sqlite_floor(n: int, corpus: Path, out: Path) -> Run:
                result.cpu_seconds, result.other_cpu_seconds, jobs=1, stored=int(result.stdout.strip() or 0))
 
 
-# -- the benchmark -----------------------------------------------------------------------
-
-
 def jobs_for(kind: str) -> tuple[int, ...]:
     """HTML extraction runs on a process pool, so it is measured on 1 and 2; JSONL has none."""
     return (1, 2) if kind == "html" else (1,)
@@ -460,8 +445,6 @@ def growth(runs: Sequence[Run]) -> list[dict]:
                            "ratio": round(rates[large] / rates[small], 3)})
     return result
 
-
-# -- reporting ---------------------------------------------------------------------------
 
 COLUMNS = ("kind", "N", "system", "seconds", "CPU s", "articles/s", "peak RSS MB", "vs peer",
            "stored", "near-dups (planted)", "errors")

@@ -104,9 +104,6 @@ REQUEST_TIMEOUT = 30.0
 _WORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
 
 
-# -- the archive -------------------------------------------------------------------------
-
-
 def sha1_of(path: Path) -> str:
     digest = hashlib.sha1()
     with open(path, "rb") as fh:
@@ -179,9 +176,6 @@ def fresh_copy(db: Path) -> Path:
         dst.close()
         src.close()
     return copy
-
-
-# -- the server --------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -265,9 +259,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-
-
-# -- requests ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -521,9 +512,6 @@ def run_load(server: Server, plan: Sequence[tuple[str, str]], clients: int,
     return Load(client, samples, seconds, server_cpu, client_cpu, other)
 
 
-# -- the peer: the same briefs without the cache -----------------------------------------
-
-
 def peer(db: Path, site: Site) -> tuple[list[Sample], list[Sample]]:
     """(built without the cache, read from the cache): in this process, every story once
     each, after one untimed pass of both."""
@@ -548,9 +536,6 @@ def peer(db: Path, site: Site) -> tuple[list[Sample], list[Sample]]:
                 call(lib, story_id)
                 found[kind].append(Sample(kind, time.perf_counter() - start, 200, None))
     return found["no cache"], found["cache"]
-
-
-# -- reporting ---------------------------------------------------------------------------
 
 
 def percentile(values: Sequence[float], q: float) -> float:

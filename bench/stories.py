@@ -96,9 +96,6 @@ STORE_METHODS = ("meta", "set_meta", "story_states", "story_state", "put_story",
 STORY_TABLES = ("stories", "story_articles", "story_merges", "story_terms")
 
 
-# -- the stream --------------------------------------------------------------------------
-
-
 def load_pairs(db: Path) -> list[tuple]:
     """(article, annotation) of every annotated article in the source database, in ingest
     order."""
@@ -179,13 +176,9 @@ def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start:start + size]
 
 
-# -- children ----------------------------------------------------------------------------
-#
-# ``python -m bench.stories --child peer DB N SEED`` times the offline peer on the first N
-# articles of the stream.
-
-
 def child_peer(db: str, n: str, seed: str) -> dict:
+    """``python -m bench.stories --child peer DB N SEED``: the offline peer timed on the first
+    N articles of the stream."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from storyline.evaluate import OFFLINE_DISTANCE, _offline_baseline
@@ -202,9 +195,6 @@ def child_peer(db: str, n: str, seed: str) -> dict:
     harness.deadline(0)
     return {"seconds": seconds, "clusters": len(set(labels)), "vocabulary": vocabulary,
             "distance": OFFLINE_DISTANCE}
-
-
-# -- storyline ---------------------------------------------------------------------------
 
 
 class StoreTimer:
@@ -419,9 +409,6 @@ def progress_line(point: Point) -> str:
     return line + (harness.busy_note(point.other_cpu_seconds) if point.disturbed else "")
 
 
-# -- the peer ----------------------------------------------------------------------------
-
-
 @dataclass
 class PeerRun:
     n: int
@@ -481,8 +468,6 @@ def estimate_peer(runs: Sequence[PeerRun], sizes: Sequence[int]) -> list[PeerRun
                     estimated=True, memory_gb=peer_memory_gb(n, largest.vocabulary))
             for n in sizes if n > largest.n]
 
-
-# -- reporting ---------------------------------------------------------------------------
 
 COLUMNS = ("system", "archive", "timed", "seconds", "articles/s", "s per 500 new", "SQL s",
            "load s", "stories (active)", "compared", "peak RSS MB", "DB MB (stories)")
