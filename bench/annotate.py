@@ -35,7 +35,6 @@ import json
 import multiprocessing
 import random
 import shutil
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -343,11 +342,10 @@ def measure_ingest(system: str, n: int, out: Path, corpus: Path, words: int) -> 
     work = harness.fresh_workdir(out)
     try:
         db = work / "bench.db"
-        cmd = [sys.executable, "-m", "storyline", "--db", str(db), "ingest", str(corpus),
-               "--quiet", "--jobs", str(INGEST_JOBS)]
-        if system == "ingest-plain":
-            cmd.append("--no-annotate")
-        result = harness.run_child(cmd, out / "logs" / system)
+        plain = ["--no-annotate"] if system == "ingest-plain" else []
+        result = harness.run_child(harness.storyline_cli("--db", db, "ingest", corpus, "--quiet",
+                                                         "--jobs", INGEST_JOBS, *plain),
+                                   out / "logs" / system)
         run = Run(system, LABELS[system], n, words, result.seconds, result.cpu_seconds,
                   result.peak_rss_mb, other_cpu_seconds=result.other_cpu_seconds,
                   whole_command=True)
@@ -355,16 +353,11 @@ def measure_ingest(system: str, n: int, out: Path, corpus: Path, words: int) -> 
             run.error = failure(result)
             return run
         stored, duplicates = harness.stored_counts(db)
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            annotated = conn.execute("SELECT count(*) FROM annotations").fetchone()[0]
-        finally:
-            conn.close()
-        run.counts = {"stored": stored, "duplicates": duplicates, "annotated": annotated}
+        run.counts = {"stored": stored, "duplicates": duplicates,
+                      "annotated": harness.query(db, "SELECT count(*) FROM annotations")[0]}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return run
-
 
 
 

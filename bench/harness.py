@@ -589,17 +589,20 @@ def fail_on(result: ChildResult, what: str, allowed: Iterable[int] = (0,)) -> No
         raise BenchError(f"{what} exited with status {result.exit_code}:\n{tail}")
 
 
-def stored_counts(db: Path) -> tuple[int, int]:
-    """(articles stored, of which near-duplicates), read straight from the database file.
-
-    The public API has no count of duplicates, and loading 10,000 articles to count them would
-    cost more than the question is worth; this relies on the ``articles`` table's columns.
-    """
+def query(db: Path, sql: str) -> tuple:
+    """The one row a query gives, read straight from the database file (read-only)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        return conn.execute("SELECT count(*), count(duplicate_of) FROM articles").fetchone()
+        return conn.execute(sql).fetchone()
     finally:
         conn.close()
+
+
+def stored_counts(db: Path) -> tuple[int, int]:
+    """(articles stored, of which near-duplicates): the public API has no count of
+    duplicates, and loading 10,000 articles to count them would cost more than the question
+    is worth."""
+    return query(db, "SELECT count(*), count(duplicate_of) FROM articles")
 
 
 def fresh_workdir(out: Path) -> Path:

@@ -104,22 +104,15 @@ REQUEST_TIMEOUT = 30.0
 _WORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
 
 
-def sha1_of(path: Path) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def counts(db: Path) -> tuple[int, int]:
     """(articles, stories) in the database, read straight from its tables."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return (conn.execute("SELECT count(*) FROM articles").fetchone()[0],
-                conn.execute("SELECT count(*) FROM stories").fetchone()[0])
-    finally:
-        conn.close()
+    return harness.query(db, "SELECT (SELECT count(*) FROM articles), "
+                             "(SELECT count(*) FROM stories)")
+
+
+def remove_database(db: Path) -> None:
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
 
 
 def archive(data: Path, out: Path, limit: int | None,
@@ -135,7 +128,7 @@ def archive(data: Path, out: Path, limit: int | None,
         raise harness.BenchError(f"missing data file {source} (give the data directory with "
                                  "--data)")
     db, stamp_path = out / "archive.db", out / "archive.json"
-    digest = sha1_of(source)
+    digest = hashlib.sha1(source.read_bytes()).hexdigest()
     try:
         stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
         if stamp.get("sha1") == digest and db.is_file() and \
@@ -147,8 +140,7 @@ def archive(data: Path, out: Path, limit: int | None,
         pass
     say(f"[bold]archive[/]: ingesting {source} with annotation (jobs={INGEST_JOBS}), once")
     stamp_path.unlink(missing_ok=True)
-    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        path.unlink(missing_ok=True)
+    remove_database(db)
     out.mkdir(parents=True, exist_ok=True)
     result = harness.run_child(harness.storyline_cli("--db", db, "ingest", source, "--quiet",
                                                      "--jobs", INGEST_JOBS), out / "logs" / "ingest")
@@ -166,8 +158,7 @@ def archive(data: Path, out: Path, limit: int | None,
 def fresh_copy(db: Path) -> Path:
     """A copy of the archive to serve (its brief cache as the ingest left it: empty)."""
     copy = db.with_name("run.db")
-    for path in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
-        path.unlink(missing_ok=True)
+    remove_database(copy)
     src = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     dst = sqlite3.connect(copy)
     try:
@@ -188,8 +179,6 @@ class Server:
     """``storyline serve`` in a child process, stopped on leaving the ``with`` block."""
 
     def __init__(self, db: Path, log: Path, workers: int = 1) -> None:
-        self.db = db
-        self.workers = workers
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
         self.cmd = [sys.executable, "-m", "storyline", "--db", str(db), "serve", "--host", HOST,
@@ -470,11 +459,6 @@ def _httpx_threads_load(base: str, plan: Sequence[tuple[str, str]],
     return [s for s in samples if s is not None]
 
 
-#: The load's clients: "lean" (asyncio tasks on LeanConnection, the measurement) or
-#: "httpx" (threads of httpx.Client, a cross-check with a common client library).
-CLIENTS = ("lean", "httpx")
-
-
 @dataclass
 class Load:
     """One pass of requests: its samples, and what it cost the machine."""
@@ -493,23 +477,23 @@ class Load:
 
 def run_load(server: Server, plan: Sequence[tuple[str, str]], clients: int,
              client: str = "lean") -> Load:
-    busy_before = harness.busy_cpu_seconds()
+    """The requests from ``clients`` clients: "lean" (asyncio tasks on LeanConnection, the
+    measurement) or "httpx" (threads of httpx.Client, a cross-check with a common client
+    library)."""
     server_before = server.cpu_seconds()
-    client_before = harness.own_cpu_seconds()
-    start = time.perf_counter()
+    section = harness.Section().start()
     if client == "lean":
         samples = asyncio.run(_lean_load(server.base, plan, clients))
     else:
         samples = _httpx_threads_load(server.base, plan, clients)
-    seconds = time.perf_counter() - start
-    client_cpu = harness.own_cpu_seconds() - client_before
+    section.stop()
     server_after = server.cpu_seconds()
-    busy_after = harness.busy_cpu_seconds()
     server_cpu = None if server_before is None or server_after is None else \
         server_after - server_before
-    other = None if busy_before is None or busy_after is None or server_cpu is None else \
-        max(0.0, busy_after - busy_before - server_cpu - client_cpu)
-    return Load(client, samples, seconds, server_cpu, client_cpu, other)
+    section.exclude(server_cpu)
+    section.finish()
+    return Load(client, samples, section.seconds, server_cpu, section.cpu_seconds,
+                section.other_cpu_seconds)
 
 
 def peer(db: Path, site: Site) -> tuple[list[Sample], list[Sample]]:
@@ -551,7 +535,6 @@ class Row:
     samples: list[Sample]
     seconds: float | None  # wall time the requests shared (for requests/s), None: n/a
     disturbed: bool = False
-    note: str = ""
 
     @property
     def latencies(self) -> list[float]:
@@ -838,9 +821,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             say("[bold]peer[/]: the same briefs without the cache, in-process")
             built, cached = peer(copy, site)
         finally:
-            for path in (copy, copy.with_name(copy.name + "-wal"),
-                         copy.with_name(copy.name + "-shm")):
-                path.unlink(missing_ok=True)
+            remove_database(copy)
         report = Report(clients, requests, seed, load, warm, cross, first, built, cached, site,
                         server.start_seconds, server.peak_rss_mb, server_cpu_total, stamp,
                         extra=server_stack(), workers=workers)
