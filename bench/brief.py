@@ -179,14 +179,14 @@ def write_sources(records: Sequence[dict], directory: Path) -> Path:
     return directory
 
 
-def in_publication_order(store, pick: Pick, position: dict[str, int]) -> Pick:
+def in_publication_order(lib, pick: Pick, position: dict[str, int]) -> Pick:
     """The pick's stored articles by publication date (undated last), then file order."""
     from storyline.errors import NotFoundError
 
     found = []
     for i in pick.ids:
         try:
-            found.append(store.article(i))
+            found.append(lib.article(i))
         except NotFoundError:  # not stored (an ingest error): left out; the row's count says so
             pass
     found.sort(key=lambda a: (a.published is None, a.published or "", position.get(a.id, 0)))
@@ -299,16 +299,16 @@ def measure(pick: Pick, load: Callable[[], tuple[str, str, list]], repeats: int,
                  other_cpu_seconds=section.other_cpu_seconds, wall_seconds=section.seconds)
 
 
-def gold_loader(store, pick: Pick) -> Callable[[], tuple[str, str, list]]:
+def gold_loader(lib, pick: Pick) -> Callable[[], tuple[str, str, list]]:
     """What ``Library.brief`` does for a story of these articles: read them with their
     annotations (``brief_sources``); the title is the first stored headline."""
     from storyline.library import brief_sources
 
-    titles = [store.article(i).title for i in pick.ids]
+    titles = [lib.article(i).title for i in pick.ids]
     title = next((t.strip() for t in titles if t and t.strip()), pick.name)
 
     def load() -> tuple[str, str, list]:
-        return pick.name, title, brief_sources(store, pick.ids)
+        return pick.name, title, brief_sources(lib.store, pick.ids)
     return load
 
 
@@ -630,9 +630,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             position = {r["id"]: r["_n"] for r in records}
             with Library(db) as lib:
                 for pick in picks:
-                    pick = in_publication_order(lib.store, pick, position)
+                    pick = in_publication_order(lib, pick, position)
                     say(f"[bold]{pick.name}[/] ({pick.kind}, {len(pick.ids)} articles)")
-                    point = measure(pick, gold_loader(lib.store, pick), repeats, lexrank)
+                    point = measure(pick, gold_loader(lib, pick), repeats, lexrank)
                     say(f"  brief {_ms(point.brief)} ms (build {_ms(point.median('build'))}), "
                         f"LexRank {_ms(statistics.median(point.lexrank))} ms")
                     points.append(point)
