@@ -45,7 +45,8 @@ size, beside the peer it should beat. So:
   child starts from its parent's high-water mark. Growth = milliseconds per article at a
   size ÷ at the 5-article story.
 
-The database lives in a temporary directory, deleted at the end. Results go to ``bench/results/brief.md``.
+The database lives in a temporary directory, deleted at the end. Results go to
+``bench/results/brief.md``.
 """
 
 from __future__ import annotations
@@ -574,8 +575,8 @@ def markdown(points: Sequence[Point], cold: Cold | None, our_warm: Point | None,
              data: dict) -> str:
     disturbed = any(p.disturbed for p in points) or (cold is not None and cold.disturbed)
     return harness.document(
-        [harness.reproduce_line(env, f"sumy {env['sumy']}, spaCy {env['spacy']}; "
-                                     f"{env['repeats']} warm runs; whole run {env['seconds']:.0f} s")],
+        [harness.reproduce_line(env, f"sumy {env['sumy']}, spaCy {env['spacy']}; {env['repeats']} "
+                                     f"warm runs; whole run {env['seconds']:.0f} s")],
         [f"Sources: {data['articles']} real articles ({', '.join(data['sets'])}; annotated "
          f"in {data['prepare_seconds']:.0f} s, not counted) in one database; stories by the "
          "gold `story` field unless marked, default BriefSettings."],

@@ -212,7 +212,8 @@ def change_one_sentence(rng: random.Random, text: str, material: Material) -> st
 
 def shifted(published: date | None, rng: random.Random) -> str:
     """A publication date moved by a seeded number of days, as an ISO date."""
-    return ((published or harness.FALLBACK_DATE) + timedelta(days=rng.randrange(SHIFT_DAYS))).isoformat()
+    days = timedelta(days=rng.randrange(SHIFT_DAYS))
+    return ((published or harness.FALLBACK_DATE) + days).isoformat()
 
 
 def jsonl_records(n: int, material: Material, seed: int) -> Iterable[dict]:
@@ -337,8 +338,8 @@ def storyline_command() -> Path:
     """The ``storyline`` entry point installed next to this interpreter."""
     exe = Path(sys.executable).parent / ("storyline.exe" if os.name == "nt" else "storyline")
     if not exe.exists():
-        raise harness.BenchError(f"no storyline command next to {sys.executable}; install the package "
-                         "into this environment (make install)")
+        raise harness.BenchError(f"no storyline command next to {sys.executable}; install the "
+                                 "package into this environment (make install)")
     return exe
 
 
@@ -353,9 +354,9 @@ def measure_storyline(kind: str, n: int, corpus: Path, jobs: int, planted: int,
     work = harness.fresh_workdir(out)
     try:
         db = work / "bench.db"
-        cmd = [str(storyline_command()), "--db", str(db), "ingest", str(corpus), "--quiet",
-               "--jobs", str(jobs), "--no-annotate"]
-        result = harness.run_child(cmd, out / "logs" / f"{kind}-{n}-storyline-j{jobs}")
+        result = harness.run_child([storyline_command(), "--db", db, "ingest", corpus, "--quiet",
+                                    "--jobs", jobs, "--no-annotate"],
+                                   out / "logs" / f"{kind}-{n}-storyline-j{jobs}")
         harness.fail_on(result, f"storyline ingest ({kind}, {n}, jobs={jobs})", allowed=(0, 1))
         errors = error_lines(result.stderr)
         if result.exit_code == 1 and not errors:
@@ -364,30 +365,25 @@ def measure_storyline(kind: str, n: int, corpus: Path, jobs: int, planted: int,
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return Run(kind, n, f"storyline jobs={jobs}", result.seconds, result.peak_rss_mb,
-               result.cpu_seconds, result.other_cpu_seconds, jobs=jobs, stored=stored, duplicates=duplicates, planted=planted,
-               errors=len(errors), first_errors=errors[:3])
+               result.cpu_seconds, result.other_cpu_seconds, jobs=jobs, stored=stored,
+               duplicates=duplicates, planted=planted, errors=len(errors),
+               first_errors=errors[:3])
 
 
-def measure_trafilatura(n: int, corpus: Path, out: Path) -> Run:
-    """Plain ``trafilatura.extract`` over the same pages, in one process."""
-    result = harness.run_child([sys.executable, "-c", TRAFILATURA_PEER, str(corpus)],
-                       out / "logs" / f"html-{n}-trafilatura")
-    harness.fail_on(result, "trafilatura peer")
-    return Run("html", n, "trafilatura.extract", result.seconds, result.peak_rss_mb,
-               result.cpu_seconds, result.other_cpu_seconds, jobs=1, stored=int(result.stdout.strip() or 0))
-
-
-def measure_sqlite_floor(n: int, corpus: Path, out: Path) -> Run:
-    """``json.loads`` plus batched SQLite inserts: what storing the rows costs at the least."""
+def measure_peer(kind: str, n: int, corpus: Path, out: Path) -> Run:
+    """The peer of a kind, in one process: plain ``trafilatura.extract`` over the same pages,
+    or ``json.loads`` plus batched SQLite inserts (what storing the rows costs at the least)."""
+    system, program, log = ("trafilatura.extract", TRAFILATURA_PEER, "trafilatura") \
+        if kind == "html" else ("json+sqlite floor", SQLITE_FLOOR_PEER, "floor")
     work = harness.fresh_workdir(out)
     try:
-        result = harness.run_child([sys.executable, "-c", SQLITE_FLOOR_PEER, str(corpus),
-                            str(work / "floor.db")], out / "logs" / f"jsonl-{n}-floor")
+        result = harness.run_child([sys.executable, "-c", program, corpus, work / "floor.db"],
+                                   out / "logs" / f"{kind}-{n}-{log}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    harness.fail_on(result, "json+sqlite floor peer")
-    return Run("jsonl", n, "json+sqlite floor", result.seconds, result.peak_rss_mb,
-               result.cpu_seconds, result.other_cpu_seconds, jobs=1, stored=int(result.stdout.strip() or 0))
+    harness.fail_on(result, f"{system} peer")
+    return Run(kind, n, system, result.seconds, result.peak_rss_mb, result.cpu_seconds,
+               result.other_cpu_seconds, jobs=1, stored=int(result.stdout.strip() or 0))
 
 
 def jobs_for(kind: str) -> tuple[int, ...]:
@@ -415,11 +411,10 @@ def bench_kind(kind: str, sizes: Sequence[int], options: harness.Options,
         if kind == "jsonl":
             corpus = corpora / f"jsonl-{n}.jsonl"
             planted = build_jsonl_corpus(corpus, n, material, options.seed)
-            peer = measure_sqlite_floor(n, corpus, out)
         else:
             corpus = corpora / f"html-{n}"
             planted = build_html_corpus(corpus, n, pages, options.seed)
-            peer = measure_trafilatura(n, corpus, out)
+        peer = measure_peer(kind, n, corpus, out)
         say(progress_line(peer))
         runs.append(peer)
         for jobs in jobs_for(kind):

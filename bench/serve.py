@@ -143,7 +143,8 @@ def archive(data: Path, out: Path, limit: int | None,
     remove_database(db)
     out.mkdir(parents=True, exist_ok=True)
     result = harness.run_child(harness.storyline_cli("--db", db, "ingest", source, "--quiet",
-                                                     "--jobs", INGEST_JOBS), out / "logs" / "ingest")
+                                                     "--jobs", INGEST_JOBS),
+                               out / "logs" / "ingest")
     harness.fail_on(result, "storyline ingest")
     articles, stories = counts(db)
     if not stories:
@@ -199,8 +200,8 @@ class Server:
             with httpx.Client(base_url=self.base, trust_env=False, timeout=5.0) as client:
                 while True:
                     if self.proc.poll() is not None:
-                        raise harness.BenchError(f"the server exited with status {self.proc.returncode}:"
-                                         f"\n{self.stderr_tail()}")
+                        raise harness.BenchError(f"the server exited with status "
+                                                 f"{self.proc.returncode}:\n{self.stderr_tail()}")
                     try:
                         if client.get("/healthz").status_code == 200:
                             break
@@ -208,7 +209,7 @@ class Server:
                         pass
                     if time.perf_counter() - began > START_TIMEOUT:
                         raise harness.BenchError(f"the server did not answer /healthz within "
-                                         f"{START_TIMEOUT:.0f} s:\n{self.stderr_tail()}")
+                                                 f"{START_TIMEOUT:.0f} s:\n{self.stderr_tail()}")
                     time.sleep(0.05)
         except BaseException:
             self.stop()
@@ -289,7 +290,7 @@ def discover(base: str) -> Site:
             response = client.get("/api/stories", params=params)
             if not response.is_success:
                 raise harness.BenchError(f"/api/stories answered {response.status_code}: "
-                                 f"{response.text[:200]}")
+                                         f"{response.text[:200]}")
             page = response.json()
             cursors.append(cursor)
             stories += page["stories"]
@@ -692,7 +693,8 @@ def summary(report: Report) -> list[str]:
 
 def notes(report: Report) -> list[str]:
     terms = ", ".join(report.site.terms)
-    result = [
+    disturbed = any(load.disturbed for load in (report.load, report.cross) if load is not None)
+    return harness.notes([
         f"load: {report.clients} clients, asyncio tasks each on its own kept-alive HTTP/1.1 "
         "connection (a minimal client on asyncio streams, see LeanConnection: httpx cost 1-5 "
         f"ms of CPU a request on the server's cores), working through {report.requests:,} "
@@ -716,31 +718,23 @@ def notes(report: Report) -> list[str]:
          + ("; its peak RSS is its own VmHWM." if report.workers == 1 else
             f": {report.workers} worker processes under a supervisor; peak RSS and CPU are "
             "summed over all of them (each its own VmHWM).")),
-    ]
-    if any(load.disturbed for load in (report.load, report.cross) if load is not None):
-        result.append(f"* other processes used more than {harness.DISTURBED_SHARE:.0%} of a "
-                      "core during the load: its figures are suspect.")
-    return result
+    ], disturbed, "the load")
 
 
 def markdown(report: Report, env: dict) -> str:
     stamp = report.stamp
-    lines = [harness.reproduce_line(
-                 env, f"uvicorn {env['uvicorn']}, FastAPI {env['fastapi']}, httpx "
-                      f"{env['httpx']}; whole run {env['seconds']:.0f} s"), "",
-             f"Command: `{env['command']}`", "",
-             f"Archive: the ECB+ dev set ({stamp['source']}: {stamp['articles']} articles, "
-             f"{stamp['stories']} stories), ingested once with `storyline ingest --jobs "
-             f"{INGEST_JOBS}` (annotation and grouping, {stamp['seconds']:.0f} s, not counted) "
-             "and served from a fresh copy with an empty brief cache.", "",
-             *harness.markdown_table(COLUMNS, (row_cells(r) for r in report.load_rows()),
-                                          text=("requests",)), "",
-             "A brief without the cache, for comparison (one at a time):", "",
-             *harness.markdown_table(COLUMNS, (row_cells(r) for r in report.other_rows()),
-                                          text=("requests",)), ""]
-    lines += summary(report)
-    lines += [""] + [f"- {note}" for note in notes(report)]
-    return "\n".join(lines) + "\n"
+    return harness.document(
+        [harness.reproduce_line(env, f"uvicorn {env['uvicorn']}, FastAPI {env['fastapi']}, "
+                                     f"httpx {env['httpx']}; whole run {env['seconds']:.0f} s")],
+        [f"Command: `{env['command']}`"],
+        [f"Archive: the ECB+ dev set ({stamp['source']}: {stamp['articles']} articles, "
+         f"{stamp['stories']} stories), ingested once with `storyline ingest --jobs "
+         f"{INGEST_JOBS}` (annotation and grouping, {stamp['seconds']:.0f} s, not counted) "
+         "and served from a fresh copy with an empty brief cache."],
+        harness.markdown_table(COLUMNS, map(row_cells, report.load_rows()), text=("requests",)),
+        ["A brief without the cache, for comparison (one at a time):"],
+        harness.markdown_table(COLUMNS, map(row_cells, report.other_rows()), text=("requests",)),
+        summary(report), harness.bullets(notes(report)))
 
 
 def server_stack() -> dict:

@@ -442,7 +442,8 @@ def bench_peer(source_db: Path, sizes: Sequence[int], seed: int, out: Path,
     for n in sizes:
         say(f"[bold]offline peer × {n:,}[/]")
         result, found = harness.run_json_child(
-            harness.child_command("stories", "peer", source_db, n, seed), out / "logs" / f"peer-{n}")
+            harness.child_command("stories", "peer", source_db, n, seed),
+            out / "logs" / f"peer-{n}")
         if result.exit_code == 3:
             say(f"  timed out after {PEER_TIMEOUT} s; larger sizes not tried")
             runs.append(PeerRun(n, timed_out=True, peak_rss_mb=result.peak_rss_mb))
