@@ -356,10 +356,6 @@ class Section:
     def __exit__(self, *exc: object) -> None:
         self.finish()
 
-    @property
-    def disturbed(self) -> bool:
-        return disturbed(self.other_cpu_seconds, self.seconds)
-
 
 @dataclass(frozen=True)
 class ChildResult:
@@ -379,10 +375,6 @@ class ChildResult:
     stdout: str
     stderr: str
     peak_rss_sum_mb: float | None = None
-
-    @property
-    def disturbed(self) -> bool:
-        return disturbed(self.other_cpu_seconds, self.seconds)
 
 
 def vm_hwm_kb(pid: int) -> int | None:
