@@ -49,13 +49,13 @@ browser:
 	fi
 
 bench: $(STAMP)
-	$(PY) bench/ingest.py
-	$(PY) bench/annotate.py
-	$(PY) bench/stories.py
-	$(PY) bench/brief.py
-	$(PY) bench/serve.py
-	$(PY) bench/serve.py --workers 2 --no-cross-check
-	$(PY) bench/robustness.py
+	$(PY) -m bench.ingest
+	$(PY) -m bench.annotate
+	$(PY) -m bench.stories
+	$(PY) -m bench.brief
+	$(PY) -m bench.serve
+	$(PY) -m bench.serve --workers 2 --no-cross-check
+	$(PY) -m bench.robustness
 
 clean:
 	rm -rf $(VENV) $(DEMO_HTML) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm build src/*.egg-info

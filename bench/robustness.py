@@ -1,7 +1,5 @@
 """Robustness benchmark: hostile inputs, and other projects' test corpora, through the CLI.
 
-Run from the repository root as ``make bench`` (or ``.venv/bin/python bench/robustness.py``).
-
 * **Hostile inputs.** Every case of ``tests/hostile.py`` (the same files the suite asserts
   on: a gzip bomb, a 50 MB JSON Lines line, JSON and HTML nested 100,000 deep, random bytes,
   billion laughs, an external entity, damaged WARCs, ARC, LZ4, a page that keeps trafilatura
@@ -22,23 +20,19 @@ Results go to ``bench/results/robustness.md`` and ``.json`` (``--quick``: a temp
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import ingest as ingest_bench  # noqa: E402  (bench/ingest.py: machine line, Markdown table)
-from tests.hostile import CASES, named_lines, run_measured, storyline, stored_texts  # noqa: E402
+from bench import harness
+from tests.hostile import CASES, named_lines, run_measured, storyline, stored_texts
 
-REPO = ingest_bench.REPO
-DEFAULT_RESULTS = REPO / "bench" / "results"
-QUICK_RESULTS = ingest_bench.QUICK_RESULTS
+#: --smoke runs only this case.
+SMOKE_CASE = "invalid UTF-8"
 MEMORY_GOAL_MB = 500
 INPUT_SUFFIXES = (".txt", ".text", ".jsonl", ".ndjson", ".json", ".html", ".htm", ".xhtml",
                   ".rss", ".atom", ".xml", ".warc", ".arc")
@@ -116,78 +110,62 @@ def corpus_cells(r: Row) -> list[str]:
 
 
 def markdown(hostile: list[Row], corpora: list[Row], env: dict) -> str:
-    lines = [ingest_bench.reproduce_line({**env, "platform": None, "git_dirty": None}), "",
-             "Hostile inputs, each beside good records, through `storyline ingest` with default "
-             "settings:", "",
-             *ingest_bench.markdown_table(HOSTILE_COLUMNS, map(hostile_cells, hostile),
-                                          text=("input", "named", "stored / good"))]
-    if corpora:
-        lines += ["", "Other projects' test corpora, each folder ingested whole with default "
-                  "settings (`--corpus NAME=DIR`; the folders are not part of this repository):",
-                  "",
-                  *ingest_bench.markdown_table(CORPUS_COLUMNS, map(corpus_cells, corpora),
-                                               text=("corpus",)),
-                  "", "- error lines of a corpus: every file or record that is not an article is "
-                  "named (most feedparser test feeds have no entries, or entries of a few "
-                  "words); skipped: WARC records that hold no page."]
-    lines += ["", f"- peak MB: the whole process tree's memory (sum of PSS, sampled every 20 ms); "
-              f"the goal is under {MEMORY_GOAL_MB} MB for every hostile input, and under 30 s "
-              "(10 s for the gzip bomb).",
-              "- named: expected (file, record, reason) error lines found / expected; stored / "
-              "good: articles stored / good records in the input.",
-              "- exit 1 means some input was named as bad; a traceback is never expected."]
-    return "\n".join(lines) + "\n"
-
-
-def print_table(title: str, columns, rows) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, justify="left" if column in ("input", "corpus", "named") else "right")
-    for row in rows:
-        table.add_row(*row)
-    Console().print(table)
+    return harness.document(
+        [harness.reproduce_line({**env, "platform": None, "git_dirty": None})],
+        ["Hostile inputs, each beside good records, through `storyline ingest` with default "
+         "settings:"],
+        harness.markdown_table(HOSTILE_COLUMNS, map(hostile_cells, hostile),
+                               text=("input", "named", "stored / good")),
+        corpora and ["Other projects' test corpora, each folder ingested whole with default "
+                     "settings (`--corpus NAME=DIR`; the folders are not part of this "
+                     "repository):"],
+        corpora and harness.markdown_table(CORPUS_COLUMNS, map(corpus_cells, corpora),
+                                           text=("corpus",)),
+        corpora and ["- error lines of a corpus: every file or record that is not an article is "
+                     "named (most feedparser test feeds have no entries, or entries of a few "
+                     "words); skipped: WARC records that hold no page."],
+        [f"- peak MB: the whole process tree's memory (sum of PSS, sampled every 20 ms); the "
+         f"goal is under {MEMORY_GOAL_MB} MB for every hostile input, and under 30 s (10 s for "
+         "the gzip bomb).",
+         "- named: expected (file, record, reason) error lines found / expected; stored / good: "
+         "articles stored / good records in the input.",
+         "- exit 1 means some input was named as bad; a traceback is never expected."])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = harness.parser(__doc__.split("\n\n")[0], data_help=None,
+                            quick="the same run")
     parser.add_argument("--corpus", action="append", default=[], metavar="NAME=PATH",
                         help="a folder of other projects' test inputs to ingest whole")
     parser.add_argument("--only", help="run only the hostile cases whose name contains this")
-    parser.add_argument("--quick", action="store_true", help="results to a temporary folder")
-    parser.add_argument("--results", type=Path, default=None)
-    args = parser.parse_args(argv)
-    results = args.results or (QUICK_RESULTS if args.quick else DEFAULT_RESULTS)
-    results.mkdir(parents=True, exist_ok=True)
-    env = ingest_bench.machine()
-    hostile, corpora = [], []
-    with tempfile.TemporaryDirectory(prefix="storyline-robustness-") as tmp:
-        for case in CASES:
-            if args.only and args.only not in case.name:
-                continue
-            row = run_case(case, Path(tmp) / "case")
-            hostile.append(row)
-            print(f"{case.name}: exit {row.exit}, {row.seconds:.1f} s, {row.peak_mb:.0f} MB, "
-                  f"stored {row.stored}/{row.expected}, named {row.named}", file=sys.stderr)
-        for spec in args.corpus:
-            name, _, path = spec.partition("=")
-            row = run_corpus(name, Path(path or name), Path(tmp) / "corpus")
-            corpora.append(row)
-            print(f"{name}: exit {row.exit}, {row.seconds:.1f} s, {row.stored} stored, "
-                  f"{row.error_lines} errors, {row.tracebacks} tracebacks", file=sys.stderr)
-    print_table("Hostile inputs (default settings)", HOSTILE_COLUMNS, map(hostile_cells, hostile))
-    if corpora:
-        print_table("Other projects' corpora", CORPUS_COLUMNS, map(corpus_cells, corpora))
-    (results / "robustness.md").write_text(markdown(hostile, corpora, env))
-    (results / "robustness.json").write_text(json.dumps(
-        {"environment": env, "hostile": [asdict(r) for r in hostile],
-         "corpora": [asdict(r) for r in corpora]}, indent=2) + "\n")
-    print(f"results: {results / 'robustness.md'}")
-    bad = [r for r in hostile if r.tracebacks or r.peak_mb >= MEMORY_GOAL_MB
-           or r.stored != r.expected or not r.all_named or r.exit != 1]
-    return 1 if bad or any(r.tracebacks for r in corpora) else 0
+    args, options = harness.parse(parser, argv, "robustness")
+    only = SMOKE_CASE if options.smoke else args.only
+
+    def body(say: Callable[[str], None]) -> int:
+        env = harness.machine()
+        hostile, corpora = [], []
+        with tempfile.TemporaryDirectory(prefix="storyline-robustness-") as tmp:
+            for case in CASES:
+                if only and only not in case.name:
+                    continue
+                row = run_case(case, Path(tmp) / "case")
+                hostile.append(row)
+                say(f"{case.name}: exit {row.exit}, {row.seconds:.1f} s, {row.peak_mb:.0f} MB, "
+                    f"stored {row.stored}/{row.expected}, named {row.named}")
+            for spec in args.corpus:
+                name, _, path = spec.partition("=")
+                row = run_corpus(name, Path(path or name), Path(tmp) / "corpus")
+                corpora.append(row)
+                say(f"{name}: exit {row.exit}, {row.seconds:.1f} s, {row.stored} stored, "
+                    f"{row.error_lines} errors, {row.tracebacks} tracebacks")
+        harness.publish(options, markdown(hostile, corpora, env),
+                        {"environment": env, "hostile": [asdict(r) for r in hostile],
+                         "corpora": [asdict(r) for r in corpora]})
+        bad = [r for r in hostile if r.tracebacks or r.peak_mb >= MEMORY_GOAL_MB
+               or r.stored != r.expected or not r.all_named or r.exit != 1]
+        return 1 if bad or any(r.tracebacks for r in corpora) else 0
+
+    return harness.main(body)
 
 
 if __name__ == "__main__":

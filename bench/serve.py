@@ -1,13 +1,11 @@
 """Service benchmark: ``storyline serve`` under a bounded load of concurrent readers.
 
-Run from the repository root as ``make bench`` (or ``.venv/bin/python bench/serve.py``).
-
 The issue asks for a bounded load test on 127.0.0.1 -- 50 concurrent clients reading briefs
 and searching, a fixed count of requests -- reporting p50/p99 latency and the error count,
 with the goal p99 < 200 ms and 0 errors. So:
 
 * **Archive.** The ECB+ dev set (``../shared/data/ecbplus/articles.jsonl``, 462 real
-  articles; ``--data`` to point elsewhere) is ingested once, with annotation and story
+  articles) is ingested once, with annotation and story
   grouping, by the real command (``python -m storyline --db ... ingest FILE --jobs 2``) into
   ``bench/out/serve/archive.db``. A stamp next to it (``archive.json``: the source file's
   SHA-1, the articles and stories stored) marks it complete; later runs reuse it while the
@@ -51,15 +49,14 @@ with the goal p99 < 200 ms and 0 errors. So:
   builds it, beside ``Library.brief_json(id)`` from the now-filled cache (after one untimed
   pass for lazy imports and SQLite's page cache).
 
-Busy-machine detection comes from ``bench/ingest.py``. Results go to
-``bench/results/serve.md``.
+Results go to ``bench/results/serve.md`` (``serve-workers-N.md`` for ``--workers N``).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -76,24 +73,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import ingest as ingest_bench  # noqa: E402  (bench/ingest.py: helpers, child runner)
-from ingest import BenchError  # noqa: E402
-
-REPO = ingest_bench.REPO
-DEFAULT_DATA = ingest_bench.DEFAULT_DATA
-OUT = REPO / "bench" / "out" / "serve"
-DEFAULT_RESULTS = REPO / "bench" / "results"
-QUICK_RESULTS = ingest_bench.QUICK_RESULTS
+from bench import harness
 
 SOURCE = Path("ecbplus") / "articles.jsonl"
 HOST = "127.0.0.1"
 DEFAULT_REQUESTS = 5000
 QUICK_REQUESTS = 500
+SMOKE_REQUESTS = 60
+#: --smoke serves an archive of this many ECB+ articles, with this many clients.
+SMOKE_ARTICLES = 16
+SMOKE_CLIENTS = 4
 DEFAULT_CLIENTS = 50
 #: Untimed requests per client before the load, unless --warmup says otherwise.
 WARMUP_PER_CLIENT = 10
-DEFAULT_SEED = 20240601
 #: The load's mix: request kind -> share of the requests.
 MIX = {"brief": 0.6, "search": 0.3, "list": 0.1}
 PAGE_SIZE = 20
@@ -112,55 +104,51 @@ REQUEST_TIMEOUT = 30.0
 _WORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
 
 
-# -- the archive -------------------------------------------------------------------------
-
-
-def sha1_of(path: Path) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def counts(db: Path) -> tuple[int, int]:
     """(articles, stories) in the database, read straight from its tables."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return (conn.execute("SELECT count(*) FROM articles").fetchone()[0],
-                conn.execute("SELECT count(*) FROM stories").fetchone()[0])
-    finally:
-        conn.close()
+    return harness.query(db, "SELECT (SELECT count(*) FROM articles), "
+                             "(SELECT count(*) FROM stories)")
 
 
-def archive(data: Path, say: Callable[[str], None]) -> tuple[Path, dict]:
-    """The ingested ECB+ archive, built once (see the module's docstring): (db, its stamp)."""
+def remove_database(db: Path) -> None:
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
+
+
+def archive(data: Path, out: Path, limit: int | None,
+            say: Callable[[str], None]) -> tuple[Path, dict]:
+    """The ingested ECB+ archive (its first ``limit`` articles if given), built once (see the
+    module's docstring): (db, its stamp)."""
     source = data / SOURCE
-    if not source.is_file():
-        raise BenchError(f"missing data file {source} (give the data directory with --data)")
-    db, stamp_path = OUT / "archive.db", OUT / "archive.json"
-    digest = sha1_of(source)
+    if limit:
+        out.mkdir(parents=True, exist_ok=True)
+        source = out / "sources.jsonl"
+        harness.write_jsonl(source, harness.read_jsonl(data / SOURCE)[:limit])
+    elif not source.is_file():
+        raise harness.BenchError(f"missing data file {source} (give the data directory with "
+                                 "--data)")
+    db, stamp_path = out / "archive.db", out / "archive.json"
+    digest = hashlib.sha1(source.read_bytes()).hexdigest()
     try:
         stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
         if stamp.get("sha1") == digest and db.is_file() and \
                 counts(db) == (stamp["articles"], stamp["stories"]):
-            say(f"[bold]archive[/]: reusing {db.relative_to(REPO)} ({stamp['articles']} articles, "
+            say(f"[bold]archive[/]: reusing {db} ({stamp['articles']} articles, "
                 f"{stamp['stories']} stories)")
             return db, stamp
     except (OSError, ValueError, KeyError, sqlite3.Error):
         pass
     say(f"[bold]archive[/]: ingesting {source} with annotation (jobs={INGEST_JOBS}), once")
     stamp_path.unlink(missing_ok=True)
-    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        path.unlink(missing_ok=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    result = ingest_bench.run_child(
-        [sys.executable, "-m", "storyline", "--db", str(db), "ingest", str(source), "--quiet",
-         "--jobs", str(INGEST_JOBS)], OUT / "logs" / "ingest")
-    ingest_bench.fail_on(result, "storyline ingest")
+    remove_database(db)
+    out.mkdir(parents=True, exist_ok=True)
+    result = harness.run_child(harness.storyline_cli("--db", db, "ingest", source, "--quiet",
+                                                     "--jobs", INGEST_JOBS),
+                               out / "logs" / "ingest")
+    harness.fail_on(result, "storyline ingest")
     articles, stories = counts(db)
     if not stories:
-        raise BenchError(f"{db}: the ingest grouped no stories")
+        raise harness.BenchError(f"{db}: the ingest grouped no stories")
     stamp = {"source": str(SOURCE), "sha1": digest, "articles": articles, "stories": stories,
              "seconds": round(result.seconds, 1)}
     stamp_path.write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
@@ -170,9 +158,8 @@ def archive(data: Path, say: Callable[[str], None]) -> tuple[Path, dict]:
 
 def fresh_copy(db: Path) -> Path:
     """A copy of the archive to serve (its brief cache as the ingest left it: empty)."""
-    copy = OUT / "run.db"
-    for path in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
-        path.unlink(missing_ok=True)
+    copy = db.with_name("run.db")
+    remove_database(copy)
     src = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     dst = sqlite3.connect(copy)
     try:
@@ -183,49 +170,16 @@ def fresh_copy(db: Path) -> Path:
     return copy
 
 
-# -- the server --------------------------------------------------------------------------
-
-
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
 
 
-def process_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of a live process (``/proc/<pid>/stat``), None without."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            fields = fh.read().rpartition(b")")[2].split()  # comm may hold spaces
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and its live descendants (``serve --workers N`` forks N worker processes)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as fh:
-                    ppid = int(fh.read().rpartition(b")")[2].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    tree, todo = [], [pid]
-    while todo:
-        tree.append(todo.pop())
-        todo += children.get(tree[-1], [])
-    return tree
-
-
 class Server:
     """``storyline serve`` in a child process, stopped on leaving the ``with`` block."""
 
-    def __init__(self, db: Path, workers: int = 1) -> None:
-        self.db = db
-        self.workers = workers
+    def __init__(self, db: Path, log: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
         self.cmd = [sys.executable, "-m", "storyline", "--db", str(db), "serve", "--host", HOST,
@@ -233,7 +187,7 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.start_seconds = 0.0
         self.peak_rss_mb: float | None = None
-        self.log = OUT / "logs" / "server"
+        self.log = log
 
     def __enter__(self) -> Server:
         import httpx
@@ -246,16 +200,16 @@ class Server:
             with httpx.Client(base_url=self.base, trust_env=False, timeout=5.0) as client:
                 while True:
                     if self.proc.poll() is not None:
-                        raise BenchError(f"the server exited with status {self.proc.returncode}:"
-                                         f"\n{self.stderr_tail()}")
+                        raise harness.BenchError(f"the server exited with status "
+                                                 f"{self.proc.returncode}:\n{self.stderr_tail()}")
                     try:
                         if client.get("/healthz").status_code == 200:
                             break
                     except httpx.TransportError:
                         pass
                     if time.perf_counter() - began > START_TIMEOUT:
-                        raise BenchError(f"the server did not answer /healthz within "
-                                         f"{START_TIMEOUT:.0f} s:\n{self.stderr_tail()}")
+                        raise harness.BenchError(f"the server did not answer /healthz within "
+                                                 f"{START_TIMEOUT:.0f} s:\n{self.stderr_tail()}")
                     time.sleep(0.05)
         except BaseException:
             self.stop()
@@ -270,7 +224,7 @@ class Server:
         """CPU seconds of the server and its worker processes."""
         if not self.proc:
             return None
-        seconds = [process_cpu_seconds(pid) for pid in process_tree(self.proc.pid)]
+        seconds = [harness.process_cpu_seconds(pid) for pid in harness.process_tree(self.proc.pid)]
         return sum(s for s in seconds if s is not None)
 
     def stderr_tail(self, lines: int = 15) -> str:
@@ -286,7 +240,7 @@ class Server:
         if proc is None:
             return
         if proc.poll() is None:
-            kbs = [ingest_bench._vm_hwm_kb(pid) for pid in process_tree(proc.pid)]
+            kbs = [harness.vm_hwm_kb(pid) for pid in harness.process_tree(proc.pid)]
             if any(kb is not None for kb in kbs):  # summed over the worker processes
                 self.peak_rss_mb = sum(kb for kb in kbs if kb is not None) / 1024
             proc.terminate()
@@ -295,9 +249,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-
-
-# -- requests ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -338,8 +289,8 @@ def discover(base: str) -> Site:
             params = {"limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
             response = client.get("/api/stories", params=params)
             if not response.is_success:
-                raise BenchError(f"/api/stories answered {response.status_code}: "
-                                 f"{response.text[:200]}")
+                raise harness.BenchError(f"/api/stories answered {response.status_code}: "
+                                         f"{response.text[:200]}")
             page = response.json()
             cursors.append(cursor)
             stories += page["stories"]
@@ -354,9 +305,9 @@ def discover(base: str) -> Site:
             if len(terms) == SEARCH_TERMS:
                 break
     if not stories:
-        raise BenchError("the server lists no stories")
+        raise harness.BenchError("the server lists no stories")
     if not terms:
-        raise BenchError("no capitalised word of the story titles finds any article")
+        raise harness.BenchError("no capitalised word of the story titles finds any article")
     return Site(stories, cursors, terms)
 
 
@@ -509,11 +460,6 @@ def _httpx_threads_load(base: str, plan: Sequence[tuple[str, str]],
     return [s for s in samples if s is not None]
 
 
-#: The load's clients: "lean" (asyncio tasks on LeanConnection, the measurement) or
-#: "httpx" (threads of httpx.Client, a cross-check with a common client library).
-CLIENTS = ("lean", "httpx")
-
-
 @dataclass
 class Load:
     """One pass of requests: its samples, and what it cost the machine."""
@@ -527,31 +473,28 @@ class Load:
 
     @property
     def disturbed(self) -> bool:
-        return ingest_bench.disturbed(self.other_cpu, self.seconds)
+        return harness.disturbed(self.other_cpu, self.seconds)
 
 
 def run_load(server: Server, plan: Sequence[tuple[str, str]], clients: int,
              client: str = "lean") -> Load:
-    busy_before = ingest_bench.busy_cpu_seconds()
+    """The requests from ``clients`` clients: "lean" (asyncio tasks on LeanConnection, the
+    measurement) or "httpx" (threads of httpx.Client, a cross-check with a common client
+    library)."""
     server_before = server.cpu_seconds()
-    client_before = ingest_bench.own_cpu_seconds()
-    start = time.perf_counter()
+    section = harness.Section().start()
     if client == "lean":
         samples = asyncio.run(_lean_load(server.base, plan, clients))
     else:
         samples = _httpx_threads_load(server.base, plan, clients)
-    seconds = time.perf_counter() - start
-    client_cpu = ingest_bench.own_cpu_seconds() - client_before
+    section.stop()
     server_after = server.cpu_seconds()
-    busy_after = ingest_bench.busy_cpu_seconds()
     server_cpu = None if server_before is None or server_after is None else \
         server_after - server_before
-    other = None if busy_before is None or busy_after is None or server_cpu is None else \
-        max(0.0, busy_after - busy_before - server_cpu - client_cpu)
-    return Load(client, samples, seconds, server_cpu, client_cpu, other)
-
-
-# -- the peer: the same briefs without the cache -----------------------------------------
+    section.exclude(server_cpu)
+    section.finish()
+    return Load(client, samples, section.seconds, server_cpu, section.cpu_seconds,
+                section.other_cpu_seconds)
 
 
 def peer(db: Path, site: Site) -> tuple[list[Sample], list[Sample]]:
@@ -580,9 +523,6 @@ def peer(db: Path, site: Site) -> tuple[list[Sample], list[Sample]]:
     return found["no cache"], found["cache"]
 
 
-# -- reporting ---------------------------------------------------------------------------
-
-
 def percentile(values: Sequence[float], q: float) -> float:
     """The nearest-rank percentile: the smallest value with at least ``q`` of them at or
     below it (so p99 of 48 values is the largest)."""
@@ -596,7 +536,6 @@ class Row:
     samples: list[Sample]
     seconds: float | None  # wall time the requests shared (for requests/s), None: n/a
     disturbed: bool = False
-    note: str = ""
 
     @property
     def latencies(self) -> list[float]:
@@ -754,7 +693,8 @@ def summary(report: Report) -> list[str]:
 
 def notes(report: Report) -> list[str]:
     terms = ", ".join(report.site.terms)
-    result = [
+    disturbed = any(load.disturbed for load in (report.load, report.cross) if load is not None)
+    return harness.notes([
         f"load: {report.clients} clients, asyncio tasks each on its own kept-alive HTTP/1.1 "
         "connection (a minimal client on asyncio streams, see LeanConnection: httpx cost 1-5 "
         f"ms of CPU a request on the server's cores), working through {report.requests:,} "
@@ -778,128 +718,30 @@ def notes(report: Report) -> list[str]:
          + ("; its peak RSS is its own VmHWM." if report.workers == 1 else
             f": {report.workers} worker processes under a supervisor; peak RSS and CPU are "
             "summed over all of them (each its own VmHWM).")),
-    ]
-    if any(load.disturbed for load in (report.load, report.cross) if load is not None):
-        result.append(f"* other processes used more than {ingest_bench.DISTURBED_SHARE:.0%} of a "
-                      "core during the load: its figures are suspect.")
-    return result
-
-
-def print_report(report: Report) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
-    table = Table(title=f"storyline serve: {report.requests:,} requests from {report.clients} "
-                        f"concurrent clients ({os.cpu_count()} CPUs)")
-    for name in COLUMNS:
-        table.add_column(name, justify="left" if name == "requests" else "right", no_wrap=True)
-    for row in report.load_rows():
-        table.add_row(*row_cells(row))
-    console.print(table)
-    table = Table(title="a brief without the cache, for comparison (one at a time)")
-    for name in COLUMNS:
-        table.add_column(name, justify="left" if name == "requests" else "right", no_wrap=True)
-    for row in report.other_rows():
-        table.add_row(*row_cells(row))
-    console.print(table)
-    for line in summary(report):
-        console.print(escape(line))
-    for note in notes(report):
-        console.print(f"[dim]- {escape(note)}[/]")
+    ], disturbed, "the load")
 
 
 def markdown(report: Report, env: dict) -> str:
     stamp = report.stamp
-    lines = [ingest_bench.reproduce_line(
-                 env, f"uvicorn {env['uvicorn']}, FastAPI {env['fastapi']}, httpx "
-                      f"{env['httpx']}; whole run {env['seconds']:.0f} s"), "",
-             f"Command: `{env['command']}`", "",
-             f"Archive: the ECB+ dev set ({stamp['source']}: {stamp['articles']} articles, "
-             f"{stamp['stories']} stories), ingested once with `storyline ingest --jobs "
-             f"{INGEST_JOBS}` (annotation and grouping, {stamp['seconds']:.0f} s, not counted) "
-             "and served from a fresh copy with an empty brief cache.", "",
-             *ingest_bench.markdown_table(COLUMNS, (row_cells(r) for r in report.load_rows()),
-                                          text=("requests",)), "",
-             "A brief without the cache, for comparison (one at a time):", "",
-             *ingest_bench.markdown_table(COLUMNS, (row_cells(r) for r in report.other_rows()),
-                                          text=("requests",)), ""]
-    lines += summary(report)
-    lines += [""] + [f"- {note}" for note in notes(report)]
-    return "\n".join(lines) + "\n"
-
-
-def environment(seconds: float, command: str, commit: tuple[str | None, bool | None]) -> dict:
-    return {**ingest_bench.machine(commit),
-            **{name: ingest_bench.package_version(name) for name in ("uvicorn", "fastapi",
-                                                                     "httpx")},
-            "command": command, "seconds": seconds}
+    return harness.document(
+        [harness.reproduce_line(env, f"uvicorn {env['uvicorn']}, FastAPI {env['fastapi']}, "
+                                     f"httpx {env['httpx']}; whole run {env['seconds']:.0f} s")],
+        [f"Command: `{env['command']}`"],
+        [f"Archive: the ECB+ dev set ({stamp['source']}: {stamp['articles']} articles, "
+         f"{stamp['stories']} stories), ingested once with `storyline ingest --jobs "
+         f"{INGEST_JOBS}` (annotation and grouping, {stamp['seconds']:.0f} s, not counted) "
+         "and served from a fresh copy with an empty brief cache."],
+        harness.markdown_table(COLUMNS, map(row_cells, report.load_rows()), text=("requests",)),
+        ["A brief without the cache, for comparison (one at a time):"],
+        harness.markdown_table(COLUMNS, map(row_cells, report.other_rows()), text=("requests",)),
+        summary(report), harness.bullets(notes(report)))
 
 
 def server_stack() -> dict:
     """Which event loop and HTTP parser uvicorn picks here ("auto": uvloop and httptools
     when installed)."""
-    import importlib.util
-
     return {"loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
             "http": "httptools" if importlib.util.find_spec("httptools") else "h11"}
-
-
-# -- command line ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Plan:
-    requests: int
-    clients: int
-    warmup: int
-    cross_check: bool
-    seed: int
-    data: Path
-    results: Path
-    workers: int = 1
-
-
-def parse_args(argv: Sequence[str] | None) -> Plan:
-    parser = argparse.ArgumentParser(
-        description="Load-test `storyline serve` on 127.0.0.1: concurrent clients reading "
-                    "briefs, searching and listing stories, a fixed count of requests; p50/p99 "
-                    "latency and errors, beside the briefs built without the cache.")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="data directory with ecbplus/articles.jsonl "
-                             "(default: ../shared/data from the repo root)")
-    parser.add_argument("--requests", type=ingest_bench.size, default=None,
-                        help=f"requests of the load (default: {DEFAULT_REQUESTS})")
-    parser.add_argument("--clients", type=ingest_bench.size, default=DEFAULT_CLIENTS,
-                        help=f"concurrent clients (default: {DEFAULT_CLIENTS})")
-    parser.add_argument("--warmup", type=int, default=None,
-                        help="untimed requests before the load (default: 10 per client; 0: "
-                             "none)")
-    parser.add_argument("--no-cross-check", dest="cross_check", action="store_false",
-                        help="skip the second pass of the same requests from httpx.Client "
-                             "threads")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="request mix seed")
-    parser.add_argument("--workers", type=ingest_bench.size, default=1,
-                        help="server processes (`storyline serve --workers`; default 1); "
-                             "results go to serve.md for 1, serve-workers-N.md otherwise")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run: {QUICK_REQUESTS} requests; results go to "
-                             "bench/out/quick-results so the committed ones stay")
-    parser.add_argument("--results", type=Path, default=None,
-                        help="where serve.md goes (default: bench/results)")
-    args = parser.parse_args(argv)
-    data = args.data.resolve()
-    if not data.is_dir():
-        parser.error(f"data directory {data} not found; it should hold the shared evaluation "
-                     "data (../shared/data from the repo root), or give one with --data")
-    if args.warmup is not None and args.warmup < 0:
-        parser.error("--warmup must be 0 or more")
-    return Plan(requests=args.requests or (QUICK_REQUESTS if args.quick else DEFAULT_REQUESTS),
-                clients=args.clients,
-                warmup=WARMUP_PER_CLIENT * args.clients if args.warmup is None else args.warmup,
-                cross_check=args.cross_check, seed=args.seed, data=data, workers=args.workers,
-                results=args.results or (QUICK_RESULTS if args.quick else DEFAULT_RESULTS))
 
 
 def _progress_line(load: Load) -> str:
@@ -910,74 +752,80 @@ def _progress_line(load: Load) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    from rich.console import Console
-    from rich.markup import escape
+    parser = harness.parser(
+        "Load-test `storyline serve` on 127.0.0.1: concurrent clients reading briefs, searching "
+        "and listing stories, a fixed count of requests; p50/p99 latency and errors, beside "
+        "the briefs built without the cache.", "ecbplus/articles.jsonl",
+        quick=f"{QUICK_REQUESTS} requests")
+    parser.add_argument("--requests", type=harness.size, default=None,
+                        help=f"requests of the load (default: {DEFAULT_REQUESTS})")
+    parser.add_argument("--clients", type=harness.size, default=None,
+                        help=f"concurrent clients (default: {DEFAULT_CLIENTS})")
+    parser.add_argument("--warmup", type=int, default=None,
+                        help="untimed requests before the load (default: 10 per client; 0: "
+                             "none)")
+    parser.add_argument("--no-cross-check", dest="cross_check", action="store_false",
+                        help="skip the second pass of the same requests from httpx.Client "
+                             "threads")
+    parser.add_argument("--workers", type=harness.size, default=1,
+                        help="server processes (`storyline serve --workers`; default 1); "
+                             "results go to serve.md for 1, serve-workers-N.md otherwise")
+    args, options = harness.parse(parser, argv, "serve")
+    if args.warmup is not None and args.warmup < 0:
+        parser.error("--warmup must be 0 or more")
+    requests = options.scale(args.requests, DEFAULT_REQUESTS, QUICK_REQUESTS, SMOKE_REQUESTS)
+    clients = options.scale(args.clients, DEFAULT_CLIENTS, DEFAULT_CLIENTS, SMOKE_CLIENTS)
+    warmup = WARMUP_PER_CLIENT * clients if args.warmup is None else args.warmup
+    seed, workers = options.seed, args.workers
 
-    plan = parse_args(argv)
-    progress = Console(stderr=True, highlight=False)
-    began = time.perf_counter()
-    commit = ingest_bench.git_commit()  # the code measured is the code imported now
-    try:
-        import httpx  # noqa: F401
-
-        import storyline  # noqa: F401
-    except ImportError as exc:
-        progress.print(f"[red]bench failed:[/] {exc.name} is not importable by {sys.executable}; "
-                       "install the package with its extras into this environment (make install)")
-        return 1
-    copy = None
-    try:
-        db, stamp = archive(plan.data, progress.print)
+    def body(say: Callable[[str], None]) -> None:
+        if importlib.util.find_spec("httpx") is None:
+            raise harness.BenchError(f"httpx is not importable by {sys.executable}; install the "
+                                     "package with its extras into this environment (make install)")
+        began = time.perf_counter()
+        commit = harness.git_commit()  # the code measured is the code imported now
+        db, stamp = archive(options.data, options.out, options.smoke and SMOKE_ARTICLES, say)
         copy = fresh_copy(db)
-        with Server(copy, plan.workers) as server:
-            progress.print(f"[bold]server[/]: {server.base} up in {server.start_seconds:.1f} s")
-            site = discover(server.base)
-            progress.print(f"  {len(site.stories)} stories on {len(site.cursors)} pages, "
-                           f"{len(site.terms)} search terms")
-            first = first_briefs(server.base, site)
-            progress.print(f"[bold]first briefs[/]: {len(first)}, median "
-                           f"{_ms(percentile([s.seconds for s in first], 0.5))} ms, max "
-                           f"{_ms(max(s.seconds for s in first))} ms")
-            requests = request_plan(site, plan.requests, plan.seed)
-            warmup = Load("lean", [], 0.0, None, 0.0, None)
-            if plan.warmup:
-                progress.print(f"[bold]warm-up[/]: {plan.warmup:,} requests, {plan.clients} "
-                               "clients (untimed)")
-                warmup = run_load(server, request_plan(site, plan.warmup, plan.seed + 1),
-                                  plan.clients)
-                progress.print(_progress_line(warmup))
-            progress.print(f"[bold]load[/]: {plan.requests:,} requests, {plan.clients} clients")
-            load = run_load(server, requests, plan.clients)
-            progress.print(_progress_line(load))
-            cross = None
-            if plan.cross_check:
-                progress.print(f"[bold]cross-check[/]: the same requests from {plan.clients} "
-                               "threads of httpx.Client")
-                cross = run_load(server, requests, plan.clients, client="httpx")
-                progress.print(_progress_line(cross))
-            server_cpu_total = server.cpu_seconds()
-        progress.print("[bold]peer[/]: the same briefs without the cache, in-process")
-        built, cached = peer(copy, site)
-    except BenchError as exc:
-        progress.print(f"[red]bench failed:[/] {escape(str(exc))}")
-        return 1
-    finally:
-        if copy is not None:
-            for path in (copy, copy.with_name(copy.name + "-wal"),
-                         copy.with_name(copy.name + "-shm")):
-                path.unlink(missing_ok=True)
-    report = Report(plan.clients, plan.requests, plan.seed, load, warmup, cross, first, built,
-                    cached, site, server.start_seconds, server.peak_rss_mb, server_cpu_total,
-                    stamp, extra=server_stack(), workers=plan.workers)
-    print_report(report)
-    plan.results.mkdir(parents=True, exist_ok=True)
-    md_path = plan.results / ("serve.md" if plan.workers == 1 else f"serve-workers-{plan.workers}.md")
-    command = shlex.join(["python", "bench/serve.py", *argv])
-    md_path.write_text(markdown(report, environment(time.perf_counter() - began, command,
-                                                    commit)), encoding="utf-8")
-    shown = md_path.relative_to(REPO) if md_path.is_relative_to(REPO) else md_path
-    progress.print(f"wrote {shown} ({time.perf_counter() - began:.0f} s in all)")
-    return 0
+        try:
+            with Server(copy, options.out / "logs" / "server", workers) as server:
+                say(f"[bold]server[/]: {server.base} up in {server.start_seconds:.1f} s")
+                site = discover(server.base)
+                say(f"  {len(site.stories)} stories on {len(site.cursors)} pages, "
+                    f"{len(site.terms)} search terms")
+                first = first_briefs(server.base, site)
+                say(f"[bold]first briefs[/]: {len(first)}, median "
+                    f"{_ms(percentile([s.seconds for s in first], 0.5))} ms, max "
+                    f"{_ms(max(s.seconds for s in first))} ms")
+                plan = request_plan(site, requests, seed)
+                warm = Load("lean", [], 0.0, None, 0.0, None)
+                if warmup:
+                    say(f"[bold]warm-up[/]: {warmup:,} requests, {clients} clients (untimed)")
+                    warm = run_load(server, request_plan(site, warmup, seed + 1), clients)
+                    say(_progress_line(warm))
+                say(f"[bold]load[/]: {requests:,} requests, {clients} clients")
+                load = run_load(server, plan, clients)
+                say(_progress_line(load))
+                cross = None
+                if args.cross_check:
+                    say(f"[bold]cross-check[/]: the same requests from {clients} threads of "
+                        "httpx.Client")
+                    cross = run_load(server, plan, clients, client="httpx")
+                    say(_progress_line(cross))
+                server_cpu_total = server.cpu_seconds()
+            say("[bold]peer[/]: the same briefs without the cache, in-process")
+            built, cached = peer(copy, site)
+        finally:
+            remove_database(copy)
+        report = Report(clients, requests, seed, load, warm, cross, first, built, cached, site,
+                        server.start_seconds, server.peak_rss_mb, server_cpu_total, stamp,
+                        extra=server_stack(), workers=workers)
+        env = {**harness.machine(commit, uvicorn="uvicorn", fastapi="fastapi", httpx="httpx"),
+               "command": shlex.join(["python", "-m", "bench.serve", *argv]),
+               "seconds": time.perf_counter() - began}
+        harness.publish(options, markdown(report, env),
+                        name="serve" if workers == 1 else f"serve-workers-{workers}")
+
+    return harness.main(body)
 
 
 if __name__ == "__main__":

@@ -1,22 +1,20 @@
 """Story grouping benchmark: what placing one article in its story costs as the archive grows.
 
-Run from the repository root as ``make bench`` (or ``.venv/bin/python bench/stories.py``).
-
 The issue asks for the assignment cost per article at 1k, 10k and 100k articles in the
 archive -- flat, and at least 500 articles/s after annotation on 2 cores -- beside the peer
 it should beat. So:
 
 * **Sources.** The real articles of ``ecbplus``, ``gvc`` and ``wikiref220`` in
-  ``../shared/data`` (``--data`` to point elsewhere; about 630 articles) are ingested once,
-  with annotation, into a temporary database by a child process (so that the spaCy model
-  is not counted in this process's memory), and read back as (article, annotation) pairs.
+  ``../shared/data`` (about 630 articles) are ingested once, with annotation, into a
+  temporary database (``harness.prepare_sources``), and read back as (article, annotation)
+  pairs.
 * **Stream.** The pairs are replayed as a feed: round ``i`` takes every source once, in a
   seeded order, as a copy with id ``<id>#r<i>``, its names renamed from the second round on
   (a new event of the same kind), no duplicate link, and a publication date
   of 2020-01-01 plus one day per ``PER_DAY`` (300) articles of the stream, so the archive
   spans time like a real feed (a real article's own date, or its lack of one, is replaced).
   The annotation is the source's, its ``article_id`` set to the copy's id.
-* **Storyline.** The stream is grouped with :class:`storyline.pipeline.StoryGrouper` on a
+* **Storyline.** The stream is grouped with :class:`storyline.stories.StoryGrouper` on a
   file database in batches of 500, one transaction each, as ``storyline ingest`` groups:
   each batch first writes its articles (``Store.write_revision``: ``story_articles`` has a
   foreign key to ``articles``), timed apart and not counted, then groups them. When the
@@ -45,25 +43,20 @@ it should beat. So:
   run) are estimated instead.
 
 Peak RSS is this process's (``ru_maxrss``: the largest so far, so it includes the sources
-held in memory and every smaller size); the peer's is its child's own (``VmHWM`` sampled
-from ``/proc`` by ``bench/ingest.py``'s ``run_child``: ``wait4``'s ``ru_maxrss`` would start
-from this process's size). Busy-machine detection comes from ``bench/ingest.py``.
+held in memory and every smaller size); the peer's is its child's own (``run_child``).
 Databases live in a temporary directory and are deleted at the end. Results go to
 ``bench/results/stories.md``.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import gc
 import itertools
-import json
 import os
 import random
 import re
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -73,25 +66,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import ingest as ingest_bench  # noqa: E402  (bench/ingest.py: data readers, child runner)
-from ingest import BenchError  # noqa: E402
+from bench import harness
 
-REPO = ingest_bench.REPO
-DEFAULT_DATA = ingest_bench.DEFAULT_DATA
-OUT = REPO / "bench" / "out" / "stories"
-DEFAULT_RESULTS = REPO / "bench" / "results"
-QUICK_RESULTS = ingest_bench.QUICK_RESULTS
-
-SOURCE_SETS = ("ecbplus", "gvc", "wikiref220")
 DEFAULT_SIZES = (1000, 10000, 100000)
 QUICK_SIZES = (500, 1000)
+SMOKE_SIZES = (100,)
 DEFAULT_TIMED = 2000
 QUICK_TIMED = 500
-#: --quick annotates only this many of the sources (spread over the three sets).
+SMOKE_TIMED = 50
+#: --quick (--smoke) annotates only this many of the sources (spread over the three sets).
 QUICK_SOURCES = 120
+SMOKE_SOURCES = 12
 DEFAULT_PEER_SIZES = (1000, 2000)
 QUICK_PEER_SIZES = (300,)
+SMOKE_PEER_SIZES = (50,)
 #: A peer run that takes longer is stopped, and larger peer sizes are not tried.
 PEER_TIMEOUT = 240
 #: Articles per transaction: what ``Library.group`` and ingest's grouping use.
@@ -99,26 +87,13 @@ BATCH = 500
 #: Replayed articles per simulated day of publication.
 PER_DAY = 300
 REPLAY_START = date(2020, 1, 1)
-DEFAULT_SEED = 20240601
 GOAL_PER_SECOND = 500.0
-ANNOTATE_JOBS = 2
 INPUT_HASH = "bench"
 #: The store's methods that story grouping calls; their time is "SQL s".
 STORE_METHODS = ("meta", "set_meta", "story_states", "story_state", "put_story", "merge_story",
                  "put_story_articles", "grouped", "story_of", "term_documents", "add_term_documents",
                  "resolve_story")
 STORY_TABLES = ("stories", "story_articles", "story_merges", "story_terms")
-
-
-# -- the stream --------------------------------------------------------------------------
-
-
-def source_files(data: Path) -> list[Path]:
-    files = [data / name / "articles.jsonl" for name in SOURCE_SETS]
-    for path in files:
-        if not path.is_file():
-            raise BenchError(f"missing data file {path} (give the data directory with --data)")
-    return files
 
 
 def load_pairs(db: Path) -> list[tuple]:
@@ -133,7 +108,7 @@ def load_pairs(db: Path) -> list[tuple]:
         store.close()
     pairs = [(a, n) for a, n in pairs if n is not None]
     if not pairs:
-        raise BenchError(f"{db}: no annotated source articles")
+        raise harness.BenchError(f"{db}: no annotated source articles")
     return pairs
 
 
@@ -201,90 +176,25 @@ def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start:start + size]
 
 
-# -- children ----------------------------------------------------------------------------
-#
-# ``stories.py --child prepare DATA DB LIMIT`` ingests and annotates the sources into DB;
-# ``stories.py --child peer DB N SEED TIMEOUT`` times the offline peer on the first N
-# articles of the stream. Each prints one JSON object on stdout.
-
-
-def subset(files: Sequence[Path], limit: int, out: Path) -> Path:
-    """``limit`` records spread evenly over the source files, as one JSONL file."""
-    records = [line for path in files for line in path.read_text(encoding="utf-8").splitlines()
-               if line.strip()]
-    step = max(1, len(records) // limit)
-    out.write_text("\n".join(records[::step][:limit]) + "\n", encoding="utf-8")
-    return out
-
-
-def child_prepare(data: Path, db: Path, limit: int) -> dict:
-    from storyline.library import Library
-
-    files = source_files(data)
-    if limit:
-        files = [subset(files, limit, db.parent / "sources.jsonl")]
-    start = time.perf_counter()
-    with Library(db) as lib:
-        report = lib.ingest(files, jobs=ANNOTATE_JOBS, stories=False)
-    if report.errors:
-        raise BenchError(f"ingesting the sources failed: {report.errors[:3]}")
-    return {"seconds": time.perf_counter() - start, "articles": report.new}
-
-
-def _on_timeout(signum, frame) -> None:  # noqa: ARG001
-    sys.stderr.write("timed out: the peer took longer than the bench allows\n")
-    sys.stderr.flush()
-    os._exit(3)
-
-
-def child_peer(db: Path, n: int, seed: int, timeout: int) -> dict:
+def child_peer(db: str, n: str, seed: str) -> dict:
+    """``python -m bench.stories --child peer DB N SEED``: the offline peer timed on the first
+    N articles of the stream."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from storyline.evaluate.clustering import OFFLINE_DISTANCE, offline_baseline
 
-    stream = replay(load_pairs(db), seed)
-    texts = [f"{article.title or ''}\n{article.body}" for article, _ in itertools.islice(stream, n)]
+    stream = replay(load_pairs(Path(db)), int(seed))
+    texts = [f"{article.title or ''}\n{article.body}"
+             for article, _ in itertools.islice(stream, int(n))]
     # The width of the dense matrix the peer clusters (for the memory estimate); untimed.
     vocabulary = len(TfidfVectorizer(stop_words="english").fit(sorted(set(texts))).vocabulary_)
-    signal.signal(signal.SIGALRM, _on_timeout)
-    signal.alarm(timeout)
+    harness.deadline(PEER_TIMEOUT)
     start = time.perf_counter()
     labels = offline_baseline(texts, OFFLINE_DISTANCE)
     seconds = time.perf_counter() - start
-    signal.alarm(0)
+    harness.deadline(0)
     return {"seconds": seconds, "clusters": len(set(labels)), "vocabulary": vocabulary,
             "distance": OFFLINE_DISTANCE}
-
-
-def child_main(argv: Sequence[str]) -> int:
-    kind, *rest = argv
-    try:
-        if kind == "prepare":
-            result = child_prepare(Path(rest[0]), Path(rest[1]), int(rest[2]))
-        elif kind == "peer":
-            result = child_peer(Path(rest[0]), int(rest[1]), int(rest[2]), int(rest[3]))
-        else:
-            raise BenchError(f"unknown child {kind!r}")
-    except BenchError as exc:
-        sys.stderr.write(f"bench failed: {exc}\n")
-        return 1
-    print(json.dumps(result))
-    return 0
-
-
-def run_json_child(args: Sequence[str], log_name: str) -> tuple[ingest_bench.ChildResult, dict | None]:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", *args]
-    result = ingest_bench.run_child(cmd, OUT / "logs" / log_name)
-    found = None
-    if result.exit_code == 0:
-        try:
-            found = json.loads(result.stdout.strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            found = None
-    return result, found
-
-
-# -- storyline ---------------------------------------------------------------------------
 
 
 class StoreTimer:
@@ -349,9 +259,7 @@ class Point:
     @property
     def disturbed(self) -> bool:
         wall = self.seconds + self.core_seconds + self.load_seconds
-        return (self.other_cpu_seconds is not None
-                and self.other_cpu_seconds > ingest_bench.DISTURBED_FLOOR_SECONDS
-                and self.other_cpu_seconds > ingest_bench.DISTURBED_SHARE * wall)
+        return harness.disturbed(self.other_cpu_seconds, wall)
 
 
 def group_batch(store, grouper, batch: Sequence[tuple], timer: StoreTimer) -> tuple[float, float, list]:
@@ -377,8 +285,7 @@ def group_batch(store, grouper, batch: Sequence[tuple], timer: StoreTimer) -> tu
 def restore_index(store, settings):
     """A StoryIndex in the state ``StoryGrouper`` would load from ``store``, with every
     document count read up front, so that assigning touches no SQLite."""
-    from storyline.pipeline import StoryGrouper
-    from storyline.stories import Vocabulary
+    from storyline.stories import StoryGrouper, Vocabulary
 
     index = StoryGrouper(store, settings)._load()
     index.vocabulary = Vocabulary(index.vocabulary.documents)
@@ -401,13 +308,10 @@ def database_mb(store, path: Path) -> tuple[float, float]:
 def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archive: int,
             db: Path) -> Point:
     """The next articles at one archive size: the core alone, a fresh load, the grouper."""
-    from storyline.pipeline import StoryGrouper
-    from storyline.stories import story_article
+    from storyline.stories import StoryGrouper, story_article
 
     settings = grouper.settings
-    busy_before = ingest_bench.busy_cpu_seconds()
-    cpu_before = ingest_bench.own_cpu_seconds()
-
+    section = harness.Section().start()
     index = restore_index(store, settings)
     compared = []
     find = index.candidates
@@ -433,7 +337,7 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
     load_seconds = time.perf_counter() - start
 
     sql_before, calls_before = timer.snapshot()
-    cpu_group = ingest_bench.own_cpu_seconds()
+    cpu_group = harness.own_cpu_seconds()
     write_seconds = seconds = 0.0
     assignments = []
     for batch in chunks(upcoming, BATCH):
@@ -441,15 +345,12 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
         write_seconds += wrote
         seconds += grouped
         assignments += placed
-    cpu_group = ingest_bench.own_cpu_seconds() - cpu_group
+    cpu_group = harness.own_cpu_seconds() - cpu_group
     sql_after, calls_after = timer.snapshot()
     sql = {name: [sql_after[name] - sql_before[name], calls_after[name] - calls_before[name]]
            for name in sql_after if calls_after[name] > calls_before[name]}
 
-    cpu = ingest_bench.own_cpu_seconds() - cpu_before
-    busy_after = ingest_bench.busy_cpu_seconds()
-    other = None if busy_before is None or busy_after is None else \
-        max(0.0, busy_after - busy_before - cpu)
+    section.finish()
     db_mb, story_mb = database_mb(store, db)
     count = store.conn.execute
     return Point(
@@ -462,17 +363,16 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
         terms=count("SELECT count(*) FROM story_terms").fetchone()[0],
         created=sum(a.created for a in assignments),
         merges=sum(len(a.merged) for a in assignments),
-        peak_rss_mb=ingest_bench.own_peak_rss_mb(), db_mb=db_mb, story_mb=story_mb,
+        peak_rss_mb=harness.own_peak_rss_mb(), db_mb=db_mb, story_mb=story_mb,
         same_as_core=[a.story_id for a in assignments] == core,
-        other_cpu_seconds=other, sql=sql)
+        other_cpu_seconds=section.other_cpu_seconds, sql=sql)
 
 
 def bench_storyline(pairs: Sequence[tuple], sizes: Sequence[int], timed: int, seed: int,
                     work: Path, say: Callable[[str], None]) -> list[Point]:
     """Grow one archive through every size, measuring the next ``timed`` articles at each."""
-    from storyline.pipeline import StoryGrouper
     from storyline.store import Store
-    from storyline.stories import StorySettings
+    from storyline.stories import StoryGrouper, StorySettings
 
     db = work / "stories.db"
     store = Store(db)
@@ -506,13 +406,7 @@ def progress_line(point: Point) -> str:
     line = (f"  StoryGrouper {point.per_second:.0f} articles/s (SQL {point.sql_seconds:.2f} s of "
             f"{point.seconds:.2f} s), StoryIndex alone {point.core_per_second:.0f} articles/s, "
             f"{point.stories:,} stories")
-    if point.disturbed:
-        line += (f" [yellow](other processes used {point.other_cpu_seconds:.0f} CPU s "
-                 "meanwhile; rerun on a quiet machine)[/]")
-    return line
-
-
-# -- the peer ----------------------------------------------------------------------------
+    return line + (harness.busy_note(point.other_cpu_seconds) if point.disturbed else "")
 
 
 @dataclass
@@ -533,9 +427,7 @@ class PeerRun:
 
     @property
     def disturbed(self) -> bool:
-        return (not self.estimated and self.other_cpu_seconds is not None and self.seconds is not None
-                and self.other_cpu_seconds > ingest_bench.DISTURBED_FLOOR_SECONDS
-                and self.other_cpu_seconds > ingest_bench.DISTURBED_SHARE * self.seconds)
+        return not self.estimated and harness.disturbed(self.other_cpu_seconds, self.seconds)
 
 
 def peer_memory_gb(n: int, vocabulary: int) -> float:
@@ -544,19 +436,20 @@ def peer_memory_gb(n: int, vocabulary: int) -> float:
     return (n * (n - 1) / 2 + n * vocabulary) * 8 / 1e9
 
 
-def bench_peer(source_db: Path, sizes: Sequence[int], seed: int,
+def bench_peer(source_db: Path, sizes: Sequence[int], seed: int, out: Path,
                say: Callable[[str], None]) -> list[PeerRun]:
     runs = []
     for n in sizes:
         say(f"[bold]offline peer × {n:,}[/]")
-        result, found = run_json_child(["peer", str(source_db), str(n), str(seed),
-                                        str(PEER_TIMEOUT)], f"peer-{n}")
+        result, found = harness.run_json_child(
+            harness.child_command("stories", "peer", source_db, n, seed),
+            out / "logs" / f"peer-{n}")
         if result.exit_code == 3:
             say(f"  timed out after {PEER_TIMEOUT} s; larger sizes not tried")
             runs.append(PeerRun(n, timed_out=True, peak_rss_mb=result.peak_rss_mb))
             break
         if found is None:
-            ingest_bench.fail_on(result, f"offline peer ({n})", allowed=())
+            harness.fail_on(result, f"offline peer ({n})", allowed=())
         run = PeerRun(n, found["seconds"], result.peak_rss_mb, found["clusters"],
                       found["vocabulary"], result.other_cpu_seconds)
         run.memory_gb = peer_memory_gb(n, run.vocabulary)
@@ -576,8 +469,6 @@ def estimate_peer(runs: Sequence[PeerRun], sizes: Sequence[int]) -> list[PeerRun
                     estimated=True, memory_gb=peer_memory_gb(n, largest.vocabulary))
             for n in sizes if n > largest.n]
 
-
-# -- reporting ---------------------------------------------------------------------------
 
 COLUMNS = ("system", "archive", "timed", "seconds", "articles/s", "s per 500 new", "SQL s",
            "load s", "stories (active)", "compared", "peak RSS MB", "DB MB (stories)")
@@ -742,170 +633,73 @@ NOTES = (
 )
 
 
-def notes(points: Sequence[Point], peers: Sequence[PeerRun]) -> list[str]:
-    result = list(NOTES)
-    if any(p.disturbed for p in points) or any(r.disturbed for r in peers):
-        result.append(f"* other processes used more than {ingest_bench.DISTURBED_SHARE:.0%} of a "
-                      "core during this measurement: its figures are suspect.")
-    return result
-
-
-def print_report(points: Sequence[Point], peers: Sequence[PeerRun], stream: dict) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
-    table = Table(title=f"story assignment as the archive grows ({os.cpu_count()} CPUs)")
-    for name in COLUMNS:
-        table.add_column(name, justify="left" if name == "system" else "right", no_wrap=True)
-    for cells in rows(points, peers):
-        table.add_row(*cells)
-    console.print(table)
-    if points:
-        header, body = sql_rows(points)
-        table = Table(title="StoryGrouper: ms (calls) by store method over the timed articles")
-        for name in header:
-            table.add_column(name, justify="left" if name == "store method" else "right")
-        for cells in body:
-            table.add_row(*cells)
-        console.print(table)
-    for line in summary(points, peers, stream):
-        console.print(escape(line))
-    for note in notes(points, peers):
-        console.print(f"[dim]- {escape(note)}[/]")
-
-
 def markdown(points: Sequence[Point], peers: Sequence[PeerRun], stream: dict, env: dict) -> str:
-    lines = [ingest_bench.reproduce_line(
-                 env, f"scikit-learn {env['scikit-learn']}; whole run {env['seconds']:.0f} s"), "",
-             f"Stream: {stream['sources']} real annotated articles ({', '.join(SOURCE_SETS)}; "
-             f"annotated in {stream['prepare_seconds']:.0f} s, not counted) replayed round after "
-             f"round in a seeded order (seed {env['seed']}) with new ids and dates, "
-             f"{PER_DAY} articles a simulated day; grouped with the default StorySettings.", "",
-             *ingest_bench.markdown_table(COLUMNS, rows(points, peers))]
-    if points:
-        header, body = sql_rows(points)
-        lines += ["", "StoryGrouper: milliseconds (calls) by store method over the timed articles:",
-                  "", *ingest_bench.markdown_table(header, body)]
-    lines += [""] + summary(points, peers, stream)
-    lines += [""] + [f"- {note}" for note in notes(points, peers)]
-    return "\n".join(lines) + "\n"
-
-
-def environment(seed: int, seconds: float, commit: tuple[str | None, bool | None]) -> dict:
-    return {
-        **ingest_bench.machine(commit),
-        "scikit-learn": ingest_bench.package_version("scikit-learn"),
-        "seed": seed,
-        "seconds": seconds,
-    }
-
-
-# -- command line ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Plan:
-    sizes: tuple[int, ...]
-    timed: int
-    peer_sizes: tuple[int, ...]
-    sources: int  # 0 = all
-    seed: int
-    data: Path
-    results: Path
-
-
-def parse_args(argv: Sequence[str] | None) -> Plan:
-    parser = argparse.ArgumentParser(
-        description="Benchmark online story assignment as the archive grows, against the "
-                    "offline TF-IDF + average-linkage baseline, on replayed real articles.")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="data directory with ecbplus/, gvc/ and wikiref220/ "
-                             "(default: ../shared/data from the repo root)")
-    parser.add_argument("--sizes", type=ingest_bench.csv_of(ingest_bench.size), default=None,
-                        help="archive sizes to measure at, comma-separated "
-                             f"(default: {','.join(map(str, DEFAULT_SIZES))})")
-    parser.add_argument("--timed", type=ingest_bench.size, default=None,
-                        help=f"articles timed at each size (default: {DEFAULT_TIMED})")
-    parser.add_argument("--peer-sizes", type=ingest_bench.csv_of(ingest_bench.size),
-                        default=None, help="archive sizes the offline peer is run at "
-                        f"(default: {','.join(map(str, DEFAULT_PEER_SIZES))}); larger "
-                        "--sizes are estimated")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="replay order seed")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run: {QUICK_SOURCES} sources, sizes "
-                             f"{','.join(map(str, QUICK_SIZES))}, {QUICK_TIMED} timed, peer at "
-                             f"{','.join(map(str, QUICK_PEER_SIZES))}; results go to "
-                             "bench/out/quick-results so the committed ones stay")
-    parser.add_argument("--results", type=Path, default=None,
-                        help="where stories.md goes (default: bench/results)")
-    args = parser.parse_args(argv)
-    data = args.data.resolve()
-    if not data.is_dir():
-        parser.error(f"data directory {data} not found; it should hold the shared evaluation "
-                     "data (../shared/data from the repo root), or give one with --data")
-    quick = args.quick
-    sizes = args.sizes or (QUICK_SIZES if quick else DEFAULT_SIZES)
-    peer_sizes = args.peer_sizes or (QUICK_PEER_SIZES if quick else DEFAULT_PEER_SIZES)
-    results = args.results or (QUICK_RESULTS if quick else DEFAULT_RESULTS)
-    return Plan(sizes=tuple(sorted(set(sizes))),
-                timed=args.timed or (QUICK_TIMED if quick else DEFAULT_TIMED),
-                peer_sizes=tuple(sorted(set(peer_sizes))),
-                sources=QUICK_SOURCES if quick else 0, seed=args.seed, data=data,
-                results=results)
+    header, body = sql_rows(points) if points else ((), ())
+    disturbed = any(p.disturbed for p in points) or any(r.disturbed for r in peers)
+    return harness.document(
+        [harness.reproduce_line(
+            env, f"scikit-learn {env['scikit-learn']}; whole run {env['seconds']:.0f} s")],
+        [f"Stream: {stream['sources']} real annotated articles ({', '.join(harness.STORY_SETS)}; "
+         f"annotated in {stream['prepare_seconds']:.0f} s, not counted) replayed round after "
+         f"round in a seeded order (seed {env['seed']}) with new ids and dates, "
+         f"{PER_DAY} articles a simulated day; grouped with the default StorySettings."],
+        harness.markdown_table(COLUMNS, rows(points, peers)),
+        points and ["StoryGrouper: milliseconds (calls) by store method over the timed articles:"],
+        points and harness.markdown_table(header, body),
+        summary(points, peers, stream),
+        harness.bullets(harness.notes(NOTES, disturbed, "this measurement")))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["--child"]:
-        return child_main(argv[1:])
+        return harness.child_main(argv[1:], {"peer": child_peer})
+    parser = harness.parser(
+        "Benchmark online story assignment as the archive grows, against the offline TF-IDF + "
+        "average-linkage baseline, on replayed real articles.", "ecbplus/, gvc/ and wikiref220/",
+        quick=f"{QUICK_SOURCES} sources, sizes {','.join(map(str, QUICK_SIZES))}, {QUICK_TIMED} "
+              f"timed, peer at {','.join(map(str, QUICK_PEER_SIZES))}")
+    parser.add_argument("--sizes", type=harness.sizes, default=None,
+                        help="archive sizes to measure at, comma-separated "
+                             f"(default: {','.join(map(str, DEFAULT_SIZES))})")
+    parser.add_argument("--timed", type=harness.size, default=None,
+                        help=f"articles timed at each size (default: {DEFAULT_TIMED})")
+    parser.add_argument("--peer-sizes", type=harness.sizes, default=None,
+                        help="archive sizes the offline peer is run at (default: "
+                             f"{','.join(map(str, DEFAULT_PEER_SIZES))}); larger --sizes are "
+                             "estimated")
+    args, options = harness.parse(parser, argv, "stories")
+    sizes = options.scale(args.sizes, DEFAULT_SIZES, QUICK_SIZES, SMOKE_SIZES)
+    timed = options.scale(args.timed, DEFAULT_TIMED, QUICK_TIMED, SMOKE_TIMED)
+    peer_sizes = options.scale(args.peer_sizes, DEFAULT_PEER_SIZES, QUICK_PEER_SIZES,
+                               SMOKE_PEER_SIZES)
+    sources = options.scale(None, 0, QUICK_SOURCES, SMOKE_SOURCES)
 
-    from rich.console import Console
-    from rich.markup import escape
+    def body(say: Callable[[str], None]) -> None:
+        began = time.perf_counter()
+        commit = harness.git_commit()  # the code measured is the code imported now
+        work = Path(tempfile.mkdtemp(prefix="storyline-stories-bench-"))
+        try:
+            harness.story_files(options.data)
+            source_db = work / "sources.db"
+            say(f"[bold]sources[/]: ingesting and annotating {sources or 'all'} articles of "
+                f"{', '.join(harness.STORY_SETS)} (jobs={harness.ANNOTATE_JOBS})")
+            found = harness.prepare_sources(options.data, source_db, sources,
+                                            options.out / "logs" / "prepare")
+            pairs = load_pairs(source_db)
+            stream = {"sources": len(pairs), "prepare_seconds": found["seconds"]}
+            say(f"  {len(pairs)} annotated articles in {found['seconds']:.0f} s")
+            points = bench_storyline(pairs, sizes, timed, options.seed, work, say)
+            del pairs
+            peers = bench_peer(source_db, peer_sizes, options.seed, options.out, say)
+            peers += estimate_peer(peers, sizes)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        env = {**harness.machine(commit, **{"scikit-learn": "scikit-learn"}),
+               "seed": options.seed, "seconds": time.perf_counter() - began}
+        harness.publish(options, markdown(points, peers, stream, env))
 
-    plan = parse_args(argv)
-    progress = Console(stderr=True, highlight=False)
-    began = time.perf_counter()
-    commit = ingest_bench.git_commit()  # the code measured is the code imported now
-    try:
-        import storyline  # noqa: F401
-    except ImportError:
-        progress.print(f"[red]bench failed:[/] storyline is not importable by {sys.executable}; "
-                       "install the package into this environment (make install)")
-        return 1
-    work = Path(tempfile.mkdtemp(prefix="storyline-stories-bench-"))
-    try:
-        source_files(plan.data)
-        source_db = work / "sources.db"
-        progress.print(f"[bold]sources[/]: ingesting and annotating "
-                       f"{plan.sources or 'all'} articles of {', '.join(SOURCE_SETS)} "
-                       f"(jobs={ANNOTATE_JOBS})")
-        result, found = run_json_child(["prepare", str(plan.data), str(source_db),
-                                        str(plan.sources)], "prepare")
-        if found is None:
-            ingest_bench.fail_on(result, "ingesting the sources", allowed=())
-        pairs = load_pairs(source_db)
-        stream = {"sources": len(pairs), "prepare_seconds": found["seconds"]}
-        progress.print(f"  {len(pairs)} annotated articles in {found['seconds']:.0f} s")
-        points = bench_storyline(pairs, plan.sizes, plan.timed, plan.seed, work, progress.print)
-        del pairs
-        peers = bench_peer(source_db, plan.peer_sizes, plan.seed, progress.print)
-        peers += estimate_peer(peers, plan.sizes)
-    except BenchError as exc:
-        progress.print(f"[red]bench failed:[/] {escape(str(exc))}")
-        return 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    print_report(points, peers, stream)
-    plan.results.mkdir(parents=True, exist_ok=True)
-    md_path = plan.results / "stories.md"
-    md_path.write_text(markdown(points, peers, stream,
-                                environment(plan.seed, time.perf_counter() - began, commit)),
-                       encoding="utf-8")
-    shown = md_path.relative_to(REPO) if md_path.is_relative_to(REPO) else md_path
-    progress.print(f"wrote {shown} ({time.perf_counter() - began:.0f} s in all)")
-    return 0
+    return harness.main(body)
 
 
 if __name__ == "__main__":
