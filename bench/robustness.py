@@ -1,21 +1,10 @@
 """Robustness benchmark: hostile inputs, and other projects' test corpora, through the CLI.
 
-* **Hostile inputs.** Every case of ``tests/hostile.py`` (the same files the suite asserts
-  on: a gzip bomb, a 50 MB JSON Lines line, JSON and HTML nested 100,000 deep, random bytes,
-  billion laughs, an external entity, damaged WARCs, ARC, LZ4, a page that keeps trafilatura
-  busy for minutes...), each beside good records, goes through ``python -m storyline ingest``
-  with default settings, in a fresh database. For each: exit status, wall seconds, the peak
-  memory of the whole process tree (sum of PSS, read every 20 ms, so a forked worker's pages
-  shared with its parent count once), articles stored against the good records in the input,
-  error lines printed and whether every expected file and record was named, and whether a
-  traceback was printed.
-* **Corpora** (``--corpus NAME=PATH``, repeatable; none by default): a folder of someone
-  else's test inputs (feedparser's test feeds, warcio's and jwarc's WARC and ARC files,
-  trafilatura's cached pages...), ingested whole with default settings: files, articles
-  stored, files and records named as errors, records skipped, tracebacks, seconds and peak
-  memory. These folders are not part of the repository; the README says where they came from.
-
-Results go to ``bench/results/robustness.md`` and ``.json`` (``--quick``: a temporary folder).
+Every case of ``tests/hostile.py``, beside good records, and every ``--corpus NAME=PATH``
+folder (someone else's test inputs; none by default) goes through ``python -m storyline
+ingest`` with default settings in a fresh database: exit status, seconds, peak memory of the
+process tree (summed PSS), articles stored, errors named and tracebacks. Results go to
+``bench/results/robustness.md`` and ``.json``; their notes say what each column means.
 """
 
 from __future__ import annotations

@@ -1,55 +1,13 @@
 """Service benchmark: ``storyline serve`` under a bounded load of concurrent readers.
 
-The issue asks for a bounded load test on 127.0.0.1 -- 50 concurrent clients reading briefs
-and searching, a fixed count of requests -- reporting p50/p99 latency and the error count,
-with the goal p99 < 200 ms and 0 errors. So:
-
-* **Archive.** The ECB+ dev set (``../shared/data/ecbplus/articles.jsonl``, 462 real
-  articles) is ingested once, with annotation and story
-  grouping, by the real command (``python -m storyline --db ... ingest FILE --jobs 2``) into
-  ``bench/out/serve/archive.db``. A stamp next to it (``archive.json``: the source file's
-  SHA-1, the articles and stories stored) marks it complete; later runs reuse it while the
-  stamp matches the source and the file, and rebuild it otherwise (delete
-  ``bench/out/serve`` to rebuild it after changing ingest or grouping). Each run serves a
-  fresh copy (SQLite's backup API), so every run starts with an empty brief cache; the copy
-  is deleted at the end.
-* **Server.** The real command, ``python -m storyline --db COPY serve --host 127.0.0.1
-  --port P`` (a free port), in a child process: one uvicorn process, as a user starts it.
-  The bench waits for ``/healthz`` and stops the server at the end (SIGTERM, then SIGKILL),
-  also on an error or Ctrl-C. Its CPU seconds (``/proc/<pid>/stat``) are read before and
-  after the load, and its peak RSS (``VmHWM`` of ``/proc/<pid>/status``: its own peak since
-  ``exec``, not inherited from this process) just before it is stopped.
-* **Discovery (untimed).** One client walks ``/api/stories`` page by page (``PAGE_SIZE``
-  stories a page), which gives every story id and every page's cursor. The search terms are
-  the most common capitalised words of the story titles (``SEARCH_TERMS`` of them, at least
-  four letters, a few sentence-starting words left out), each checked to return hits.
-* **First briefs.** Every story's brief requested once, one at a time: each is built and
-  written to the cache (``Library.brief_json``), so these are the cold costs, reported apart.
-* **Load.** ``--clients`` (default 50) concurrent clients work through a fixed list of
-  ``--requests`` requests (default 5,000; ``--quick`` 500): exactly 60% brief reads
-  (``/api/stories/{id}/brief`` of a random story, now cached), 30% searches
-  (``/api/search?q=TERM&limit=20``, a random term) and 10% story list pages
-  (``/api/stories?limit=20&cursor=...``, a random page), shuffled with a fixed seed. Each
-  client takes the next request as soon as its last one is answered (a closed loop: the
-  server is kept at ``--clients`` requests in flight). Before it, ``--warmup`` untimed
-  requests of the same mix (default 10 per client) let the server open its pool of SQLite
-  connections. Latency is from sending the request to having read the whole response, as
-  the client sees it; an error is any status outside 2xx, or no response (a refused or
-  broken connection, a 30 s timeout).
-* **Clients.** asyncio tasks, each on its own kept-alive HTTP/1.1 connection spoken with a
-  minimal client on asyncio streams (:class:`LeanConnection`), all in this process. The
-  clients share the server's cores, so they must cost little: a shared
-  ``httpx.AsyncClient`` (pool of 50) took 4-5 ms of CPU a request, more than the server
-  itself, and cut the rate by half or more; this one takes about 0.2 ms. The same requests
-  are then sent again from ``--clients`` threads of ``httpx.Client`` (one each), as a
-  cross-check with a common client library (``--no-cross-check`` to skip); the goal is
-  judged on the first.
-* **Peer.** What the cache buys: with the server stopped, in this process, every story's
-  brief built without the cache, ``json.dumps(Library.brief(id).to_dict())`` as a cache miss
-  builds it, beside ``Library.brief_json(id)`` from the now-filled cache (after one untimed
-  pass for lazy imports and SQLite's page cache).
-
-Results go to ``bench/results/serve.md`` (``serve-workers-N.md`` for ``--workers N``).
+The ECB+ dev set is ingested once by the real command into ``bench/out/serve/archive.db``
+(reused while its stamp ``archive.json`` matches the source; delete ``bench/out/serve`` to
+rebuild) and served from a fresh copy, so the brief cache starts empty. An untimed discovery
+pass lists every story and picks the search terms; every story's brief is then requested once
+("first brief"), and ``--clients`` lean asyncio clients work through ``--requests`` requests of
+``MIX`` in a closed loop, after ``--warmup`` untimed ones, then again from httpx.Client threads
+as a cross-check. The peer is the brief built without the cache, in-process. What each figure
+means is in the notes of ``bench/results/serve.md`` (``serve-workers-N.md`` for ``--workers N``).
 """
 
 from __future__ import annotations

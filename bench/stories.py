@@ -1,51 +1,13 @@
 """Story grouping benchmark: what placing one article in its story costs as the archive grows.
 
-The issue asks for the assignment cost per article at 1k, 10k and 100k articles in the
-archive -- flat, and at least 500 articles/s after annotation on 2 cores -- beside the peer
-it should beat. So:
-
-* **Sources.** The real articles of ``ecbplus``, ``gvc`` and ``wikiref220`` in
-  ``../shared/data`` (about 630 articles) are ingested once, with annotation, into a
-  temporary database (``harness.prepare_sources``), and read back as (article, annotation)
-  pairs.
-* **Stream.** The pairs are replayed as a feed: round ``i`` takes every source once, in a
-  seeded order, as a copy with id ``<id>#r<i>``, its names renamed from the second round on
-  (a new event of the same kind), no duplicate link, and a publication date
-  of 2020-01-01 plus one day per ``PER_DAY`` (300) articles of the stream, so the archive
-  spans time like a real feed (a real article's own date, or its lack of one, is replaced).
-  The annotation is the source's, its ``article_id`` set to the copy's id.
-* **Storyline.** The stream is grouped with :class:`storyline.stories.StoryGrouper` on a
-  file database in batches of 500, one transaction each, as ``storyline ingest`` groups:
-  each batch first writes its articles (``Store.write_revision``: ``story_articles`` has a
-  foreign key to ``articles``), timed apart and not counted, then groups them. When the
-  archive holds each size of ``--sizes`` (default 1k, 10k, 100k), the next ``--timed``
-  articles (default 1,000) are measured three ways, from the same state:
-
-  - ``StoryIndex (memory)``: the pure core alone -- a :class:`storyline.stories.StoryIndex`
-    restored from the archive's state as ``StoryGrouper`` loads it (the active stories,
-    and every document count held in memory), then ``assign_story(story_article(...))``
-    over the articles, retiring stories every 500 as the grouper does; no SQLite;
-  - ``load s``: what a new ``StoryGrouper`` (a new ``storyline ingest``) pays once to
-    load the active stories from the file;
-  - ``StoryGrouper (SQLite)``: the same articles through the grouper, batch by batch,
-    BEGIN and COMMIT included (the articles' own rows excluded). Time spent inside the
-    store's story methods and COMMIT is "SQL s"; its split by method is printed too, to
-    show which part grows.
-
-  Both paths must place every article in the same story; the report says if they did not.
-* **Peer.** The offline baseline of ``storyline.evaluate`` (TF-IDF, then scikit-learn's
-  average-linkage agglomerative clustering at one cosine distance, over all articles at
-  once) over the first N articles of the same stream (title + body), in a child process,
-  at ``--peer-sizes`` (default 1k and 2k). It has no incremental mode: to place new
-  articles it must cluster the whole archive again, so its cost per batch of new articles
-  grows with the archive. Larger sizes are not run: their memory (condensed distance
-  matrix plus the dense TF-IDF matrix it clusters) and time (quadratic from the largest
-  run) are estimated instead.
-
-Peak RSS is this process's (``ru_maxrss``: the largest so far, so it includes the sources
-held in memory and every smaller size); the peer's is its child's own (``run_child``).
-Databases live in a temporary directory and are deleted at the end. Results go to
-``bench/results/stories.md``.
+The real articles of the story sets are annotated once (``harness.prepare_sources``) and
+replayed as an endless feed (:func:`replay`: new ids and dates, names renamed from the second
+round on). The stream is grouped by :class:`storyline.stories.StoryGrouper` in batches of
+``BATCH``; at each archive size of ``--sizes`` the next ``--timed`` articles are measured by
+the pure :class:`storyline.stories.StoryIndex`, by a fresh grouper's load and by the grouper
+itself (SQL time split by store method). The peer is ``storyline.evaluate``'s offline
+TF-IDF + average-linkage clustering at ``--peer-sizes`` in a child process; larger sizes are
+estimated. What each column means is in the notes of ``bench/results/stories.md``.
 """
 
 from __future__ import annotations
