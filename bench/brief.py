@@ -284,9 +284,7 @@ def story_loader(lib, story_id: str) -> Callable[[], tuple[str, str, list]]:
 
 
 #: Runs ``python -m storyline ARGS`` and writes the process's own peak RSS (``VmHWM``, kB)
-#: to stderr at exit. ``wait4``'s ``ru_maxrss`` of a child cannot be used here: on Linux a
-#: child starts from its parent's high-water mark (exec carries it over), and this process
-#: holds some 200 MB by then.
+#: to stderr at exit.
 MEMORY_WRAPPER = """
 import atexit, runpy, sys
 def report():
@@ -345,7 +343,6 @@ def measure_cold(db: Path, story: dict, runs: int, out: Path,
     that warms the OS file cache), interleaved with the two start-up floors."""
     def run_logged(cmd: Sequence[object], log_name: str) -> harness.ChildResult:
         return harness.run_child(cmd, out / "logs" / log_name)
-
     cold = Cold(story)
     args = ["--db", str(db), "brief", story["story_id"], "--format", "json"]
     brief_cmd = [sys.executable, "-m", "storyline", *args]
@@ -392,9 +389,7 @@ RATE_COLUMNS = ("story", "articles", "load", "build", "json", "md", "html", "bri
                 "LexRank")
 
 
-def _ms(seconds: float) -> str:
-    ms = 1000 * seconds
-    return f"{ms:,.1f}" if ms < 100 else f"{ms:,.0f}"
+_ms = harness.ms
 
 
 def growth_base(points: Sequence[Point]) -> Point | None:

@@ -60,8 +60,7 @@ DISTURBED_SHARE = 0.1
 DISTURBED_FLOOR_SECONDS = 1.0
 #: How often ``run_child`` samples the peak RSS of the child and its descendants (Linux).
 RSS_POLL_SECONDS = 0.025
-#: Slack when telling whether ``wait4``'s ``ru_maxrss`` can be the parent's inherited figure:
-#: RSS counters are per-CPU batched, so two reads of one size may differ by a little.
+#: Slack when telling whether ``wait4``'s ``ru_maxrss`` can be the parent's inherited figure.
 INHERITED_SLACK_KB = 1024
 
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'’”)]))\s+(?=[\"'‘“(]?[A-Z])")
@@ -168,11 +167,8 @@ def main(body: Callable[[Callable[[str], None]], int | None]) -> int:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences by end punctuation: crude, but only used to cut and to change one sentence.
-
-    A piece ending in an abbreviation ("Feb.", "Mr.", "a.m.", "U.S.") is joined to the next,
-    so that mixed passages do not start in the middle of a sentence.
-    """
+    """Sentences by end punctuation (crude); a piece ending in an abbreviation ("Feb.",
+    "U.S.") is joined to the next."""
     sentences: list[str] = []
     for piece in (p.strip() for p in _SENTENCE_END.split(text)):
         if not piece:
@@ -285,12 +281,8 @@ def own_peak_rss_mb() -> float:
 
 
 def busy_cpu_seconds() -> float | None:
-    """CPU seconds the whole machine has spent busy since boot (Linux ``/proc/stat``).
-
-    Compared before and after a run, minus the run's own CPU time, it tells how much other
-    work shared the two cores with the measurement (the load average cannot: it still counts
-    the previous run). Steal time counts as busy: a hypervisor taking the CPU skews us too.
-    """
+    """CPU seconds the whole machine has spent busy since boot (``/proc/stat``, steal
+    included): before and after a run, less its own CPU time, the other work meanwhile."""
     try:
         with open("/proc/stat", encoding="ascii") as fh:
             fields = fh.readline().split()
@@ -359,13 +351,7 @@ class Section:
 
 @dataclass(frozen=True)
 class ChildResult:
-    """What one child cost and what it said (see ``run_child`` for how each figure is taken).
-
-    ``cpu_seconds`` is its rusage, reaped descendants included; ``peak_rss_mb`` is the largest
-    single process's own peak; ``peak_rss_sum_mb`` adds up every process's own peak as
-    sampled (they need not have coincided, and shared pages count once per process), never
-    below ``peak_rss_mb``; None without ``/proc``.
-    """
+    """What one child cost and what it said (see ``run_child`` for how each figure is taken)."""
 
     seconds: float
     peak_rss_mb: float
@@ -432,12 +418,8 @@ def process_tree(pid: int) -> list[int]:
 class _PeakSampler:
     """Follows one child and its descendants through ``/proc`` and keeps each one's ``VmHWM``.
 
-    Processes that already existed before the child was started cannot be its descendants,
-    so each sample only reads the parent pid of processes new since the last one (no
-    ``/proc/<pid>/task/*/children``: not every kernel has it), and lists ``/proc`` at all only
-    when the last pid handed out (``/proc/loadavg``) has moved. A pid that left and was
-    reused within one interval would be missed; pids are allocated cyclically, so it does
-    not happen in practice.
+    A sample reads the parent pid only of processes new since the last one, and lists
+    ``/proc`` only when the last pid handed out (``/proc/loadavg``) has moved.
     """
 
     def __init__(self) -> None:
@@ -497,29 +479,14 @@ class _PeakSampler:
 
 
 def run_child(cmd: Sequence[object], log_dir: Path) -> ChildResult:
-    """Run a command from the repository root, timing it and measuring its CPU time and its
-    own peak RSS.
+    """Run a command from the repository root: wall time, CPU time and exit status from
+    ``os.wait4`` (reaped descendants included), and its peak RSS.
 
-    CPU time and the exit status come from ``os.wait4`` on the pid: that child's rusage only
-    (not the bench's or earlier runs'), its reaped descendants included. Its ``ru_maxrss``
-    is no measure of the child's memory on Linux, though: a child starts from its parent's
-    high-water mark (``exec`` carries the old image's peak over), so with this process
-    holding 500 MB a child that never passed 9 MB read 519 MB. The peak is instead the
-    process's own ``VmHWM`` (its peak since ``exec``, which is not inherited), read from
-    ``/proc`` every ``RSS_POLL_SECONDS`` for the child and every descendant it starts. The
-    figure is the largest single process, not the sum (for ``--jobs 2``, the parent or one
-    worker); ``peak_rss_sum_mb`` adds up each process's own peak. A process's last read
-    comes up to one interval before it exits, so growth in that last interval, or a
-    descendant that lived less than one interval, is missed. Where ``wait4``'s figure is
-    larger than anything the child could have inherited (this process's ``VmHWM`` just after
-    the start), it is the child tree's true peak (the kernel folds in reaped descendants as a
-    maximum) and is used, which closes that gap whenever the child outgrows the bench. Where
-    there is no ``/proc`` (macOS) the peak is ``wait4``'s figure, as it is if the child left
-    before a first sample could be read.
-
-    Our own CPU time while sampling is not counted as other processes' work. Output goes to
-    files (``stdout.log`` and ``stderr.log`` in ``log_dir``), not pipes, so a chatty child
-    cannot block on a full pipe while we wait.
+    ``wait4``'s ``ru_maxrss`` starts from the parent's high-water mark on Linux, so the peak
+    is each process's own ``VmHWM`` sampled every ``RSS_POLL_SECONDS`` (largest single
+    process; ``peak_rss_sum_mb`` their sum), or ``wait4``'s figure where it exceeds what the
+    child could have inherited, or where there is no ``/proc``. Output goes to
+    ``stdout.log`` and ``stderr.log`` in ``log_dir``, not pipes, so a chatty child cannot block.
     """
     log_dir.mkdir(parents=True, exist_ok=True)
     sampler = _PeakSampler()
@@ -711,6 +678,12 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]],
     lines = ["| " + " | ".join(header) + " |",
              "|" + "|".join("---" if c in text else "---:" for c in header) + "|"]
     return lines + ["| " + " | ".join(cells) + " |" for cells in rows]
+
+
+def ms(seconds: float) -> str:
+    """Seconds as milliseconds: one decimal under 100 ms."""
+    ms = 1000 * seconds
+    return f"{ms:,.1f}" if ms < 100 else f"{ms:,.0f}"
 
 
 def bullets(lines: Iterable[str]) -> list[str]:

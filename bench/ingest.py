@@ -11,7 +11,6 @@ in a child process (annotation is ``bench/annotate.py``'s); the peers are plain
 from __future__ import annotations
 
 import html as html_lib
-import json
 import os
 import random
 import re
@@ -92,23 +91,16 @@ class RealArticle:
 
 @dataclass(frozen=True)
 class Material:
-    """The real articles, and every passage flattened with the index of its article.
-
-    Foreign passages are drawn from the flat list, so that every passage is equally likely;
-    drawing an article first would favour the passages of short articles and make chance
-    overlaps between mixed articles more common.
-    """
+    """The real articles, and every passage with the index of its article (foreign passages
+    are drawn from this flat list, so that every passage is equally likely)."""
 
     articles: tuple[RealArticle, ...]
     passages: tuple[tuple[int, str], ...]
 
 
 def passages_of(text: str) -> list[str]:
-    """A text's paragraphs, long ones cut into runs of sentences.
-
-    Some sets (ecbplus) give an article as one long paragraph; cutting gives every article
-    several units to mix, so mixed articles read like articles and differ from each other.
-    """
+    """A text's paragraphs, long ones (ecbplus gives one per article) cut into runs of
+    sentences, so that every article has several units to mix."""
     result: list[str] = []
     for paragraph in (p.strip() for p in text.splitlines()):
         if not paragraph:
@@ -147,12 +139,8 @@ def load_pages(data: Path) -> list[dict]:
 
 
 def mixed_text(rng: random.Random, material: Material, base: int) -> str:
-    """A run of article ``base``'s passages with passages of other articles mixed in.
-
-    Foreign passages are added until they hold as many words as the base run, so two articles
-    built on the same run share at most about a third of their words: far from the 0.7
-    Jaccard at which storyline calls them near-duplicates.
-    """
+    """A run of article ``base``'s passages with as many words of other articles' passages
+    mixed in, so two articles built on one run are far from near-duplicates."""
     own = material.articles[base].passages
     length = min(len(own), rng.randint(3, 8))
     start = rng.randrange(len(own) - length + 1)
@@ -180,12 +168,8 @@ def similar_sentence(rng: random.Random, material: Material, words: int) -> str:
 
 
 def change_one_sentence(rng: random.Random, text: str, material: Material) -> str:
-    """The same text with one short sentence replaced by a real sentence of similar length.
-
-    The sentence is one of at most a tenth of the text's words (else the shortest), so that
-    the copy stays a near-duplicate in fact (Jaccard around 0.8 or more) and the share of
-    planted copies found measures the engine, not this generator.
-    """
+    """The same text with one sentence of at most a tenth of its words (else the shortest)
+    replaced by a real sentence of similar length: a near-duplicate in fact."""
     paragraphs = [harness.split_sentences(p) or [p] for p in text.split("\n\n")]
     spots = [(i, j) for i, sentences in enumerate(paragraphs) for j in range(len(sentences))]
     limit = max(1, len(text.split()) // 10)
@@ -224,18 +208,10 @@ def jsonl_records(n: int, material: Material, seed: int) -> Iterable[dict]:
 
 
 def build_jsonl_corpus(path: Path, n: int, material: Material, seed: int) -> int:
-    """Write the JSONL corpus; returns how many near-copies were planted.
-
-    Planted copies carry ``copy_of`` (kept by storyline as metadata) so that a reader of the
-    corpus can check what the engine found against what was planted.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    planted = 0
-    with open(path, "w", encoding="utf-8") as fh:
-        for record in jsonl_records(n, material, seed):
-            planted += "copy_of" in record
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return planted
+    """Write the JSONL corpus; returns how many near-copies (with ``copy_of``) were planted."""
+    records = list(jsonl_records(n, material, seed))
+    harness.write_jsonl(path, records)
+    return sum("copy_of" in record for record in records)
 
 
 def replay_url(url: str | None, page_number: int, copy: int) -> str:
@@ -245,11 +221,8 @@ def replay_url(url: str | None, page_number: int, copy: int) -> str:
 
 
 def with_url(page_html: str, url: str) -> str:
-    """The page with its own URL markup (canonical, og:url, twitter:url) replaced by ``url``.
-
-    trafilatura reads og:url and twitter:url before the canonical link, so all three go and
-    one canonical link plus one og:url are put at the start of ``<head>``.
-    """
+    """The page with its own URL markup (canonical, og:url, twitter:url: trafilatura reads
+    all three) replaced by a canonical link and og:url of ``url`` at the start of <head>."""
     page_html = _META_URL.sub("", _CANONICAL.sub("", page_html))
     quoted = html_lib.escape(url, quote=True)
     tags = f'<link rel="canonical" href="{quoted}"><meta property="og:url" content="{quoted}">'
@@ -260,11 +233,8 @@ def with_url(page_html: str, url: str) -> str:
 
 
 def build_html_corpus(directory: Path, n: int, pages: Sequence[dict], seed: int) -> int:
-    """Write N pages as ``page-NNNNNN.html``; returns how many are copies of an earlier page.
-
-    Pages are replayed in rounds, each round a seeded permutation of all pages, so the first
-    round holds every page once and later rounds are copies.
-    """
+    """Write N pages as ``page-NNNNNN.html``, in rounds of a seeded permutation of all pages;
+    returns how many are copies of an earlier page."""
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
@@ -412,10 +382,7 @@ def bench_kind(kind: str, sizes: Sequence[int], options: harness.Options,
 
 
 def growth(runs: Sequence[Run]) -> list[dict]:
-    """Per kind and system: throughput at the largest size divided by at the smallest.
-
-    1.0 means cost grows linearly with N; below 1.0 each article costs more in a bigger batch.
-    """
+    """Per kind and system: throughput at the largest size ÷ at the smallest (1.0: linear)."""
     result = []
     keys = dict.fromkeys((r.kind, r.system) for r in runs)
     for kind, system in keys:

@@ -28,6 +28,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,13 +119,9 @@ def fresh_copy(db: Path) -> Path:
     """A copy of the archive to serve (its brief cache as the ingest left it: empty)."""
     copy = db.with_name("run.db")
     remove_database(copy)
-    src = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    dst = sqlite3.connect(copy)
-    try:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as src, \
+            closing(sqlite3.connect(copy)) as dst:
         src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
     return copy
 
 
@@ -297,15 +294,9 @@ def request_plan(site: Site, total: int, seed: int) -> list[tuple[str, str]]:
 
 
 class LeanConnection:
-    """One kept-alive HTTP/1.1 connection to the server, spoken directly on asyncio streams.
-
-    The load's clients use this rather than httpx: on the two cores the server runs on, a
-    shared ``httpx.AsyncClient`` cost 4-5 ms of client CPU per request (its pool is scanned
-    on every request) and 50 threads of ``httpx.Client`` 1-4 ms, as much as the server's
-    own work per cached brief, so they measured the client as much as the server. This costs
-    about 0.15 ms. It sends GETs and reads bodies by Content-Length or chunked encoding, and
-    reconnects after a ``Connection: close`` or an error.
-    """
+    """One kept-alive HTTP/1.1 connection on asyncio streams: GETs, bodies by Content-Length
+    or chunked, a reconnect after ``Connection: close`` or an error. httpx's clients cost 1-5
+    ms of CPU a request on the server's cores (see the notes); this about 0.15 ms."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
@@ -347,7 +338,12 @@ class LeanConnection:
         self.reader = self.writer = None
 
 
-def _sample(kind: str, seconds: float, status: int, body: bytes) -> Sample:
+def _sample(kind: str, start: float, status: int | None = None, body: bytes = b"",
+            exc: Exception | None = None) -> Sample:
+    """A request sent at ``start``: answered with ``status`` and ``body``, or failed (``exc``)."""
+    seconds = time.perf_counter() - start
+    if exc is not None:
+        return Sample(kind, seconds, None, f"{type(exc).__name__}: {exc}")
     ok = 200 <= status < 300
     return Sample(kind, seconds, status,
                   None if ok else f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
@@ -370,10 +366,9 @@ async def _lean_load(base: str, plan: Sequence[tuple[str, str]], clients: int) -
                 except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
                         TimeoutError, ValueError, IndexError) as exc:
                     connection.close()
-                    samples[i] = Sample(kind, time.perf_counter() - start, None,
-                                        f"{type(exc).__name__}: {exc}")
+                    samples[i] = _sample(kind, start, exc=exc)
                     continue
-                samples[i] = _sample(kind, time.perf_counter() - start, status, body)
+                samples[i] = _sample(kind, start, status, body)
         finally:
             connection.close()
 
@@ -385,6 +380,7 @@ def _httpx_threads_load(base: str, plan: Sequence[tuple[str, str]],
                         clients: int) -> list[Sample]:
     """The cross-check: ``clients`` threads, each with its own ``httpx.Client``."""
     import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     import httpx
 
@@ -392,29 +388,24 @@ def _httpx_threads_load(base: str, plan: Sequence[tuple[str, str]],
     pending = iter(enumerate(plan))
     lock = threading.Lock()
 
-    def one_client() -> None:
+    def one_client(_: int) -> None:
         with httpx.Client(base_url=base, trust_env=False, timeout=REQUEST_TIMEOUT) as client:
-            while True:
-                with lock:
-                    item = next(pending, None)
-                if item is None:
-                    return
+            while (item := next_item()) is not None:
                 i, (kind, url) = item
                 start = time.perf_counter()
                 try:
                     response = client.get(url)
                 except httpx.HTTPError as exc:
-                    samples[i] = Sample(kind, time.perf_counter() - start, None,
-                                        f"{type(exc).__name__}: {exc}")
+                    samples[i] = _sample(kind, start, exc=exc)
                     continue
-                samples[i] = _sample(kind, time.perf_counter() - start, response.status_code,
-                                     response.content)
+                samples[i] = _sample(kind, start, response.status_code, response.content)
 
-    threads = [threading.Thread(target=one_client, name=f"client-{n}") for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def next_item():
+        with lock:
+            return next(pending, None)
+
+    with ThreadPoolExecutor(clients, thread_name_prefix="client") as pool:
+        list(pool.map(one_client, range(clients)))
     return [s for s in samples if s is not None]
 
 
@@ -510,9 +501,7 @@ class Row:
 COLUMNS = ("requests", "count", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms", "requests/s")
 
 
-def _ms(seconds: float) -> str:
-    ms = 1000 * seconds
-    return f"{ms:,.1f}" if ms < 100 else f"{ms:,.0f}"
+_ms = harness.ms
 
 
 def row_cells(row: Row) -> list[str]:
@@ -573,12 +562,6 @@ class Report:
         return overall.p(0.99) * 1000 < GOAL_P99_MS and overall.errors <= GOAL_ERRORS
 
 
-def statistics_of(samples: Sequence[Sample]) -> tuple[float, float]:
-    """(p50, p99) seconds."""
-    values = [s.seconds for s in samples]
-    return percentile(values, 0.5), percentile(values, 0.99)
-
-
 def _per_request_ms(cpu: float | None, load: Load) -> str:
     return "?" if cpu is None else f"{1000 * cpu / len(load.samples):.2f}"
 
@@ -599,18 +582,17 @@ def summary(report: Report) -> list[str]:
               f"so the goal needs some {needed:,.0f} requests/s of this mix.")]
     brief = next((r for r in report.load_rows() if r.name == "brief (cached)"), None)
     if brief is not None and report.built:
-        built = statistics_of(report.built)
-        first = statistics_of(report.first)
+        built, first = Row("", report.built, None), Row("", report.first, None)
         lines.append(
-            f"What the cache buys: building a story's brief without it takes {_ms(built[0])} ms "
-            f"median ({_ms(built[1])} ms p99) in-process, one at a time; reading it from the "
-            f"cache {_ms(statistics_of(report.cached)[0])} ms. Over HTTP the first request of "
-            f"each story, which builds and stores it, took {_ms(first[0])} ms median, "
-            f"{_ms(max(s.seconds for s in report.first))} ms at most; under the load the cached "
+            f"What the cache buys: building a story's brief without it takes {_ms(built.p(0.5))}"
+            f" ms median ({_ms(built.p(0.99))} ms p99) in-process, one at a time; reading it "
+            f"from the cache {_ms(Row('', report.cached, None).p(0.5))} ms. Over HTTP the first "
+            f"request of each story, which builds and stores it, took {_ms(first.p(0.5))} ms "
+            f"median, {_ms(max(first.latencies))} ms at most; under the load the cached "
             f"brief was served in {_ms(brief.p(0.5))} ms median, {_ms(brief.p(0.99))} ms p99, "
             "most of it waiting behind the other clients' requests. Without the cache the "
             f"load's {len(brief.samples):,} brief reads alone would cost some "
-            f"{built[0] * len(brief.samples):,.0f} CPU s at the median build, against "
+            f"{built.p(0.5) * len(brief.samples):,.0f} CPU s at the median build, against "
             f"{load.seconds:.1f} s of wall time for the whole load.")
     lines.append(
         f"During the load ({load.seconds:.1f} s) the server used "

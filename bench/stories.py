@@ -88,9 +88,8 @@ def _marker(copy: int) -> str:
 
 def renamed(article, annotation, copy: int) -> tuple:
     """The article as a new event of the same kind: every capitalised word and every word of
-    an entity's name gets the round's marker ("Khan" -> "Khanb"), so a round's copies share
-    their topic words with earlier rounds but none of their names, as two rehab check-ins
-    or two shootings do; the vocabulary grows as a feed's does."""
+    an entity's name gets the round's marker ("Khan" -> "Khanb"), so that copies share topic
+    words with earlier rounds but no names, and the vocabulary grows as a feed's does."""
     mark = _marker(copy)
     if not mark:
         return article, annotation
@@ -109,15 +108,10 @@ def renamed(article, annotation, copy: int) -> tuple:
 
 
 def replay(pairs: Sequence[tuple], seed: int) -> Iterator[tuple]:
-    """The endless feed: round after round of every source, each round in a seeded order.
-
-    A copy gets the id ``<id>#r<round>``, revision 1, no duplicate link, the date of its
-    place in the stream (``PER_DAY`` articles a day from ``REPLAY_START``) and, from the
-    second round on, renamed people, places and organisations (:func:`renamed`), so that it
-    reports a new event rather than joining its source's story; its annotation is the
-    source's under the copy's id (spans inside keep the source's id and offsets, which
-    grouping does not read).
-    """
+    """The endless feed: round after round of every source, each round in a seeded order, as
+    copies with id ``<id>#r<round>``, no duplicate link, ``PER_DAY`` articles a day from
+    ``REPLAY_START`` and, from the second round on, names renamed (:func:`renamed`); the
+    annotation is the source's under the copy's id."""
     rng = random.Random(seed)
     position = 0
     for copy in itertools.count():
@@ -131,11 +125,6 @@ def replay(pairs: Sequence[tuple], seed: int) -> Iterator[tuple]:
                                        duplicate_of=None, duplicates=[]),
                    dataclasses.replace(annotation, article_id=new_id))
             position += 1
-
-
-def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def child_peer(db: str, n: str, seed: str) -> dict:
@@ -224,13 +213,9 @@ class Point:
         return harness.disturbed(self.other_cpu_seconds, wall)
 
 
-def group_batch(store, grouper, batch: Sequence[tuple], timer: StoreTimer) -> tuple[float, float, list]:
-    """One batch as ingest commits it: the articles' rows, then grouping, one transaction.
-
-    Returns (seconds writing the rows, seconds grouping including BEGIN and COMMIT,
-    assignments). COMMIT also flushes the rows' pages, so it is counted in full against
-    grouping; with WAL and ``synchronous=NORMAL`` it does not sync.
-    """
+def group_batch(store, grouper, batch: Sequence[tuple], timer: StoreTimer) -> tuple:
+    """One batch as ingest commits it, in one transaction: (seconds writing the articles'
+    rows, seconds grouping with BEGIN and COMMIT, assignments)."""
     start = time.perf_counter()
     with store.transaction():
         written = time.perf_counter()
@@ -302,8 +287,8 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
     cpu_group = harness.own_cpu_seconds()
     write_seconds = seconds = 0.0
     assignments = []
-    for batch in chunks(upcoming, BATCH):
-        wrote, grouped, placed = group_batch(store, grouper, batch, timer)
+    for start in range(0, len(upcoming), BATCH):
+        wrote, grouped, placed = group_batch(store, grouper, upcoming[start:start + BATCH], timer)
         write_seconds += wrote
         seconds += grouped
         assignments += placed
@@ -311,7 +296,6 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
     sql_after, calls_after = timer.snapshot()
     sql = {name: [sql_after[name] - sql_before[name], calls_after[name] - calls_before[name]]
            for name in sql_after if calls_after[name] > calls_before[name]}
-
     section.finish()
     db_mb, story_mb = database_mb(store, db)
     count = store.conn.execute
