@@ -496,17 +496,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["--child"]:
         return harness.child_main(argv[2:], {name: partial(child, name) for name in SYSTEMS},
                                   timeout=int(argv[1]))
-    parser = harness.parser("Benchmark storyline's annotation against plain spaCy nlp.pipe on "
-                            "seeded ~300-word real news articles.", quick=f"{QUICK_N} articles")
-    parser.add_argument("--n", type=harness.size, default=None,
-                        help=f"articles in the corpus (default: {DEFAULT_N})")
-    parser.add_argument("--systems", type=harness.csv_of(system_name), default=None,
-                        help=f"systems to run, comma-separated (default: {','.join(SYSTEMS)})")
+    parser = harness.parser(__doc__, quick=f"{QUICK_N} articles")
+    harness.planned(parser, "--n", harness.size, "articles in the corpus", DEFAULT_N, QUICK_N,
+                    SMOKE_N)
+    harness.planned(parser, "--systems", harness.csv_of(system_name), "systems to run, "
+                    "comma-separated", SYSTEMS, SYSTEMS, SMOKE_SYSTEMS)
     args, options = harness.parse(parser, argv, "annotate")
     if args.quick and args.n:
         parser.error("--quick and --n cannot be used together")
-    n = options.scale(args.n, DEFAULT_N, QUICK_N, SMOKE_N)
-    systems = tuple(dict.fromkeys(options.scale(args.systems, SYSTEMS, SYSTEMS, SMOKE_SYSTEMS)))
+    n, systems = args.n, tuple(dict.fromkeys(args.systems))
 
     def body(say: Callable[[str], None]) -> None:
         runs, stages, corpus_info = bench(options, n, systems, say)

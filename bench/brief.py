@@ -52,7 +52,6 @@ class Pick:
 
     name: str  # e.g. "ecbplus 1ecbplus"
     kind: str  # "gold story", "ECB+ topic", "ECB+ topics (mixed)", "our story"
-    target: int
     ids: tuple[str, ...]
 
 
@@ -96,11 +95,11 @@ def choose(records: Sequence[dict], targets: Sequence[int]) -> list[Pick]:
         chosen = []
         name = closest(gold, target)
         if name is not None:
-            chosen.append(Pick(name, "gold story", target, tuple(gold[name])))
+            chosen.append(Pick(name, "gold story", tuple(gold[name])))
         if name is None or not name.startswith("ecbplus "):
             topic = closest(topics, target)
             if topic is not None:
-                chosen.append(Pick(topic, "ECB+ topic", target, tuple(topics[topic])))
+                chosen.append(Pick(topic, "ECB+ topic", tuple(topics[topic])))
         if not chosen:
             ranked = sorted(topics.items(), key=lambda kv: (-len(kv[1]), int(kv[0].split()[-1])))
             ids: list[str] = []
@@ -112,7 +111,7 @@ def choose(records: Sequence[dict], targets: Sequence[int]) -> list[Pick]:
                 used.append(topic.split()[-1])
             if len(ids) >= target:
                 chosen.append(Pick(f"ecbplus topics {'+'.join(used)}", "ECB+ topics (mixed)",
-                                   target, tuple(ids[:target])))
+                                   tuple(ids[:target])))
         for pick in chosen:
             if all(set(pick.ids) != set(p.ids) for p in picks):
                 picks.append(pick)
@@ -150,7 +149,7 @@ def in_publication_order(lib, pick: Pick, position: dict[str, int]) -> Pick:
         except NotFoundError:  # not stored (an ingest error): left out; the row's count says so
             pass
     found.sort(key=lambda a: (a.published is None, a.published or "", position.get(a.id, 0)))
-    return Pick(pick.name, pick.kind, pick.target, tuple(a.id for a in found))
+    return Pick(pick.name, pick.kind, tuple(a.id for a in found))
 
 
 def prepare(records: Sequence[dict], work: Path, out: Path,
@@ -543,23 +542,18 @@ def markdown(points: Sequence[Point], cold: Cold | None, our_warm: Point | None,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = harness.parser(
-        "Benchmark a story's brief by story size (load, build, render; warm and as a fresh CLI "
-        "process) against sumy's LexRank, on real annotated articles.",
-        "ecbplus/, gvc/ and wikiref220/",
+        __doc__, "ecbplus/, gvc/ and wikiref220/",
         quick=f"only the ECB+ topics and gvc stories that sizes "
               f"{','.join(map(str, QUICK_TARGETS))} pick, {QUICK_REPEATS} runs, "
               f"{QUICK_COLD_RUNS} cold")
-    parser.add_argument("--sizes", type=harness.sizes, default=None,
-                        help="story sizes to time, comma-separated "
-                             f"(default: {','.join(map(str, DEFAULT_TARGETS))})")
-    parser.add_argument("--repeats", type=harness.size, default=None,
-                        help=f"warm runs per story (default: {DEFAULT_REPEATS})")
-    parser.add_argument("--cold-runs", type=harness.size, default=None,
-                        help=f"fresh CLI processes (default: {DEFAULT_COLD_RUNS})")
+    harness.planned(parser, "--sizes", harness.sizes, "story sizes to time, comma-separated",
+                    DEFAULT_TARGETS, QUICK_TARGETS, SMOKE_TARGETS)
+    harness.planned(parser, "--repeats", harness.size, "warm runs per story", DEFAULT_REPEATS,
+                    QUICK_REPEATS, 1)
+    harness.planned(parser, "--cold-runs", harness.size, "fresh CLI processes",
+                    DEFAULT_COLD_RUNS, QUICK_COLD_RUNS, 1)
     args, options = harness.parse(parser, argv, "brief")
-    targets = options.scale(args.sizes, DEFAULT_TARGETS, QUICK_TARGETS, SMOKE_TARGETS)
-    repeats = options.scale(args.repeats, DEFAULT_REPEATS, QUICK_REPEATS, 1)
-    cold_runs = options.scale(args.cold_runs, DEFAULT_COLD_RUNS, QUICK_COLD_RUNS, 1)
+    targets, repeats, cold_runs = args.sizes, args.repeats, args.cold_runs
 
     def body(say: Callable[[str], None]) -> None:
         from storyline.evaluate.summaries import load_lexrank
@@ -593,7 +587,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     points.append(point)
                 story = closest_story(our_stories(db, options.out), GOAL_ARTICLES)
                 if story is not None:
-                    ours = Pick(f"our story {story['story_id']}", "our story", GOAL_ARTICLES,
+                    ours = Pick(f"our story {story['story_id']}", "our story",
                                 tuple(s["article_id"]
                                       for s in lib.story(story["story_id"])["sources"]))
                     say(f"[bold]{ours.name}[/] (our grouping, {len(ours.ids)} articles)")

@@ -115,11 +115,11 @@ def sizes(text: str) -> tuple[int, ...]:
     return tuple(sorted(set(csv_of(size)(text))))
 
 
-def parser(description: str, data_help: str | None = "gvc/, ecbplus/, wikiref220/ and "
-           "polnear/", quick: str = "a short run") -> argparse.ArgumentParser:
-    """An argument parser with the options of :class:`Options` (``data_help`` None: no
-    ``--data``)."""
-    parser = argparse.ArgumentParser(description=description)
+def parser(doc: str, data_help: str | None = "gvc/, ecbplus/, wikiref220/ and polnear/",
+           quick: str = "a short run") -> argparse.ArgumentParser:
+    """An argument parser with the options of :class:`Options`, described by the first
+    paragraph of ``doc`` (``data_help`` None: no ``--data``)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     if data_help:
         parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                             help=f"data directory with {data_help} (default: ../shared/data "
@@ -135,6 +135,16 @@ def parser(description: str, data_help: str | None = "gvc/, ecbplus/, wikiref220
     return parser
 
 
+def planned(parser: argparse.ArgumentParser, flag: str, kind: Callable, what: str,
+            *plan: object) -> None:
+    """Add ``flag``, which :func:`parse` sets when it is not given to the plan's value:
+    ``plan`` is (default, quick, smoke), a missing one taking the one before."""
+    plan = (plan + plan[-1:] * 2)[:3]
+    shown = ",".join(map(str, plan[0])) if isinstance(plan[0], tuple) else plan[0]
+    dest = parser.add_argument(flag, type=kind, help=f"{what} (default: {shown})").dest
+    vars(parser).setdefault("plans", {})[dest] = plan
+
+
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None,
           name: str) -> tuple[argparse.Namespace, Options]:
     args = parser.parse_args(argv)
@@ -145,7 +155,10 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None,
     short = args.quick or args.smoke
     results = args.results or (QUICK_RESULTS if short else DEFAULT_RESULTS)
     out = results / "out" / name if args.smoke else OUT / name
-    return args, Options(name, data, args.seed, args.quick, args.smoke, results.resolve(), out)
+    options = Options(name, data, args.seed, args.quick, args.smoke, results.resolve(), out)
+    for dest, plan in vars(parser).get("plans", {}).items():
+        setattr(args, dest, options.scale(getattr(args, dest), *plan))
+    return args, options
 
 
 def main(body: Callable[[Callable[[str], None]], int | None]) -> int:
@@ -360,7 +373,6 @@ class ChildResult:
     exit_code: int
     stdout: str
     stderr: str
-    peak_rss_sum_mb: float | None = None
 
 
 def vm_hwm_kb(pid: int) -> int | None:
@@ -483,8 +495,8 @@ def run_child(cmd: Sequence[object], log_dir: Path) -> ChildResult:
     ``os.wait4`` (reaped descendants included), and its peak RSS.
 
     ``wait4``'s ``ru_maxrss`` starts from the parent's high-water mark on Linux, so the peak
-    is each process's own ``VmHWM`` sampled every ``RSS_POLL_SECONDS`` (largest single
-    process; ``peak_rss_sum_mb`` their sum), or ``wait4``'s figure where it exceeds what the
+    is each process's own ``VmHWM`` sampled every ``RSS_POLL_SECONDS`` (the largest single
+    process, not their sum), or ``wait4``'s figure where it exceeds what the
     child could have inherited, or where there is no ``/proc``. Output goes to
     ``stdout.log`` and ``stderr.log`` in ``log_dir``, not pipes, so a chatty child cannot block.
     """
@@ -527,18 +539,14 @@ def run_child(cmd: Sequence[object], log_dir: Path) -> ChildResult:
     other = None if busy_before is None or busy_after is None else \
         max(0.0, busy_after - busy_before - cpu - own_cpu)
     peak_rss_mb = maxrss_mb(usage.ru_maxrss)
-    peak_sum_mb = None
     if sampler.peaks_kb:
-        peak_sum_mb = sum(sampler.peaks_kb.values()) / 1024
         sampled_kb = max(sampler.peaks_kb.values())
         own_figure = inherited_kb is not None and \
             usage.ru_maxrss > inherited_kb + INHERITED_SLACK_KB
         peak_rss_mb = max(sampled_kb, usage.ru_maxrss if own_figure else 0) / 1024
-        peak_sum_mb = max(peak_sum_mb, peak_rss_mb)
     return ChildResult(seconds, peak_rss_mb, cpu, other, proc.returncode,
                        out_path.read_text(encoding="utf-8", errors="replace"),
-                       err_path.read_text(encoding="utf-8", errors="replace"),
-                       peak_rss_sum_mb=peak_sum_mb)
+                       err_path.read_text(encoding="utf-8", errors="replace"))
 
 
 def fail_on(result: ChildResult, what: str, allowed: Iterable[int] = (0,)) -> None:

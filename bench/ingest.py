@@ -444,19 +444,16 @@ def kind_name(text: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = harness.parser(
-        "Benchmark `storyline ingest` against plain trafilatura and a json+sqlite floor on "
-        "seeded replay corpora of real articles.",
-        "gvc/, ecbplus/, wikiref220/, polnear/ and article-extraction/",
-        quick=f"size {QUICK_SIZES[0]} only")
-    parser.add_argument("--sizes", type=harness.sizes, default=None,
-                        help="corpus sizes, comma-separated (default: 1000,10000)")
+    parser = harness.parser(__doc__, "gvc/, ecbplus/, wikiref220/, polnear/ and "
+                            "article-extraction/", quick=f"size {QUICK_SIZES[0]} only")
+    harness.planned(parser, "--sizes", harness.sizes, "corpus sizes, comma-separated",
+                    DEFAULT_SIZES, QUICK_SIZES, SMOKE_SIZES)
     parser.add_argument("--kinds", type=harness.csv_of(kind_name), default=KINDS,
                         help="corpus kinds, comma-separated (default: jsonl,html)")
     args, options = harness.parse(parser, argv, "ingest")
     if (args.quick or args.smoke) and args.sizes:
         parser.error("--quick or --smoke and --sizes cannot be used together")
-    sizes = options.scale(args.sizes, DEFAULT_SIZES, QUICK_SIZES, SMOKE_SIZES)
+    sizes = args.sizes
     kinds = tuple(dict.fromkeys(args.kinds))
 
     def body(say: Callable[[str], None]) -> None:

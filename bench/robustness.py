@@ -122,8 +122,7 @@ def markdown(hostile: list[Row], corpora: list[Row], env: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = harness.parser(__doc__.split("\n\n")[0], data_help=None,
-                            quick="the same run")
+    parser = harness.parser(__doc__, data_help=None, quick="the same run")
     parser.add_argument("--corpus", action="append", default=[], metavar="NAME=PATH",
                         help="a folder of other projects' test inputs to ingest whole")
     parser.add_argument("--only", help="run only the hostile cases whose name contains this")

@@ -212,7 +212,6 @@ class Sample:
 
     kind: str
     seconds: float
-    status: int | None  # None: no response (an exception)
     error: str | None  # None when 2xx
 
 
@@ -343,9 +342,9 @@ def _sample(kind: str, start: float, status: int | None = None, body: bytes = b"
     """A request sent at ``start``: answered with ``status`` and ``body``, or failed (``exc``)."""
     seconds = time.perf_counter() - start
     if exc is not None:
-        return Sample(kind, seconds, None, f"{type(exc).__name__}: {exc}")
+        return Sample(kind, seconds, f"{type(exc).__name__}: {exc}")
     ok = 200 <= status < 300
-    return Sample(kind, seconds, status,
+    return Sample(kind, seconds,
                   None if ok else f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
 
 
@@ -413,7 +412,6 @@ def _httpx_threads_load(base: str, plan: Sequence[tuple[str, str]],
 class Load:
     """One pass of requests: its samples, and what it cost the machine."""
 
-    client: str
     samples: list[Sample]
     seconds: float
     server_cpu: float | None
@@ -442,7 +440,7 @@ def run_load(server: Server, plan: Sequence[tuple[str, str]], clients: int,
         server_after - server_before
     section.exclude(server_cpu)
     section.finish()
-    return Load(client, samples, section.seconds, server_cpu, section.cpu_seconds,
+    return Load(samples, section.seconds, server_cpu, section.cpu_seconds,
                 section.other_cpu_seconds)
 
 
@@ -468,7 +466,7 @@ def peer(db: Path, site: Site) -> tuple[list[Sample], list[Sample]]:
             for story_id in ids:
                 start = time.perf_counter()
                 call(lib, story_id)
-                found[kind].append(Sample(kind, time.perf_counter() - start, 200, None))
+                found[kind].append(Sample(kind, time.perf_counter() - start, None))
     return found["no cache"], found["cache"]
 
 
@@ -544,22 +542,14 @@ class Report:
         return rows
 
     def other_rows(self) -> list[Row]:
-        return [
-            Row("first brief (build + cache), HTTP, one at a time", self.first,
-                sum(s.seconds for s in self.first)),
-            Row("peer: Library.brief + json.dumps (no cache), in-process", self.built,
-                sum(s.seconds for s in self.built)),
-            Row("Library.brief_json (cache hit), in-process", self.cached,
-                sum(s.seconds for s in self.cached)),
-        ]
+        return [Row(name, samples, sum(s.seconds for s in samples)) for name, samples in (
+            ("first brief (build + cache), HTTP, one at a time", self.first),
+            ("peer: Library.brief + json.dumps (no cache), in-process", self.built),
+            ("Library.brief_json (cache hit), in-process", self.cached))]
 
     @property
     def overall(self) -> Row:
         return Row("all", self.load.samples, self.load.seconds, self.load.disturbed)
-
-    def goal_met(self) -> bool:
-        overall = self.overall
-        return overall.p(0.99) * 1000 < GOAL_P99_MS and overall.errors <= GOAL_ERRORS
 
 
 def _per_request_ms(cpu: float | None, load: Load) -> str:
@@ -569,7 +559,8 @@ def _per_request_ms(cpu: float | None, load: Load) -> str:
 def summary(report: Report) -> list[str]:
     overall, load = report.overall, report.load
     rate = len(overall.samples) / load.seconds
-    verdict = "met" if report.goal_met() else "NOT met"
+    met = overall.p(0.99) * 1000 < GOAL_P99_MS and overall.errors <= GOAL_ERRORS
+    verdict = "met" if met else "NOT met"
     mean = sum(overall.latencies) / len(overall.samples)
     needed = report.clients * (overall.p(0.99) / mean) / (GOAL_P99_MS / 1000)
     lines = [(f"Goal p99 < {GOAL_P99_MS:.0f} ms, {GOAL_ERRORS} errors with {report.clients} "
@@ -692,15 +683,11 @@ def _progress_line(load: Load) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = harness.parser(
-        "Load-test `storyline serve` on 127.0.0.1: concurrent clients reading briefs, searching "
-        "and listing stories, a fixed count of requests; p50/p99 latency and errors, beside "
-        "the briefs built without the cache.", "ecbplus/articles.jsonl",
-        quick=f"{QUICK_REQUESTS} requests")
-    parser.add_argument("--requests", type=harness.size, default=None,
-                        help=f"requests of the load (default: {DEFAULT_REQUESTS})")
-    parser.add_argument("--clients", type=harness.size, default=None,
-                        help=f"concurrent clients (default: {DEFAULT_CLIENTS})")
+    parser = harness.parser(__doc__, "ecbplus/articles.jsonl", quick=f"{QUICK_REQUESTS} requests")
+    harness.planned(parser, "--requests", harness.size, "requests of the load", DEFAULT_REQUESTS,
+                    QUICK_REQUESTS, SMOKE_REQUESTS)
+    harness.planned(parser, "--clients", harness.size, "concurrent clients", DEFAULT_CLIENTS,
+                    DEFAULT_CLIENTS, SMOKE_CLIENTS)
     parser.add_argument("--warmup", type=int, default=None,
                         help="untimed requests before the load (default: 10 per client; 0: "
                              "none)")
@@ -713,8 +700,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, options = harness.parse(parser, argv, "serve")
     if args.warmup is not None and args.warmup < 0:
         parser.error("--warmup must be 0 or more")
-    requests = options.scale(args.requests, DEFAULT_REQUESTS, QUICK_REQUESTS, SMOKE_REQUESTS)
-    clients = options.scale(args.clients, DEFAULT_CLIENTS, DEFAULT_CLIENTS, SMOKE_CLIENTS)
+    requests, clients = args.requests, args.clients
     warmup = WARMUP_PER_CLIENT * clients if args.warmup is None else args.warmup
     seed, workers = options.seed, args.workers
 
@@ -737,7 +723,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{_ms(percentile([s.seconds for s in first], 0.5))} ms, max "
                     f"{_ms(max(s.seconds for s in first))} ms")
                 plan = request_plan(site, requests, seed)
-                warm = Load("lean", [], 0.0, None, 0.0, None)
+                warm = Load([], 0.0, None, 0.0, None)
                 if warmup:
                     say(f"[bold]warm-up[/]: {warmup:,} requests, {clients} clients (untimed)")
                     warm = run_load(server, request_plan(site, warmup, seed + 1), clients)

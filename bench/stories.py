@@ -181,7 +181,6 @@ class Point:
     archive: int
     timed: int
     seconds: float  # StoryGrouper: BEGIN to COMMIT, the articles' own rows excluded
-    cpu_seconds: float
     sql_seconds: float  # of which inside the store's story methods and COMMIT
     write_seconds: float  # the articles' own rows (not counted)
     core_seconds: float  # StoryIndex alone
@@ -284,7 +283,6 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
     load_seconds = time.perf_counter() - start
 
     sql_before, calls_before = timer.snapshot()
-    cpu_group = harness.own_cpu_seconds()
     write_seconds = seconds = 0.0
     assignments = []
     for start in range(0, len(upcoming), BATCH):
@@ -292,7 +290,6 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
         write_seconds += wrote
         seconds += grouped
         assignments += placed
-    cpu_group = harness.own_cpu_seconds() - cpu_group
     sql_after, calls_after = timer.snapshot()
     sql = {name: [sql_after[name] - sql_before[name], calls_after[name] - calls_before[name]]
            for name in sql_after if calls_after[name] > calls_before[name]}
@@ -300,7 +297,7 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
     db_mb, story_mb = database_mb(store, db)
     count = store.conn.execute
     return Point(
-        archive=archive, timed=len(upcoming), seconds=seconds, cpu_seconds=cpu_group,
+        archive=archive, timed=len(upcoming), seconds=seconds,
         sql_seconds=sum(s for s, _ in sql.values()), write_seconds=write_seconds,
         core_seconds=core_seconds, candidates=sum(compared) / max(1, len(compared)),
         load_seconds=load_seconds,
@@ -601,24 +598,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["--child"]:
         return harness.child_main(argv[1:], {"peer": child_peer})
     parser = harness.parser(
-        "Benchmark online story assignment as the archive grows, against the offline TF-IDF + "
-        "average-linkage baseline, on replayed real articles.", "ecbplus/, gvc/ and wikiref220/",
+        __doc__, "ecbplus/, gvc/ and wikiref220/",
         quick=f"{QUICK_SOURCES} sources, sizes {','.join(map(str, QUICK_SIZES))}, {QUICK_TIMED} "
               f"timed, peer at {','.join(map(str, QUICK_PEER_SIZES))}")
-    parser.add_argument("--sizes", type=harness.sizes, default=None,
-                        help="archive sizes to measure at, comma-separated "
-                             f"(default: {','.join(map(str, DEFAULT_SIZES))})")
-    parser.add_argument("--timed", type=harness.size, default=None,
-                        help=f"articles timed at each size (default: {DEFAULT_TIMED})")
-    parser.add_argument("--peer-sizes", type=harness.sizes, default=None,
-                        help="archive sizes the offline peer is run at (default: "
-                             f"{','.join(map(str, DEFAULT_PEER_SIZES))}); larger --sizes are "
-                             "estimated")
+    harness.planned(parser, "--sizes", harness.sizes, "archive sizes to measure at, "
+                    "comma-separated", DEFAULT_SIZES, QUICK_SIZES, SMOKE_SIZES)
+    harness.planned(parser, "--timed", harness.size, "articles timed at each size",
+                    DEFAULT_TIMED, QUICK_TIMED, SMOKE_TIMED)
+    harness.planned(parser, "--peer-sizes", harness.sizes, "archive sizes the offline peer is "
+                    "run at (larger --sizes are estimated)", DEFAULT_PEER_SIZES,
+                    QUICK_PEER_SIZES, SMOKE_PEER_SIZES)
     args, options = harness.parse(parser, argv, "stories")
-    sizes = options.scale(args.sizes, DEFAULT_SIZES, QUICK_SIZES, SMOKE_SIZES)
-    timed = options.scale(args.timed, DEFAULT_TIMED, QUICK_TIMED, SMOKE_TIMED)
-    peer_sizes = options.scale(args.peer_sizes, DEFAULT_PEER_SIZES, QUICK_PEER_SIZES,
-                               SMOKE_PEER_SIZES)
+    sizes, timed, peer_sizes = args.sizes, args.timed, args.peer_sizes
     sources = options.scale(None, 0, QUICK_SOURCES, SMOKE_SOURCES)
 
     def body(say: Callable[[str], None]) -> None:
