@@ -18,7 +18,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import partial
 from datetime import date, timedelta
 from pathlib import Path
@@ -243,7 +243,7 @@ def child(system: str, corpus: str, warmup: str) -> dict:
 
 
 @dataclass
-class Run:
+class Run(harness.Measured):
     """One system's measurement (``seconds`` is the timed section, or the whole command)."""
 
     system: str
@@ -260,10 +260,6 @@ class Run:
     error: str | None = None
 
     @property
-    def disturbed(self) -> bool:
-        return harness.disturbed(self.other_cpu_seconds, self.seconds)
-
-    @property
     def per_second(self) -> float | None:
         return self.n / self.seconds if self.seconds else None
 
@@ -272,15 +268,8 @@ class Run:
         return self.words / self.seconds if self.seconds else None
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        for key in ("seconds", "cpu_seconds", "peak_rss_mb", "load_seconds", "other_cpu_seconds"):
-            if data[key] is not None:
-                data[key] = round(data[key], 3)
-        data["per_second"] = None if self.per_second is None else round(self.per_second, 2)
-        data["words_per_second"] = None if self.words_per_second is None else \
-            round(self.words_per_second)
-        data["disturbed"] = self.disturbed
-        return data
+        return super().to_dict(per_second=self.per_second,
+                               words_per_second=self.words_per_second)
 
 
 def timeout_for(n: int) -> int:
@@ -502,8 +491,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     harness.planned(parser, "--systems", harness.csv_of(system_name), "systems to run, "
                     "comma-separated", SYSTEMS, SYSTEMS, SMOKE_SYSTEMS)
     args, options = harness.parse(parser, argv, "annotate")
-    if args.quick and args.n:
-        parser.error("--quick and --n cannot be used together")
     n, systems = args.n, tuple(dict.fromkeys(args.systems))
 
     def body(say: Callable[[str], None]) -> None:

@@ -172,7 +172,7 @@ def our_stories(db: Path, out: Path) -> list[dict]:
 
 
 @dataclass
-class Point:
+class Point(harness.Measured):
     """One story, timed warm in this process."""
 
     pick: Pick
@@ -185,7 +185,7 @@ class Point:
     lexrank: list[float]
     peak_rss_mb: float
     other_cpu_seconds: float | None
-    wall_seconds: float
+    seconds: float  # wall time of the whole measurement
 
     def median(self, stage: str) -> float:
         return statistics.median(self.stages[stage])
@@ -201,10 +201,6 @@ class Point:
     @property
     def ms_per_article(self) -> float:
         return 1000 * self.brief / self.articles
-
-    @property
-    def disturbed(self) -> bool:
-        return harness.disturbed(self.other_cpu_seconds, self.wall_seconds)
 
 
 def one_run(load: Callable[[], tuple[str, str, list]]) -> tuple[dict[str, float], object]:
@@ -255,7 +251,7 @@ def measure(pick: Pick, load: Callable[[], tuple[str, str, list]], repeats: int,
                  sentences=sum(len(o) for o in originals), summary=len(brief.summary),
                  stages=stages, totals=totals, lexrank=peer,
                  peak_rss_mb=harness.own_peak_rss_mb(),
-                 other_cpu_seconds=section.other_cpu_seconds, wall_seconds=section.seconds)
+                 other_cpu_seconds=section.other_cpu_seconds, seconds=section.seconds)
 
 
 def gold_loader(lib, pick: Pick) -> Callable[[], tuple[str, str, list]]:

@@ -17,6 +17,7 @@ skews everything; tables mark its figures with ``*``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import json
 import os
@@ -316,6 +317,19 @@ def busy_note(other_cpu_seconds: float | None) -> str:
     """What a progress line adds for a disturbed measurement."""
     return (f" [yellow](other processes used {other_cpu_seconds:.0f} CPU s meanwhile;"
             " rerun on a quiet machine)[/]")
+
+
+class Measured:
+    """A dataclass measurement with ``seconds`` and ``other_cpu_seconds``: whether other work
+    disturbed it, and its fields (with ``extra``) as JSON, floats rounded."""
+
+    @property
+    def disturbed(self) -> bool:
+        return disturbed(self.other_cpu_seconds, self.seconds)
+
+    def to_dict(self, **extra: object) -> dict:
+        data = {**dataclasses.asdict(self), **extra, "disturbed": self.disturbed}
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in data.items()}
 
 
 class Section:

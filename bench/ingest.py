@@ -17,7 +17,7 @@ import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -252,7 +252,7 @@ def build_html_corpus(directory: Path, n: int, pages: Sequence[dict], seed: int)
 
 
 @dataclass
-class Run:
+class Run(harness.Measured):
     """One measured child process."""
 
     kind: str
@@ -271,23 +271,11 @@ class Run:
     first_errors: list[str] = field(default_factory=list)
 
     @property
-    def disturbed(self) -> bool:
-        return harness.disturbed(self.other_cpu_seconds, self.seconds)
-
-    @property
     def per_second(self) -> float:
         return self.n / self.seconds if self.seconds else float("inf")
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["seconds"] = round(self.seconds, 3)
-        data["peak_rss_mb"] = round(self.peak_rss_mb, 1)
-        data["cpu_seconds"] = round(self.cpu_seconds, 2)
-        if self.other_cpu_seconds is not None:
-            data["other_cpu_seconds"] = round(self.other_cpu_seconds, 2)
-        data["per_second"] = round(self.per_second, 2)
-        data["vs_peer"] = round(self.vs_peer, 3) if self.vs_peer is not None else None
-        return data
+        return super().to_dict(per_second=self.per_second)
 
 
 def storyline_command() -> Path:
@@ -451,8 +439,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--kinds", type=harness.csv_of(kind_name), default=KINDS,
                         help="corpus kinds, comma-separated (default: jsonl,html)")
     args, options = harness.parse(parser, argv, "ingest")
-    if (args.quick or args.smoke) and args.sizes:
-        parser.error("--quick or --smoke and --sizes cannot be used together")
     sizes = args.sizes
     kinds = tuple(dict.fromkeys(args.kinds))
 

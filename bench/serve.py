@@ -409,18 +409,14 @@ def _httpx_threads_load(base: str, plan: Sequence[tuple[str, str]],
 
 
 @dataclass
-class Load:
+class Load(harness.Measured):
     """One pass of requests: its samples, and what it cost the machine."""
 
     samples: list[Sample]
     seconds: float
     server_cpu: float | None
     client_cpu: float
-    other_cpu: float | None
-
-    @property
-    def disturbed(self) -> bool:
-        return harness.disturbed(self.other_cpu, self.seconds)
+    other_cpu_seconds: float | None
 
 
 def run_load(server: Server, plan: Sequence[tuple[str, str]], clients: int,
