@@ -11,7 +11,6 @@ records the pipeline's own :class:`storyline.timing.Timings`. The notes of
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import random
 import shutil
@@ -285,21 +284,14 @@ def failure(result: harness.ChildResult) -> str:
 def measure_child(system: str, n: int, out: Path, corpus: Path, warmup: Path, words: int) -> Run:
     """One system in its own Python process; a failure is recorded, not raised."""
     cmd = harness.child_command("annotate", timeout_for(n), system, corpus, warmup)
-    result = harness.run_child(cmd, out / "logs" / system)
-    run = Run(system, LABELS.get(system, system), n, words,
-              peak_rss_mb=result.peak_rss_mb)
-    if result.exit_code != 0:
-        run.error = failure(result)
+    result, found = harness.run_json_child(cmd, out / "logs" / system)
+    run = Run(system, LABELS.get(system, system), n, words, peak_rss_mb=result.peak_rss_mb)
+    if result.exit_code != 0 or found is None:
+        run.error = failure(result) if result.exit_code else \
+            f"no result on stdout: {result.stdout[-200:]!r}"
         return run
-    try:
-        found = json.loads(result.stdout.strip().splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
-        run.error = f"no result on stdout: {result.stdout[-200:]!r}"
-        return run
-    run.seconds = found.pop("seconds")
-    run.cpu_seconds = found.pop("cpu_seconds")
-    run.load_seconds = found.pop("load_seconds")
-    run.other_cpu_seconds = found.pop("other_cpu_seconds")
+    for key in ("seconds", "cpu_seconds", "load_seconds", "other_cpu_seconds"):
+        setattr(run, key, found.pop(key))
     run.counts = found
     if found.get("count") != n:
         run.error = f"produced {found.get('count')} results for {n} articles"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import statistics
 import sys
 import tempfile
@@ -557,10 +556,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         began = time.perf_counter()
         commit = harness.git_commit()  # the code measured is the code imported now
-        work = Path(tempfile.mkdtemp(prefix="storyline-brief-bench-"))
         points: list[Point] = []
         cold = our_warm = None
-        try:
+        with tempfile.TemporaryDirectory(prefix="storyline-brief-bench-",
+                                         ignore_cleanup_errors=True) as work:
             lexrank = load_lexrank()  # a missing sumy is reported before the long part
             records = read_records(options.data)
             if options.quick or options.smoke:
@@ -571,7 +570,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sets = sorted({r["_set"] for r in records}, key=SET_ORDER.get)
             say(f"[bold]sources[/]: ingesting and annotating {len(records)} articles of "
                 f"{', '.join(sets)} (jobs={harness.ANNOTATE_JOBS}), then grouping")
-            db, prepare_seconds = prepare(records, work, options.out, say)
+            db, prepare_seconds = prepare(records, Path(work), options.out, say)
             position = {r["id"]: r["_n"] for r in records}
             with Library(db) as lib:
                 for pick in picks:
@@ -593,8 +592,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             if story is not None:
                 say(f"[bold]cold CLI[/] × {cold_runs}")
                 cold = measure_cold(db, story, cold_runs, options.out, say)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
         env = {**harness.machine(commit, sumy="sumy", spacy="spacy"), "repeats": repeats,
                "seconds": time.perf_counter() - began}
         data = {"articles": len(records), "sets": sets, "prepare_seconds": prepare_seconds}

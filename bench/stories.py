@@ -18,7 +18,6 @@ import itertools
 import os
 import random
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -615,8 +614,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     def body(say: Callable[[str], None]) -> None:
         began = time.perf_counter()
         commit = harness.git_commit()  # the code measured is the code imported now
-        work = Path(tempfile.mkdtemp(prefix="storyline-stories-bench-"))
-        try:
+        with tempfile.TemporaryDirectory(prefix="storyline-stories-bench-",
+                                         ignore_cleanup_errors=True) as tmp:
+            work = Path(tmp)
             harness.story_files(options.data)
             source_db = work / "sources.db"
             say(f"[bold]sources[/]: ingesting and annotating {sources or 'all'} articles of "
@@ -630,8 +630,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             del pairs
             peers = bench_peer(source_db, peer_sizes, options.seed, options.out, say)
             peers += estimate_peer(peers, sizes)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
         env = {**harness.machine(commit, **{"scikit-learn": "scikit-learn"}),
                "seed": options.seed, "seconds": time.perf_counter() - began}
         harness.publish(options, markdown(points, peers, stream, env))
