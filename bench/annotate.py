@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import multiprocessing
 import random
-import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -300,8 +299,7 @@ def measure_child(system: str, n: int, out: Path, corpus: Path, warmup: Path, wo
 
 def measure_ingest(system: str, n: int, out: Path, corpus: Path, words: int) -> Run:
     """``python -m storyline ingest`` into a fresh database, timed whole; the db is deleted."""
-    work = harness.fresh_workdir(out)
-    try:
+    with harness.fresh_workdir(out) as work:
         db = work / "bench.db"
         plain = ["--no-annotate"] if system == "ingest-plain" else []
         result = harness.run_child(harness.storyline_cli("--db", db, "ingest", corpus, "--quiet",
@@ -316,8 +314,6 @@ def measure_ingest(system: str, n: int, out: Path, corpus: Path, words: int) -> 
         stored, duplicates = harness.stored_counts(db)
         run.counts = {"stored": stored, "duplicates": duplicates,
                       "annotated": harness.query(db, "SELECT count(*) FROM annotations")[0]}
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return run
 
 
@@ -466,12 +462,6 @@ def markdown(runs: Sequence[Run], stages: Run | None, corpus_info: dict, env: di
         summary(runs, stages), harness.bullets(notes))
 
 
-def system_name(text: str) -> str:
-    if text not in SYSTEMS:
-        raise ValueError(f"unknown system {text!r}; expected one of {', '.join(SYSTEMS)}")
-    return text
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["--child"]:
@@ -480,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = harness.parser(__doc__, quick=f"{QUICK_N} articles")
     harness.planned(parser, "--n", harness.size, "articles in the corpus", DEFAULT_N, QUICK_N,
                     SMOKE_N)
-    harness.planned(parser, "--systems", harness.csv_of(system_name), "systems to run, "
+    harness.planned(parser, "--systems", harness.names_of(SYSTEMS), "systems to run, "
                     "comma-separated", SYSTEMS, SYSTEMS, SMOKE_SYSTEMS)
     args, options = harness.parse(parser, argv, "annotate")
     n, systems = args.n, tuple(dict.fromkeys(args.systems))

@@ -31,7 +31,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from importlib import metadata as importlib_metadata
@@ -102,6 +103,15 @@ def csv_of(convert):
             raise argparse.ArgumentTypeError("expected at least one value")
         return values
     return parse
+
+
+def names_of(names: Sequence[str]) -> Callable[[str], tuple]:
+    """An argparse type for a comma-separated list of ``names``."""
+    def check(text: str) -> str:
+        if text not in names:
+            raise ValueError(f"unknown {text!r}; expected one of {', '.join(names)}")
+        return text
+    return csv_of(check)
 
 
 def size(text: str) -> int:
@@ -586,10 +596,13 @@ def stored_counts(db: Path) -> tuple[int, int]:
     return query(db, "SELECT count(*), count(duplicate_of) FROM articles")
 
 
-def fresh_workdir(out: Path) -> Path:
-    """A new directory for one run's database, removed by the caller afterwards."""
+@contextmanager
+def fresh_workdir(out: Path) -> Iterator[Path]:
+    """A new directory for one run's database, removed on leaving the ``with`` block."""
     (out / "db").mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="run-", dir=out / "db"))
+    with tempfile.TemporaryDirectory(prefix="run-", dir=out / "db",
+                                     ignore_cleanup_errors=True) as work:
+        yield Path(work)
 
 
 def storyline_cli(*args: object) -> list[object]:

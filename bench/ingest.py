@@ -295,8 +295,7 @@ def error_lines(stderr: str) -> list[str]:
 def measure_storyline(kind: str, n: int, corpus: Path, jobs: int, planted: int,
                       out: Path) -> Run:
     """Ingest the corpus into a fresh database with the storyline command; delete it after."""
-    work = harness.fresh_workdir(out)
-    try:
+    with harness.fresh_workdir(out) as work:
         db = work / "bench.db"
         result = harness.run_child([storyline_command(), "--db", db, "ingest", corpus, "--quiet",
                                     "--jobs", jobs, "--no-annotate"],
@@ -306,8 +305,6 @@ def measure_storyline(kind: str, n: int, corpus: Path, jobs: int, planted: int,
         if result.exit_code == 1 and not errors:
             harness.fail_on(result, f"storyline ingest ({kind}, {n}, jobs={jobs})")
         stored, duplicates = harness.stored_counts(db)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return Run(kind, n, f"storyline jobs={jobs}", result.seconds, result.peak_rss_mb,
                result.cpu_seconds, result.other_cpu_seconds, jobs=jobs, stored=stored,
                duplicates=duplicates, planted=planted, errors=len(errors),
@@ -319,12 +316,9 @@ def measure_peer(kind: str, n: int, corpus: Path, out: Path) -> Run:
     or ``json.loads`` plus batched SQLite inserts (what storing the rows costs at the least)."""
     system, program, log = ("trafilatura.extract", TRAFILATURA_PEER, "trafilatura") \
         if kind == "html" else ("json+sqlite floor", SQLITE_FLOOR_PEER, "floor")
-    work = harness.fresh_workdir(out)
-    try:
+    with harness.fresh_workdir(out) as work:
         result = harness.run_child([sys.executable, "-c", program, corpus, work / "floor.db"],
                                    out / "logs" / f"{kind}-{n}-{log}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     harness.fail_on(result, f"{system} peer")
     return Run(kind, n, system, result.seconds, result.peak_rss_mb, result.cpu_seconds,
                result.other_cpu_seconds, jobs=1, stored=int(result.stdout.strip() or 0))
@@ -425,18 +419,12 @@ def markdown(runs: Sequence[Run], grown: Sequence[dict], env: dict, notes: list[
         harness.bullets(notes))
 
 
-def kind_name(text: str) -> str:
-    if text not in KINDS:
-        raise ValueError(f"unknown kind {text!r}; expected {' or '.join(KINDS)}")
-    return text
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = harness.parser(__doc__, "gvc/, ecbplus/, wikiref220/, polnear/ and "
                             "article-extraction/", quick=f"size {QUICK_SIZES[0]} only")
     harness.planned(parser, "--sizes", harness.sizes, "corpus sizes, comma-separated",
                     DEFAULT_SIZES, QUICK_SIZES, SMOKE_SIZES)
-    parser.add_argument("--kinds", type=harness.csv_of(kind_name), default=KINDS,
+    parser.add_argument("--kinds", type=harness.names_of(KINDS), default=KINDS,
                         help="corpus kinds, comma-separated (default: jsonl,html)")
     args, options = harness.parse(parser, argv, "ingest")
     sizes = args.sizes
