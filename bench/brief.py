@@ -178,7 +178,6 @@ class Point(harness.Measured):
     articles: int
     sources: int  # distinct articles (near-duplicate copies folded under their originals)
     sentences: int  # sentences of the distinct sources (what LexRank ranks)
-    summary: int  # sentences in our summary (and asked of LexRank)
     stages: dict[str, list[float]]  # stage -> seconds of each run
     totals: list[float]  # load + build + json of each run
     lexrank: list[float]
@@ -247,7 +246,7 @@ def measure(pick: Pick, load: Callable[[], tuple[str, str, list]], repeats: int,
             break
     section.finish()
     return Point(pick=pick, articles=len(pick.ids), sources=len(sources),
-                 sentences=sum(len(o) for o in originals), summary=len(brief.summary),
+                 sentences=sum(len(o) for o in originals),
                  stages=stages, totals=totals, lexrank=peer,
                  peak_rss_mb=harness.own_peak_rss_mb(),
                  other_cpu_seconds=section.other_cpu_seconds, seconds=section.seconds)

@@ -80,7 +80,6 @@ def archive(data: Path, out: Path, limit: int | None,
     module's docstring): (db, its stamp)."""
     source = data / SOURCE
     if limit:
-        out.mkdir(parents=True, exist_ok=True)
         source = out / "sources.jsonl"
         harness.write_jsonl(source, harness.read_jsonl(data / SOURCE)[:limit])
     elif not source.is_file():
@@ -445,23 +444,18 @@ def peer(db: Path, site: Site) -> tuple[list[Sample], list[Sample]]:
     each, after one untimed pass of both."""
     from storyline.library import Library
 
-    def build(lib, story_id: str) -> None:
-        json.dumps(lib.brief(story_id).to_dict(), ensure_ascii=False)
-
-    def cached(lib, story_id: str) -> None:
-        lib.brief_json(story_id)
-
     ids = [s["story_id"] for s in site.stories]
     with Library(db) as lib:
+        calls = {"no cache": lambda i: json.dumps(lib.brief(i).to_dict(), ensure_ascii=False),
+                 "cache": lib.brief_json}
         for story_id in ids:  # lazy imports, SQLite's page cache
-            build(lib, story_id)
-            cached(lib, story_id)
-        found: dict[str, list[Sample]] = {}
-        for kind, call in (("no cache", build), ("cache", cached)):
-            found[kind] = []
+            for call in calls.values():
+                call(story_id)
+        found: dict[str, list[Sample]] = {kind: [] for kind in calls}
+        for kind, call in calls.items():
             for story_id in ids:
                 start = time.perf_counter()
-                call(lib, story_id)
+                call(story_id)
                 found[kind].append(Sample(kind, time.perf_counter() - start, None))
     return found["no cache"], found["cache"]
 
