@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from storyline import Library
 from storyline.errors import NotFoundError, QueryError
-from storyline.library import decode_cursor, encode_cursor, search_hit
+from storyline.library import decode_cursor, encode_cursor
+from storyline.store.search import search_hit
 
 from .conftest import EXAMPLES, write_jsonl
 
@@ -37,25 +38,25 @@ def count_builds(monkeypatch) -> list:
 def test_brief_json_is_built_once_then_read_from_the_database(seeded, monkeypatch, tmp_path):
     built = count_builds(monkeypatch)
     (story,) = seeded.stories()
-    first = seeded.brief_json(story["story_id"])
-    assert json.loads(first) == seeded.brief(story["story_id"]).to_dict()
+    first = seeded.brief_json(story.story_id)
+    assert json.loads(first) == seeded.brief(story.story_id).to_dict()
     built.clear()
-    assert seeded.brief_json(story["story_id"]) == first
+    assert seeded.brief_json(story.story_id) == first
     with Library(tmp_path / "lib.db") as other:  # another process or thread reads it too
-        assert other.brief_json(story["story_id"]) == first
+        assert other.brief_json(story.story_id) == first
     assert built == []
 
 
 def test_brief_is_rebuilt_when_its_story_changes(seeded, monkeypatch, tmp_path, seed_records):
     (story,) = seeded.stories()
-    before = json.loads(seeded.brief_json(story["story_id"]))
+    before = json.loads(seeded.brief_json(story.story_id))
     built = count_builds(monkeypatch)
     edited = dict(seed_records[0], text=seed_records[0]["text"].replace(
         "four people were arrested", "five people were arrested"))
     report = seeded.ingest([write_jsonl(tmp_path / "rev.jsonl", [edited])], jobs=1)
     assert report.revised == 1
-    after = json.loads(seeded.brief_json(story["story_id"]))
-    assert built == [story["story_id"]]
+    after = json.loads(seeded.brief_json(story.story_id))
+    assert built == [story.story_id]
     assert after != before
     assert "five people" in json.dumps(after) and "five people" not in json.dumps(before)
 
@@ -67,11 +68,11 @@ def test_brief_json_of_an_unknown_story_is_not_found(seeded):
 
 def test_recluster_drops_cached_briefs(seeded, monkeypatch):
     (story,) = seeded.stories()
-    seeded.brief_json(story["story_id"])
+    seeded.brief_json(story.story_id)
     seeded.recluster()
     assert seeded.store.conn.execute("SELECT count(*) FROM briefs").fetchone()[0] == 0
     built = count_builds(monkeypatch)
-    seeded.brief_json(seeded.stories()[0]["story_id"])
+    seeded.brief_json(seeded.stories()[0].story_id)
     assert len(built) == 1
 
 
@@ -106,12 +107,12 @@ def test_story_page_cursor_walks_every_story_once(tmp_path):
 
 def test_search_finds_by_title_and_body_and_rejects_bad_syntax(seeded):
     by_title = seeded.search("resign")
-    assert [h["article_id"] for h in by_title] == ["seed-b"]
-    (start, end), = by_title[0]["title_highlights"]
-    assert by_title[0]["title"][start:end] == "resign"
+    assert [h.article_id for h in by_title] == ["seed-b"]
+    (start, end), = by_title[0].title_highlights
+    assert by_title[0].title[start:end] == "resign"
     hit = seeded.search("handcuffs")[0]
-    start, end = hit["highlights"][0]
-    assert hit["snippet"][start:end] == "handcuffs"
+    start, end = hit.highlights[0]
+    assert hit.snippet[start:end] == "handcuffs"
     with pytest.raises(QueryError, match="bad search query"):
         seeded.search('"open')
     with pytest.raises(QueryError, match="empty"):
@@ -163,8 +164,8 @@ def test_search_hit_offsets_point_at_the_marked_text(parts):
     row = {"id": "x", "title": None, "outlet": None, "published": None, "story_id": None,
            "duplicate_of": None, "snippet": marked, "title_marked": None}
     got = search_hit(row)
-    assert got["snippet"] == "".join(t for t, _ in parts)
-    assert [got["snippet"][s:e] for s, e in got["highlights"]] == [t for t, hit in parts if hit]
+    assert got.snippet == "".join(t for t, _ in parts)
+    assert [got.snippet[s:e] for s, e in got.highlights] == [t for t, hit in parts if hit]
 
 
 def test_brief_is_served_uncached_while_another_process_writes(seeded, tmp_path, monkeypatch):
@@ -178,14 +179,14 @@ def test_brief_is_served_uncached_while_another_process_writes(seeded, tmp_path,
     writer.conn.execute("BEGIN IMMEDIATE")  # holds the write lock, as an ingest batch does
     try:
         began = time.perf_counter()
-        data = seeded.brief_json(story["story_id"])
+        data = seeded.brief_json(story.story_id)
         assert time.perf_counter() - began < 5
-        assert json.loads(data)["story_id"] == story["story_id"]
+        assert json.loads(data)["story_id"] == story.story_id
         assert seeded.store.conn.execute("SELECT count(*) FROM briefs").fetchone()[0] == 0
     finally:
         writer.conn.execute("ROLLBACK")
         writer.close()
     built = count_builds(monkeypatch)
-    seeded.brief_json(story["story_id"])  # cached now
-    seeded.brief_json(story["story_id"])
+    seeded.brief_json(story.story_id)  # cached now
+    seeded.brief_json(story.story_id)
     assert len(built) == 1
