@@ -9,7 +9,7 @@ after the last whole batch.
 :class:`Store` is one connection with one class of methods per concern (articles,
 annotations, story grouping's state, story summaries, search, the brief cache, near-duplicate
 signatures, settings) composed over it; they share only the connection, and the classes that
-read articles build them with :class:`~.articles.ArticleStore`'s. The schema and its
+read articles build them with :meth:`ArticleStore._article`. The schema and its
 migrations are in :mod:`storyline.store.schema`. The query side answers
 records (:mod:`storyline.results`), not rows. This package is the only one that imports
 ``sqlite3``.
