@@ -67,7 +67,7 @@ def seed_brief(seed_db):
     with Library(seed_db) as lib:
         stories = lib.stories()
         assert len(stories) == 1
-        brief = lib.brief(stories[0]["story_id"])
+        brief = lib.brief(stories[0].story_id)
         return brief.to_dict(), brief.bodies
 
 
@@ -156,7 +156,7 @@ def test_seed_summary_is_cited_without_redundancy_and_in_time_order(seed_brief):
 
 def test_sentences_setting_fixes_the_summary_length(seed_db):
     with Library(seed_db) as lib:
-        story_id = lib.stories()[0]["story_id"]
+        story_id = lib.stories()[0].story_id
         assert len(lib.brief(story_id, settings=BriefSettings(sentences=2)).summary) == 2
         assert len(lib.brief(story_id, settings=BriefSettings(sentences=1)).summary) == 1
 
@@ -173,7 +173,7 @@ def test_a_changed_number_in_another_outlet_is_a_conflict(tmp_path, seed_records
     with Library(tmp_path / "c.db") as lib:
         lib.ingest([write_jsonl(tmp_path / "in.jsonl", [a, edited])], jobs=1)
         (story,) = lib.stories()
-        brief = lib.brief(story["story_id"]).to_dict()
+        brief = lib.brief(story.story_id).to_dict()
     validate(brief)
     (fact,) = facts_with(brief, "people were arrested")
     assert fact["status"] == "conflict"
@@ -189,7 +189,7 @@ def test_an_edited_copy_is_checked_but_never_counts_as_an_outlet(tmp_path, seed_
         report = lib.ingest([write_jsonl(tmp_path / "in.jsonl", [a, b, copy])], jobs=1)
         assert report.duplicates == 1
         (story,) = lib.stories()
-        brief = lib.brief(story["story_id"])
+        brief = lib.brief(story.story_id)
     data = brief.to_dict()
     validate(data)
     check_citations(data, brief.bodies)
@@ -207,7 +207,7 @@ def test_a_copy_alone_does_not_corroborate(tmp_path, seed_records):
     with Library(tmp_path / "c.db") as lib:
         lib.ingest([write_jsonl(tmp_path / "in.jsonl", [a, copy])], jobs=1)
         (story,) = lib.stories()
-        data = lib.brief(story["story_id"]).to_dict()
+        data = lib.brief(story.story_id).to_dict()
     assert len(data["sources"]) == 1
     assert {f["status"] for f in data["facts"]} == {"single-source"}
     assert all(not s["support"] for s in data["summary"])
@@ -233,7 +233,7 @@ def test_every_brief_of_a_data_set_is_valid_and_exactly_cited(tmp_path, name):
         gold: dict[str, list[str]] = {}
         for r in records:
             gold.setdefault(r["story"], []).append(r["id"])
-        briefs = [lib.brief(s["story_id"]) for s in lib.stories()]
+        briefs = [lib.brief(s.story_id) for s in lib.stories()]
         briefs += [build_brief(story, "", brief_sources(lib.store, ids))
                    for story, ids in gold.items()]
     spans = 0
@@ -331,4 +331,4 @@ def test_brief_of_articles_without_annotation_still_lists_its_sources(tmp_path, 
 def test_story_summary_counts_sources_without_their_copies(seed_db):
     with Library(seed_db) as lib:
         (story,) = lib.stories()
-        assert story["articles"] == 4 and story["sources"] == 2
+        assert story.articles == 4 and story.sources == 2

@@ -82,7 +82,7 @@ def archive(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     with Library(tmp / "news.db") as lib:
         lib.ingest([EXAMPLES / "seed-pair.jsonl"])
-        story_id = lib.stories()[0]["story_id"]
+        story_id = lib.stories()[0].story_id
         lib.ingest([write_jsonl(tmp / "xss.jsonl", [XSS_RECORD])])
         yield lib, story_id
 
@@ -202,13 +202,13 @@ def test_chromium_is_installed():
 
 def test_home_lists_the_story_and_opens_it(page, archive):
     lib, story_id = archive
-    story = next(s for s in lib.stories() if s["story_id"] == story_id)
-    assert story["articles"] == 2
+    story = next(s for s in lib.stories() if s.story_id == story_id)
+    assert story.articles == 2
     page.goto("/")
     item = page.locator("li.story").filter(has=page.locator(f'a[href="/stories/{story_id}"]'))
     expect(item).to_have_count(1)
     expect(item.locator(".count")).to_have_text("2 sources")
-    expect(item.locator("a.title")).to_have_text(story["title"])
+    expect(item.locator("a.title")).to_have_text(story.title)
     item.locator("a.title").click()
     page.wait_for_url(f"**/stories/{story_id}")
     expect(page.locator("article.brief h1")).to_have_text(brief_of(archive)["title"])

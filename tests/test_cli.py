@@ -73,6 +73,9 @@ def test_usage_errors_exit_2(tmp_path):
     someday = run_cli("ingest", "x", "--published", "someday maybe", db=db)
     assert someday.returncode == 2
     assert b"--published: cannot read 'someday maybe' as a date" in someday.stderr
+    since = run_cli("stories", "--since", "someday maybe", db=db)
+    assert since.returncode == 2
+    assert since.stderr == b"usage error: --since: cannot read 'someday maybe' as a date\n"
     run_cli("ingest", str(EXAMPLES / "seed-pair.jsonl"), db=db)
     both = run_cli("article", "seed-a", "--json", "--text", db=db)
     assert both.returncode == 2 and b"cannot be used together" in both.stderr

@@ -1,6 +1,7 @@
 """The Python API's read side: the brief cache, story pages and search."""
 
 import base64
+import dataclasses
 import json
 import re
 
@@ -9,8 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storyline import Library
-from storyline.errors import NotFoundError, QueryError
-from storyline.library import decode_cursor, encode_cursor, search_hit
+from storyline.errors import InputError, NotFoundError, QueryError
+from storyline.library import decode_cursor, encode_cursor
+from storyline.results import ArchiveCounts, QuoteHit, StoryDetail, StorySummary
+from storyline.store.search import search_hit
 
 from .conftest import EXAMPLES, write_jsonl
 
@@ -37,25 +40,25 @@ def count_builds(monkeypatch) -> list:
 def test_brief_json_is_built_once_then_read_from_the_database(seeded, monkeypatch, tmp_path):
     built = count_builds(monkeypatch)
     (story,) = seeded.stories()
-    first = seeded.brief_json(story["story_id"])
-    assert json.loads(first) == seeded.brief(story["story_id"]).to_dict()
+    first = seeded.brief_json(story.story_id)
+    assert json.loads(first) == seeded.brief(story.story_id).to_dict()
     built.clear()
-    assert seeded.brief_json(story["story_id"]) == first
+    assert seeded.brief_json(story.story_id) == first
     with Library(tmp_path / "lib.db") as other:  # another process or thread reads it too
-        assert other.brief_json(story["story_id"]) == first
+        assert other.brief_json(story.story_id) == first
     assert built == []
 
 
 def test_brief_is_rebuilt_when_its_story_changes(seeded, monkeypatch, tmp_path, seed_records):
     (story,) = seeded.stories()
-    before = json.loads(seeded.brief_json(story["story_id"]))
+    before = json.loads(seeded.brief_json(story.story_id))
     built = count_builds(monkeypatch)
     edited = dict(seed_records[0], text=seed_records[0]["text"].replace(
         "four people were arrested", "five people were arrested"))
     report = seeded.ingest([write_jsonl(tmp_path / "rev.jsonl", [edited])], jobs=1)
     assert report.revised == 1
-    after = json.loads(seeded.brief_json(story["story_id"]))
-    assert built == [story["story_id"]]
+    after = json.loads(seeded.brief_json(story.story_id))
+    assert built == [story.story_id]
     assert after != before
     assert "five people" in json.dumps(after) and "five people" not in json.dumps(before)
 
@@ -67,11 +70,11 @@ def test_brief_json_of_an_unknown_story_is_not_found(seeded):
 
 def test_recluster_drops_cached_briefs(seeded, monkeypatch):
     (story,) = seeded.stories()
-    seeded.brief_json(story["story_id"])
+    seeded.brief_json(story.story_id)
     seeded.recluster()
     assert seeded.store.conn.execute("SELECT count(*) FROM briefs").fetchone()[0] == 0
     built = count_builds(monkeypatch)
-    seeded.brief_json(seeded.stories()[0]["story_id"])
+    seeded.brief_json(seeded.stories()[0].story_id)
     assert len(built) == 1
 
 
@@ -106,12 +109,12 @@ def test_story_page_cursor_walks_every_story_once(tmp_path):
 
 def test_search_finds_by_title_and_body_and_rejects_bad_syntax(seeded):
     by_title = seeded.search("resign")
-    assert [h["article_id"] for h in by_title] == ["seed-b"]
-    (start, end), = by_title[0]["title_highlights"]
-    assert by_title[0]["title"][start:end] == "resign"
+    assert [h.article_id for h in by_title] == ["seed-b"]
+    (start, end), = by_title[0].title_highlights
+    assert by_title[0].title[start:end] == "resign"
     hit = seeded.search("handcuffs")[0]
-    start, end = hit["highlights"][0]
-    assert hit["snippet"][start:end] == "handcuffs"
+    start, end = hit.highlights[0]
+    assert hit.snippet[start:end] == "handcuffs"
     with pytest.raises(QueryError, match="bad search query"):
         seeded.search('"open')
     with pytest.raises(QueryError, match="empty"):
@@ -163,8 +166,8 @@ def test_search_hit_offsets_point_at_the_marked_text(parts):
     row = {"id": "x", "title": None, "outlet": None, "published": None, "story_id": None,
            "duplicate_of": None, "snippet": marked, "title_marked": None}
     got = search_hit(row)
-    assert got["snippet"] == "".join(t for t, _ in parts)
-    assert [got["snippet"][s:e] for s, e in got["highlights"]] == [t for t, hit in parts if hit]
+    assert got.snippet == "".join(t for t, _ in parts)
+    assert [got.snippet[s:e] for s, e in got.highlights] == [t for t, hit in parts if hit]
 
 
 def test_brief_is_served_uncached_while_another_process_writes(seeded, tmp_path, monkeypatch):
@@ -178,14 +181,102 @@ def test_brief_is_served_uncached_while_another_process_writes(seeded, tmp_path,
     writer.conn.execute("BEGIN IMMEDIATE")  # holds the write lock, as an ingest batch does
     try:
         began = time.perf_counter()
-        data = seeded.brief_json(story["story_id"])
+        data = seeded.brief_json(story.story_id)
         assert time.perf_counter() - began < 5
-        assert json.loads(data)["story_id"] == story["story_id"]
+        assert json.loads(data)["story_id"] == story.story_id
         assert seeded.store.conn.execute("SELECT count(*) FROM briefs").fetchone()[0] == 0
     finally:
         writer.conn.execute("ROLLBACK")
         writer.close()
     built = count_builds(monkeypatch)
-    seeded.brief_json(story["story_id"])  # cached now
-    seeded.brief_json(story["story_id"])
+    seeded.brief_json(story.story_id)  # cached now
+    seeded.brief_json(story.story_id)
     assert len(built) == 1
+
+
+# -- typed results and the shells' door ----------------------------------------------------
+
+
+def test_story_results_are_records_whose_dicts_keep_the_api_shape(seeded):
+    (story,) = seeded.stories()
+    assert isinstance(story, StorySummary)
+    assert story.to_dict() == {
+        "story_id": story.story_id, "title": seeded.article("seed-a").title, "articles": 2,
+        "sources": 2, "outlets": ["The Herald"], "first_published": "2021-03-14",
+        "last_published": "2021-03-14"}
+    assert list(story.to_dict()) == ["story_id", "title", "articles", "sources", "outlets",
+                                     "first_published", "last_published"]
+    detail = seeded.story(story.story_id)
+    assert isinstance(detail, StoryDetail)
+    found = detail.to_dict()
+    assert list(found) == ["story_id", "title", "articles", "sources", "outlets",
+                           "first_published", "last_published", "merged_from",
+                           "headline_article"]
+    assert {k: found[k] for k in story.to_dict() if k != "sources"} == {
+        k: v for k, v in story.to_dict().items() if k != "sources"}
+    assert found["merged_from"] == [] and found["headline_article"] == "seed-a"
+    assert [list(s) for s in found["sources"]] == [
+        ["article_id", "outlet", "title", "url", "published", "duplicate_of", "probability"]] * 2
+    assert [s["article_id"] for s in found["sources"]] == ["seed-a", "seed-b"]
+    assert json.loads(json.dumps(found)) == found  # plain JSON, nothing left to convert
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        story.title = "changed"
+
+
+def test_search_and_quote_hits_keep_the_api_shape(seeded):
+    (hit,) = [h for h in seeded.search("handcuffs") if h.article_id == "seed-a"]
+    found = hit.to_dict()
+    assert list(found) == ["article_id", "title", "outlet", "published", "story_id",
+                           "duplicate_of", "snippet", "highlights", "title_highlights"]
+    assert found["highlights"] == [list(h) for h in hit.highlights]
+    assert found["story_id"] == seeded.stories()[0].story_id
+    quotes = seeded.quotes(speaker="khan")
+    assert quotes and all(isinstance(q, QuoteHit) for q in quotes)
+    quote = quotes[0].to_dict()
+    assert list(quote) == ["text", "speaker", "speaker_entity", "kind", "span", "outlet",
+                           "published", "title"]
+    span = quote["span"]
+    assert list(span) == ["article_id", "start", "end"]
+    assert seeded.article(span["article_id"]).body[span["start"]:span["end"]] == quote["text"]
+
+
+def test_counts_health_and_article_detail(seeded, tmp_path, seed_records):
+    from storyline import __version__
+    from storyline.store import SCHEMA_VERSION
+
+    assert seeded.counts() == ArchiveCounts(articles=2, stories=1, unannotated=0, ungrouped=0)
+    assert seeded.health().to_dict() == {"status": "ok", "version": __version__, "articles": 2,
+                                         "stories": 1, "schema_version": SCHEMA_VERSION}
+    story_id = seeded.stories()[0].story_id
+    plain = seeded.article_detail("seed-a", annotation=False)
+    assert plain.annotation is None
+    assert plain.to_dict() == {**seeded.article("seed-a").to_dict(), "story_id": story_id}
+    full = seeded.article_detail("seed-a")
+    assert full.annotation == seeded.annotation("seed-a")
+    assert full.to_dict()["annotations"] == full.annotation.to_dict()
+    with pytest.raises(NotFoundError):
+        seeded.article_detail("nope")
+    with Library(tmp_path / "bare.db") as bare:
+        bare.ingest([write_jsonl(tmp_path / "in.jsonl", seed_records)], annotate=False)
+        assert bare.counts() == ArchiveCounts(articles=2, stories=0, unannotated=2, ungrouped=0)
+        shown = bare.article_detail("seed-a").to_dict()
+        assert shown["story_id"] is None and shown["annotations"] is None
+
+
+@pytest.mark.parametrize("call, field", [
+    (lambda lib: lib.ingest([], published="someday maybe"), "published"),
+    (lambda lib: lib.stories(since="someday maybe"), "since"),
+    (lambda lib: lib.story_page(since="someday maybe"), "since"),
+])
+def test_a_bad_date_is_an_input_error_naming_the_argument(tmp_path, call, field):
+    with Library(tmp_path / "d.db") as lib:
+        with pytest.raises(InputError) as refused:
+            call(lib)
+    assert refused.value.field == field
+    assert refused.value.message == "cannot read 'someday maybe' as a date"
+    assert f"field '{field}'" in str(refused.value)
+
+
+def test_since_takes_any_date_form_the_shells_take(seeded):
+    assert seeded.stories(since="13 March 2021") == seeded.stories(since="2021-03-13")
+    assert seeded.stories(since="2021-03-15") == []

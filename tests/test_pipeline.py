@@ -17,7 +17,7 @@ def test_seed_pair_ingest_and_reingest_is_a_no_op(library, seed_jsonl):
     again = library.ingest([seed_jsonl])
     assert (again.new, again.revised, again.unchanged) == (0, 0, 2)
     assert again.summary() == "0 new, 2 unchanged, 0 duplicates, 0 errors"
-    assert [r["revision"] for r in library.store.revisions("seed-a")] == [1]
+    assert [r.revision for r in library.store.revisions("seed-a")] == [1]
 
 
 def test_seed_bodies_are_clean(library, seed_jsonl):
@@ -63,7 +63,7 @@ def test_new_content_is_a_new_revision_and_old_bodies_stay(library, tmp_path):
     assert (report.new, report.revised) == (0, 1)
     art = library.article("a")
     assert (art.revision, art.body) == (2, second)
-    assert [r["body"] for r in library.store.revisions("a")] == [first, second]
+    assert [r.body for r in library.store.revisions("a")] == [first, second]
     assert library.ingest([v2]).unchanged == 1
 
 
@@ -164,15 +164,15 @@ def test_ingest_puts_the_seed_pair_in_one_story_and_copies_join_it(library, seed
     assert report.new_stories == 1
     library.ingest(sorted(EXAMPLES.glob("*.txt")), published="2021-03-14", jobs=1)
     story = library.story(library.store.story_of("seed-a"))
-    ids = {s["article_id"] for s in story["sources"]}
+    ids = {s.article_id for s in story.sources}
     copies = {a.id for a in library.articles() if a.duplicate_of}
     assert ids == {"seed-a", "seed-b"} | copies and len(copies) == 2
-    assert story["story_id"] == story_id("seed-a")
-    assert story["outlets"] == ["The Herald"]
-    assert story["first_published"] == story["last_published"] == "2021-03-14"
-    assert story["title"] in {library.article(i).title for i in ("seed-a", "seed-b")}
-    assert story["headline_article"] in ids
-    assert sum(s["articles"] for s in library.stories()) == library.store.count()
+    assert story.story_id == story_id("seed-a")
+    assert story.outlets == ("The Herald",)
+    assert story.first_published == story.last_published == "2021-03-14"
+    assert story.title in {library.article(i).title for i in ("seed-a", "seed-b")}
+    assert story.headline_article in ids
+    assert sum(s.articles for s in library.stories()) == library.store.count()
 
 
 def test_stories_resume_from_the_database_in_a_later_run(tmp_path, seed_records):
@@ -182,7 +182,7 @@ def test_stories_resume_from_the_database_in_a_later_run(tmp_path, seed_records)
     with Library(db) as lib:
         report = lib.ingest([write_jsonl(tmp_path / "b.jsonl", seed_records[1:])], jobs=1)
         assert report.new_stories == 0
-        assert [s["articles"] for s in lib.stories()] == [2]
+        assert [s.articles for s in lib.stories()] == [2]
 
 
 def test_recluster_rebuilds_the_same_stories(library, seed_jsonl, tmp_path):
@@ -196,7 +196,7 @@ def test_unannotated_articles_wait_for_annotate(library, seed_jsonl):
     library.ingest([seed_jsonl], annotate=False)
     assert library.stories() == [] and library.store.count_ungrouped() == 0
     library.annotate(jobs=1)
-    assert [s["articles"] for s in library.stories()] == [2]
+    assert [s.articles for s in library.stories()] == [2]
 
 
 def test_a_new_revision_stays_in_its_story(library, seed_records, tmp_path):
@@ -204,7 +204,7 @@ def test_a_new_revision_stays_in_its_story(library, seed_records, tmp_path):
     changed = [dict(seed_records[0], text=seed_records[0]["text"] + "\n\nUpdated at 6pm.")]
     report = library.ingest([write_jsonl(tmp_path / "b.jsonl", changed)], jobs=1)
     assert report.revised == 1
-    assert [s["articles"] for s in library.stories()] == [2]
+    assert [s.articles for s in library.stories()] == [2]
 
 
 def test_a_merged_story_id_still_resolves(tmp_path, seed_jsonl):
@@ -213,9 +213,9 @@ def test_a_merged_story_id_still_resolves(tmp_path, seed_jsonl):
     with Library(tmp_path / "m.db", story_settings=settings) as lib:
         lib.ingest([seed_jsonl], jobs=1)
         (story,) = lib.stories()
-        merged = lib.story(story["story_id"])["merged_from"]
+        merged = lib.story(story.story_id).merged_from
         assert len(merged) == 1
-        assert lib.story(merged[0])["story_id"] == story["story_id"]
+        assert lib.story(merged[0]).story_id == story.story_id
         with pytest.raises(NotFoundError, match="no story with id 'nope'"):
             lib.story("nope")
 

@@ -71,7 +71,7 @@ def test_healthz_says_what_the_archive_holds(client, archive):
 def test_stories_are_the_objects_of_the_cli_newest_first(client, archive):
     got = client.get("/api/stories", params={"limit": 500}).json()
     with Library(archive) as lib:
-        assert got["stories"] == lib.stories()
+        assert got["stories"] == [s.to_dict() for s in lib.stories()]
     assert got["next_cursor"] is None and len(got["stories"]) > 10
     last = [s["last_published"] or "" for s in got["stories"]]
     assert [day[:10] for day in last] == sorted((day[:10] for day in last), reverse=True)
@@ -217,6 +217,23 @@ def test_posted_json_lines_report_each_bad_line(writable):
     assert got.status_code == 200 and got.json()["new"] == 1
     assert got.json()["errors"][0].startswith("request.jsonl:2: invalid JSON")
     assert writable.get("/api/articles/n1").json()["published"] == "2024-05-01"
+
+
+def test_a_posted_default_date_that_is_no_date_is_400_naming_it(writable):
+    got = writable.post("/api/articles", params={"published": "someday maybe"},
+                        content=b'{"id": "d1", "text": "The bridge reopened on Thursday."}',
+                        headers={**AUTH, "Content-Type": "application/json"})
+    assert got.status_code == 400
+    assert got.json()["detail"] == "bad query: published: cannot read 'someday maybe' as a date"
+    assert writable.get("/api/articles/d1").status_code == 404
+
+
+def test_health_and_an_article_with_its_story_come_from_the_library(client, archive):
+    with Library(archive) as lib:
+        health = lib.health().to_dict()
+        detail = lib.article_detail("seed-a", annotation=False).to_dict()
+    assert client.get("/healthz").json() == {**health, "writes": "disabled"}
+    assert client.get("/api/articles/seed-a").json() == detail
 
 
 def test_a_body_with_nothing_readable_is_400(writable):

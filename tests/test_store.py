@@ -99,7 +99,7 @@ def test_annotations_are_stored_and_listed(tmp_path, seed_annotations, seed_reco
     assert store.annotation("seed-a") == seed_annotations["seed-a"]
     assert store.annotation("seed-b") is None
     khan = store.quotes(speaker="khan")
-    assert khan and all("Khan" in r["speaker"] for r in khan)
+    assert khan and all("Khan" in r.speaker for r in khan)
     assert store.quotes(speaker="%") == []  # LIKE wildcards are taken literally
     with store.transaction():  # re-annotating replaces, never duplicates
         store.put_annotation(seed_annotations["seed-a"], 2)

@@ -28,7 +28,7 @@ def site(tmp_path_factory):
                "url": "javascript:alert(2)"}
     with Library(path) as lib:
         lib.ingest([EXAMPLES / "seed-pair.jsonl", write_jsonl(tmp / "h.jsonl", [hostile])], jobs=1)
-        seed = next(s["story_id"] for s in lib.stories() if "Khan" in s["title"])
+        seed = next(s.story_id for s in lib.stories() if "Khan" in s.title)
         hostile_story = lib.store.story_of("hostile")
     with TestClient(create_app(path)) as client:
         yield client, seed, hostile_story, path

@@ -5,6 +5,11 @@
     ...     report = lib.ingest(["examples/seed-pair/seed-pair.jsonl"])
     ...     print(report.summary())
     ...     body = lib.article("seed-a").body
+
+Every error it raises is a :class:`~storyline.errors.StorylineError`; a bad argument (a date
+that is none) is an :class:`~storyline.errors.InputError` naming it. Queries answer the
+records of :mod:`storyline.results`. The shells (CLI, server, web pages) go through it alone,
+never through its :class:`~storyline.store.Store`.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import base64
 import hashlib
 import json
 import os
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,11 +25,13 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from .brief import BRIEF_VERSION, Brief, BriefSettings, BriefSource, build_brief
-from .errors import InputError, NotAnnotatedError, NotFoundError, QueryError
 from .engine import Engine, Failure, LocalEngine, cpu_count
+from .errors import InputError, NotAnnotatedError, NotFoundError, Origin, QueryError
 from .pipeline import IngestSettings, ingest
 from .readers import read_inputs
-from .records import Annotation, Article, IngestReport
+from .records import Annotation, Article, IngestReport, normalize_published
+from .results import (ArchiveCounts, ArticleDetail, Health, QuoteHit, SearchHit, StoryDetail,
+                      StorySummary)
 from .store import Store
 from .stories import StoryGrouper, StorySettings
 from .timing import Timings
@@ -46,22 +52,19 @@ def default_db_path() -> str:
     return os.environ.get("STORYLINE_DB") or DEFAULT_DB
 
 
-def _story_summary(row) -> dict:
-    title = row["headline"]
-    if not title:
-        first_line = (row["headline_body"] or "").strip().split("\n", 1)[0]
-        title = first_line if len(first_line) <= 120 else first_line[:119].rstrip() + "…"
-    return {"story_id": row["id"], "title": title, "articles": row["articles"],
-            "sources": row["sources"],
-            "outlets": sorted(set((row["outlets"] or "").split(","))) if row["outlets"] else [],
-            "first_published": row["first_published"], "last_published": row["last_published"]}
+def _date_argument(name: str, value: str | None) -> str | None:
+    """A date argument as ISO 8601 (None for none); InputError naming it when it is no date."""
+    try:
+        return normalize_published(value)
+    except ValueError as exc:
+        raise InputError(Origin("arguments"), str(exc), field=name) from None
 
 
-@dataclass
+@dataclass(frozen=True)
 class StoryPage:
     """One page of stories, newest first; ``next_cursor`` asks for the page after it."""
 
-    stories: list[dict]
+    stories: list[StorySummary]
     next_cursor: str | None
 
 
@@ -80,28 +83,6 @@ def decode_cursor(cursor: str) -> tuple[int, int, str]:
     except (ValueError, TypeError):
         pass
     raise QueryError(f"cursor {cursor!r} is not one this server gave out", syntax=False)
-
-
-def search_hit(row) -> dict:
-    """A search row as JSON: the snippet as plain text plus the offsets of its matches
-    (so no client has to trust markup cut out of an article)."""
-    def unmark(marked: str | None) -> tuple[str, list[list[int]]]:
-        first, *rest = (marked or "").split("\x02")
-        text, marks, length = [first], [], len(first)
-        for piece in rest:  # each begins at a match: "match\x03text after it"
-            inside, closed, after = piece.partition("\x03")
-            if closed:
-                marks.append([length, length + len(inside)])
-            text.append(inside + after)
-            length += len(inside) + len(after)
-        return "".join(text), marks
-
-    snippet, highlights = unmark(row["snippet"])
-    title, title_highlights = unmark(row["title_marked"])
-    return {"article_id": row["id"], "title": row["title"], "outlet": row["outlet"],
-            "published": row["published"], "story_id": row["story_id"],
-            "duplicate_of": row["duplicate_of"], "snippet": snippet, "highlights": highlights,
-            "title_highlights": title_highlights if row["title"] else []}
 
 
 def highlight_pieces(text: str, spans: Iterable[Sequence[int]]) -> list[tuple[str, bool]]:
@@ -175,8 +156,9 @@ class Library:
         record it was on. New articles then join their stories (``stories=False``
         leaves them for :meth:`group`; without annotation there are no stories yet).
         ``timings`` collects what each stage cost (see :class:`~storyline.timing.Timings`).
-        Raises ``ValueError`` for a ``published`` that is no date.
+        Raises :class:`InputError` (field ``published``) for a ``published`` that is no date.
         """
+        _date_argument("published", published)
         if annotate:
             from .nlp import check_model
 
@@ -187,7 +169,8 @@ class Library:
             items = read_inputs([str(p) for p in paths], format, outlet=outlet,
                                 published=published, stdin=stdin, stdin_name=stdin_name,
                                 engine=engine, limits=self.settings.limits, timings=timings)
-            grouper = StoryGrouper(self.store, self.story_settings) if annotate and stories else None
+            grouper = (StoryGrouper(self.store, self.story_settings) if annotate and stories
+                       else None)
             return ingest(items, self.store, settings=self.settings, engine=engine,
                           on_error=on_error, on_item=on_item, annotate=annotate,
                           annotator_version=ANNOTATOR_VERSION, grouper=grouper,
@@ -268,57 +251,49 @@ class Library:
         return self.group(batch_size=batch_size, on_progress=on_progress)
 
     def stories(self, *, since: str | None = None, query: str | None = None,
-                limit: int | None = None) -> list[dict]:
+                limit: int | None = None) -> list[StorySummary]:
         """Stories, most recently published first: ``since`` keeps those with an article
         published on or after that date, ``query`` those with an article that matches it
-        (FTS5 syntax, as :meth:`search`)."""
-        return [_story_summary(row) for row in
-                self.store.stories(since=since, limit=limit, matching=_nonempty(query))]
+        (FTS5 syntax, as :meth:`search`). Raises InputError (field ``since``) for a
+        ``since`` that is no date."""
+        return [summary for _, summary in self.store.stories(
+            since=_date_argument("since", since), limit=limit, matching=_nonempty(query))]
 
     def story_page(self, *, since: str | None = None, query: str | None = None,
                    limit: int = 50, cursor: str | None = None) -> StoryPage:
         """Like :meth:`stories`, a page at a time: pass the ``next_cursor`` of one page to
         get the next. Pages stay consistent while new articles arrive, except that a story
         which gets a newer article moves up to the first page."""
+        since = _date_argument("since", since)
         after = decode_cursor(cursor) if cursor else None
-        rows = self.store.stories(since=since, limit=limit + 1, after=after,
-                                  matching=_nonempty(query))
-        found = [_story_summary(row) for row in rows[:limit]]
-        if len(rows) <= limit:
-            return StoryPage(found, None)
-        last = rows[limit - 1]
-        return StoryPage(found, encode_cursor((last["sort_day"], last["touched"], last["id"])))
+        found = self.store.stories(since=since, limit=limit + 1, after=after,
+                                   matching=_nonempty(query))
+        page = [summary for _, summary in found[:limit]]
+        if len(found) <= limit:
+            return StoryPage(page, None)
+        return StoryPage(page, encode_cursor(found[limit - 1][0]))
 
-    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[dict]:
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> list[SearchHit]:
         """Articles whose title or body match an FTS5 query (words, "phrases", AND, OR,
         NOT, prefix*), best first, with a snippet and the offsets of the matches in it.
         Raises QueryError for a query FTS5 cannot parse."""
-        return [search_hit(row) for row in
-                self.store.search(_nonempty(query) or "", limit=limit, offset=offset)]
+        return self.store.search(_nonempty(query) or "", limit=limit, offset=offset)
 
-    def story(self, story_id: str) -> dict:
+    def story(self, story_id: str) -> StoryDetail:
         """One story with its articles; an id merged into another story resolves to it.
         Raises NotFoundError."""
         resolved = self.store.resolve_story(story_id)
-        row = self.store.story(resolved) if resolved else None
-        if row is None:
+        found = self.store.story(resolved) if resolved else None
+        if found is None:
             raise NotFoundError("story", story_id)
-        found = _story_summary(row)
-        found["merged_from"] = self.store.merged_into(resolved)
-        found["headline_article"] = row["headline_article"]
-        found["sources"] = [
-            {"article_id": r["id"], "outlet": r["outlet"], "title": r["title"], "url": r["url"],
-             "published": r["published"], "duplicate_of": r["duplicate_of"],
-             "probability": None if r["probability"] is None else round(r["probability"], 3)}
-            for r in self.store.story_articles(resolved)]
         return found
 
     def brief(self, story_id: str, *, settings: BriefSettings | None = None) -> Brief:
         """The brief of one story (``.to_dict()`` is the schema's JSON; ``.to_markdown()``,
         ``.to_html()`` render it). A merged id resolves. Raises NotFoundError."""
         story = self.story(story_id)
-        sources = brief_sources(self.store, [s["article_id"] for s in story["sources"]])
-        return build_brief(story["story_id"], story["title"], sources, settings)
+        sources = brief_sources(self.store, [s.article_id for s in story.sources])
+        return build_brief(story.story_id, story.title, sources, settings)
 
     def brief_json(self, story_id: str, *, build: bool = True) -> str | None:
         """The brief of one story as the schema's JSON text, from the database's brief
@@ -335,10 +310,7 @@ class Library:
         if cached is not None or not build:
             return cached
         data = json.dumps(self.brief(resolved).to_dict(), ensure_ascii=False)
-        try:
-            self.store.put_brief(resolved, key, data)
-        except sqlite3.OperationalError:  # a writer holds the database: serve it uncached
-            pass
+        self.store.put_brief(resolved, key, data)  # left uncached while a writer holds the file
         return data
 
     def bodies(self, article_ids: Iterable[str]) -> dict[str, str]:
@@ -360,18 +332,40 @@ class Library:
             raise NotAnnotatedError(article_id)
         return found
 
-    def quotes(self, *, speaker: str | None = None, limit: int | None = None) -> list[dict]:
+    def quotes(self, *, speaker: str | None = None, limit: int | None = None) -> list[QuoteHit]:
         """Quotes of the archive's originals, in ingest order; ``speaker`` matches part of a
         speaker's name, case-insensitively. Each is a brief-schema quote plus its source."""
-        return [{"text": r["text"], "speaker": r["speaker"],
-                 "speaker_entity": r["speaker_entity"], "kind": r["kind"],
-                 "span": {"article_id": r["article_id"], "start": r["start"], "end": r["end"]},
-                 "outlet": r["outlet"], "published": r["published"], "title": r["title"]}
-                for r in self.store.quotes(speaker=speaker, limit=limit)]
+        return self.store.quotes(speaker=speaker, limit=limit)
 
     def article(self, article_id: str) -> Article:
         """The latest revision of one article; raises NotFoundError."""
         return self.store.article(article_id)
+
+    def article_detail(self, article_id: str, *, annotation: bool = True) -> ArticleDetail:
+        """The latest revision of one article with the story it is in and (unless
+        ``annotation=False``) what annotation read in it, None when it is not annotated
+        yet. Raises NotFoundError."""
+        article = self.store.article(article_id)
+        return ArticleDetail(article=article, story_id=self.store.story_of(article_id),
+                             annotation=self.store.annotation(article_id) if annotation else None,
+                             with_annotation=annotation)
+
+    def counts(self) -> ArchiveCounts:
+        """How many articles and stories the archive holds, and how many articles wait for
+        annotation (by this version) or for grouping."""
+        from .annotate import ANNOTATOR_VERSION
+
+        return ArchiveCounts(articles=self.store.count(), stories=self.store.count_stories(),
+                             unannotated=self.store.count_unannotated(ANNOTATOR_VERSION),
+                             ungrouped=self.store.count_ungrouped())
+
+    def health(self) -> Health:
+        """That the archive answers, with storyline's version, what it holds and its schema."""
+        from . import __version__
+
+        return Health(status="ok", version=__version__, articles=self.store.count(),
+                      stories=self.store.count_stories(),
+                      schema_version=self.store.schema_version())
 
     def articles(self, *, limit: int | None = None, outlet: str | None = None) -> list[Article]:
         """Articles, newest published first."""

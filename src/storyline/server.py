@@ -35,10 +35,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
-from .errors import (MissingDependencyError, ModelMissingError, NotFoundError, QueryError,
+from .errors import (InputError, MissingDependencyError, ModelMissingError, NotFoundError,
                      StoreError, StorylineError)
 from .library import Library
-from .records import normalize_published
 
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
 TOKEN_ENV = "STORYLINE_TOKEN"
@@ -123,6 +122,14 @@ def _status(error: StorylineError) -> int:
     if isinstance(error, (MissingDependencyError, ModelMissingError, StoreError)):
         return 500
     return 400
+
+
+def _message(error: StorylineError) -> str:
+    """What a response says of an error; a query parameter the library refused (a
+    ``since`` or ``published`` that is no date) is named as a bad query."""
+    if isinstance(error, InputError) and error.field:
+        return f"bad query: {error.field}: {error.message}"
+    return str(error)
 
 
 def _wants_html(request: Request) -> bool:
@@ -225,15 +232,6 @@ def _check_token(request: Request, token: str | None) -> None:
                             headers={"WWW-Authenticate": "Bearer"})
 
 
-def _since(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return normalize_published(value)
-    except ValueError as exc:
-        raise QueryError(f"since: {exc}", syntax=False) from None
-
-
 def create_app(db: str | Path, *, token: str | None = None,
                max_body: int = DEFAULT_MAX_BODY, annotate_jobs: int = 1) -> FastAPI:
     """The service over the archive at ``db``. ``token`` enables writes (None: read-only);
@@ -255,7 +253,7 @@ def create_app(db: str | Path, *, token: str | None = None,
 
     @app.exception_handler(StorylineError)
     async def storyline_error(request: Request, exc: StorylineError) -> Response:
-        return _error_response(request, _status(exc), str(exc))
+        return _error_response(request, _status(exc), _message(exc))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -273,10 +271,8 @@ def create_app(db: str | Path, *, token: str | None = None,
     def healthz() -> dict:
         """Liveness, and what the archive holds."""
         with libraries.borrow() as library:
-            return {"status": "ok", "version": __version__, "articles": library.store.count(),
-                    "stories": library.store.count_stories(),
-                    "schema_version": library.store.schema_version(),
-                    "writes": "enabled" if token else "disabled"}
+            health = library.health()
+        return {**health.to_dict(), "writes": "enabled" if token else "disabled"}
 
     @app.get("/api/stories", tags=["stories"])
     def list_stories(
@@ -291,16 +287,17 @@ def create_app(db: str | Path, *, token: str | None = None,
     ) -> dict:
         """Stories, most recently published first: the objects of `storyline stories --json`."""
         with libraries.borrow() as library:
-            page = library.story_page(since=_since(since), query=q, limit=limit, cursor=cursor)
+            page = library.story_page(since=since, query=q, limit=limit, cursor=cursor)
         next_url = (str(request.url.include_query_params(cursor=page.next_cursor))
                     if page.next_cursor else None)
-        return {"stories": page.stories, "next_cursor": page.next_cursor, "next": next_url}
+        return {"stories": [s.to_dict() for s in page.stories], "next_cursor": page.next_cursor,
+                "next": next_url}
 
     @app.get("/api/stories/{story_id}", tags=["stories"])
     def get_story(story_id: str) -> dict:
         """One story and its articles (a merged story's old id resolves to it)."""
         with libraries.borrow() as library:
-            return library.story(story_id)
+            return library.story(story_id).to_dict()
 
     @app.get("/api/stories/{story_id}/brief", tags=["stories"],
              responses={200: {"description": "The brief, as brief.schema.json."}})
@@ -322,12 +319,8 @@ def create_app(db: str | Path, *, token: str | None = None,
     def get_article(article_id: str, annotations: bool = False) -> dict:
         """One article's current revision with its body (and what annotation read in it)."""
         with libraries.borrow() as library:
-            found = library.article(article_id).to_dict()
-            found["story_id"] = library.store.story_of(article_id)
-            if annotations:
-                ann = library.store.annotation(article_id)
-                found["annotations"] = ann.to_dict() if ann else None
-        return found
+            found = library.article_detail(article_id, annotation=annotations)
+        return found.to_dict()
 
     @app.get("/api/search", tags=["articles"])
     def search(
@@ -339,7 +332,8 @@ def create_app(db: str | Path, *, token: str | None = None,
         """Articles whose title or body match, best first, with a snippet and the offsets
         of the matches in it (`highlights`)."""
         with libraries.borrow() as library:
-            return {"query": q, "results": library.search(q, limit=limit, offset=offset)}
+            hits = library.search(q, limit=limit, offset=offset)
+        return {"query": q, "results": [h.to_dict() for h in hits]}
 
     @app.post("/api/articles", tags=["articles"])
     async def post_articles(
@@ -363,13 +357,12 @@ def create_app(db: str | Path, *, token: str | None = None,
         else:
             raise HTTPException(415, f"cannot read {kind!r}: send application/json (an object "
                                      "or an array) or application/x-ndjson (JSON Lines)")
-        default_published = _since(published)
         body = await _read_body(request, max_body)
 
         def ingest() -> dict:
             with libraries.write_lock, libraries.borrow() as library:
                 report = library.ingest(["-"], stdin=io.BytesIO(body), stdin_name=name,
-                                      outlet=outlet, published=default_published,
+                                      outlet=outlet, published=published,
                                       jobs=annotate_jobs)
             return {"summary": report.summary(), **report.to_dict()}
 

@@ -79,7 +79,7 @@ def mount_web(app: FastAPI) -> None:
     def home(request: Request, cursor: str | None = None) -> HTMLResponse:
         with borrow() as library:
             page = library.story_page(limit=PAGE_SIZE, cursor=cursor)
-            articles = library.store.count() if not page.stories and not cursor else None
+            articles = library.counts().articles if not page.stories and not cursor else None
         empty_hint = None
         if articles is not None:
             empty_hint = ("No articles yet: run `storyline ingest FILES` or POST to /api/articles."
@@ -94,11 +94,10 @@ def mount_web(app: FastAPI) -> None:
         with borrow() as library:
             stories = library.stories(query=q, limit=10)
             hits = library.search(q, limit=30)
-        for hit in hits:
-            hit["snippet_html"] = highlighted(hit["snippet"], hit["highlights"])
-            hit["title_html"] = highlighted(hit["title"] or hit["article_id"],
-                                            hit["title_highlights"])
-        return _page(request, "search.html", q=q, stories=stories, hits=hits)
+        shown = [{**hit.to_dict(), "snippet_html": highlighted(hit.snippet, hit.highlights),
+                  "title_html": highlighted(hit.title or hit.article_id, hit.title_highlights)}
+                 for hit in hits]
+        return _page(request, "search.html", q=q, stories=stories, hits=shown)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story(request: Request, story_id: str) -> HTMLResponse:
@@ -113,9 +112,8 @@ def mount_web(app: FastAPI) -> None:
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article(request: Request, article_id: str) -> HTMLResponse:
         with borrow() as library:
-            found = library.article(article_id)
-            annotation = library.store.annotation(article_id)
-            story_id = library.store.story_of(article_id)
+            found = library.article_detail(article_id)
+        annotation, body = found.annotation, found.article.body
         marks = _article_marks(annotation) if annotation else []
-        return _page(request, "article.html", article=found, annotation=annotation,
-                     story_id=story_id, body_html=Markup(mark_spans(found.body, marks)))
+        return _page(request, "article.html", article=found.article, annotation=annotation,
+                     story_id=found.story_id, body_html=Markup(mark_spans(body, marks)))

@@ -1,0 +1,318 @@
+"""The commands over articles: ingest, list, show, annotate, their quotes, export, search."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..library import Library, highlight_pieces
+from ..limits import MB, Limits
+from ..readers import FORMATS
+from .shared import (DbOption, JsonFlag, db_path, one_line, options_checked, progress_bar,
+                     stderr, usage_error)
+
+Format = Enum("Format", {name: name for name in FORMATS}, type=str)
+_LIMITS = Limits()
+
+
+def ingest_cmd(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(
+        help="Files, directories (read recursively) or - for JSON Lines on stdin.")],
+    format: Annotated[Format, typer.Option(
+        "--format", "-f", help="Input format; auto picks by extension, then by content.")] = "auto",
+    outlet: Annotated[Optional[str], typer.Option(help="Outlet for inputs that do not name one.")] = None,
+    published: Annotated[Optional[str], typer.Option(
+        help="Publication date for inputs that carry none (e.g. 2021-03-14).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1,
+        help="Processes extracting HTML and annotating [default: every core].")] = None,
+    annotate: Annotated[bool, typer.Option(
+        "--annotate/--no-annotate",
+        help="Read sentences, entities, quotes and dates of new articles now "
+             "(--no-annotate leaves it to `storyline annotate`).")] = True,
+    stories: Annotated[bool, typer.Option(
+        "--stories/--no-stories",
+        help="Put new articles into stories now (--no-stories leaves it to "
+             "`storyline recluster`; needs annotation).")] = True,
+    max_record_mb: Annotated[float, typer.Option(
+        min=0.001, help="Largest input record (an HTML page, a text, a JSON Lines line, a "
+                        "WARC record) in MB; larger ones are named and skipped.")] = _LIMITS.max_record_bytes / MB,
+    max_decompressed_mb: Annotated[float, typer.Option(
+        min=0.001, help="Most that one compressed file may expand to, in MB.")] = _LIMITS.max_decompressed_bytes / MB,
+    page_seconds: Annotated[float, typer.Option(
+        min=0.001, help="Longest extraction of one HTML page, in seconds.")] = _LIMITS.page_seconds,
+    worker_memory_mb: Annotated[float, typer.Option(
+        min=1, help="Most memory a worker may take for one page, in MB.")] = _LIMITS.worker_memory_bytes / MB,
+    min_words: Annotated[int, typer.Option(
+        min=0, help="Fewest words an article's text may have after cleaning.")] = _LIMITS.min_words,
+    max_body_chars: Annotated[int, typer.Option(
+        min=1, help="Longest article text, in characters after cleaning.")] = _LIMITS.max_body_chars,
+    db: DbOption = None,
+) -> None:
+    """Read articles into the archive: txt, JSON Lines/JSON, HTML, RSS/Atom, WARC/ARC (.gz too).
+
+    Exit status: 0 when every input was read, 1 when some failed (each named on stderr).
+    """
+    from ..pipeline import IngestSettings
+
+    limits = Limits(max_record_bytes=int(max_record_mb * MB),
+                    max_decompressed_bytes=int(max_decompressed_mb * MB),
+                    page_seconds=page_seconds, worker_memory_bytes=int(worker_memory_mb * MB),
+                    min_words=min_words, max_body_chars=max_body_chars)
+    show_progress = not quiet and sys.stderr.isatty()
+    with Library(db_path(ctx, db), settings=IngestSettings(limits=limits)) as lib, \
+            options_checked("published"):
+        if show_progress:
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            console = Console(stderr=True, highlight=False)
+            # No refresh thread: HTML workers are forked, and forking beside threads is unsafe.
+            with Progress(SpinnerColumn(), TextColumn("ingesting {task.completed} articles"),
+                          TimeElapsedColumn(), console=console, transient=True,
+                          auto_refresh=False) as progress:
+                task = progress.add_task("ingest", total=None)
+                last = [0.0]
+
+                def advance() -> None:
+                    progress.advance(task)
+                    if time.monotonic() - last[0] > 0.1:
+                        last[0] = time.monotonic()
+                        progress.refresh()
+
+                report = lib.ingest(
+                    paths, format=Format(format).value, outlet=outlet, published=published,
+                    jobs=jobs, on_error=lambda e: console.print(f"error: {e}", markup=False, soft_wrap=True),
+                    on_item=advance, annotate=annotate, stories=stories)
+        else:
+            report = lib.ingest(paths, format=Format(format).value, outlet=outlet,
+                                published=published, jobs=jobs, annotate=annotate,
+                                stories=stories, on_error=lambda e: stderr(f"error: {e}"))
+    if not quiet:
+        typer.echo(report.summary())
+        if not report.new and not report.revised and not report.errors and report.unchanged:
+            typer.echo("Nothing changed: every article was already stored.")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def _summary_row(article) -> dict:
+    return {
+        "id": article.id, "outlet": article.outlet, "title": article.title, "url": article.url,
+        "published": article.published, "revision": article.revision,
+        "duplicate_of": article.duplicate_of, "words": len(article.body.split()),
+    }
+
+
+def articles_cmd(
+    ctx: typer.Context,
+    json_: JsonFlag = False,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many.")] = None,
+    outlet: Annotated[Optional[str], typer.Option(help="Only this outlet (case-insensitive).")] = None,
+    db: DbOption = None,
+) -> None:
+    """List articles, newest published first (a table; tab-separated lines when piped)."""
+    with Library(db_path(ctx, db)) as lib:
+        found = lib.articles(limit=limit, outlet=outlet)
+    rows = [_summary_row(a) for a in found]
+    if json_:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not sys.stdout.isatty():
+        for r in rows:
+            typer.echo("\t".join(str(r[k] or "") for k in
+                                  ("id", "published", "outlet", "title", "words", "duplicate_of")))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    def widest(key: str, cap: int) -> int:
+        return min(cap, max([len(str(r[key] or "")) for r in rows] + [7]))
+
+    console = Console(highlight=False)
+    fixed = widest("id", 16) + 10 + widest("outlet", 12) + 5 + widest("duplicate_of", 16)
+    title_width = max(12, console.width - fixed - 19)
+    table = Table()
+    table.add_column("id", no_wrap=True, min_width=widest("id", 16))
+    table.add_column("published", no_wrap=True, min_width=10)
+    table.add_column("outlet", max_width=20, overflow="ellipsis", no_wrap=True,
+                     min_width=widest("outlet", 12))
+    table.add_column("title", width=title_width, overflow="ellipsis", no_wrap=True)
+    table.add_column("words", justify="right", no_wrap=True, min_width=5)
+    table.add_column("copy of", no_wrap=True, min_width=widest("duplicate_of", 16))
+    for r, article in zip(rows, found):
+        title = r["title"] or "(" + " ".join(article.body.split()[:8]) + "…)"
+        table.add_row(r["id"], (r["published"] or "")[:10], r["outlet"] or "", title,
+                      str(r["words"]), r["duplicate_of"] or "")
+    console.print(table)
+    console.print(f"{len(rows)} articles")
+
+
+def article_cmd(
+    ctx: typer.Context,
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="Article id.")],
+    json_: JsonFlag = False,
+    text: Annotated[bool, typer.Option("--text", help="Print exactly the stored body.")] = False,
+    annotations: Annotated[bool, typer.Option(
+        "--annotations", "-a",
+        help="Show what annotation read: sentences, entities, quotes, dated events.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Show one article (its latest revision)."""
+    if json_ and text:
+        raise usage_error("--json and --text cannot be used together")
+    if annotations and text:
+        raise usage_error("--annotations and --text cannot be used together")
+    with Library(db_path(ctx, db)) as lib:
+        article = lib.article(article_id)
+        annotation = lib.annotation(article_id) if annotations else None
+    if annotation is not None:
+        if json_:
+            typer.echo(json.dumps(annotation.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            typer.echo(f"{article.title or '(no title)'} [{article.id}]")
+            _print_annotation(annotation)
+        return
+    if text:
+        sys.stdout.write(article.body)
+        return
+    if json_:
+        typer.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(article.title or "(no title)")
+    facts = [article.outlet, article.published, article.url]
+    typer.echo(" · ".join(f for f in facts if f) or "(no outlet, date or url)")
+    extra = f"id {article.id}, revision {article.revision}"
+    if article.duplicate_of:
+        extra += f", near-duplicate of {article.duplicate_of}"
+    if article.duplicates:
+        extra += f", copies: {', '.join(article.duplicates)}"
+    typer.echo(extra)
+    typer.echo("")
+    typer.echo(article.body)
+
+
+def annotate_cmd(
+    ctx: typer.Context,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, help="Processes [default: every core].")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Annotate every article not annotated yet (or by an older version of storyline).
+
+    Ingest annotates as it stores; this catches up after `ingest --no-annotate` or an
+    upgrade, then puts the articles it annotated into stories. Work is committed in
+    batches: an interrupted run keeps what it finished.
+    """
+    errors: list = []
+
+    def failed(error) -> None:
+        errors.append(error)
+        stderr(f"error: {error}")
+
+    with Library(db_path(ctx, db)) as lib:
+        with progress_bar("annotating", show=not quiet) as advance:
+            count = lib.annotate(jobs=jobs, on_progress=advance, on_error=failed)
+    if not quiet:
+        typer.echo(f"{count} articles annotated" if count or errors
+                   else "Nothing to do: every article is annotated.")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _print_annotation(annotation) -> None:
+    typer.echo(f"{len(annotation.sentences)} sentences")
+    typer.echo("")
+    typer.echo(f"Entities ({len(annotation.entities)})")
+    for e in annotation.entities:
+        aliases = f" (also: {', '.join(e.aliases)})" if e.aliases else ""
+        typer.echo(f"  {e.type:<7} {e.name}{aliases}, {len(e.mentions)} mentions")
+    typer.echo("")
+    typer.echo(f"Quotes ({len(annotation.quotes)})")
+    for q in annotation.quotes:
+        typer.echo(f"  [{q.kind}] {q.speaker or '(unknown)'}: {one_line(q.text)}"
+                   f" @{q.span.start}-{q.span.end}")
+    typer.echo("")
+    typer.echo(f"Dated events ({len(annotation.events)})")
+    for ev in annotation.events:
+        typer.echo(f"  {ev.date:<10} {ev.expression!r}: {one_line(ev.text)}")
+
+
+
+def quotes_cmd(
+    ctx: typer.Context,
+    speaker: Annotated[Optional[str], typer.Option(
+        help="Only quotes whose speaker's name contains this (case-insensitive).")] = None,
+    json_: JsonFlag = False,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many.")] = None,
+    db: DbOption = None,
+) -> None:
+    """List the quotes of the whole archive (near-duplicate copies left out), in ingest order."""
+    with Library(db_path(ctx, db)) as lib:
+        found = lib.quotes(speaker=speaker, limit=limit)
+    if json_:
+        typer.echo(json.dumps([q.to_dict() for q in found], ensure_ascii=False, indent=2))
+        return
+    for q in found:
+        where = q.span
+        typer.echo(f"{q.speaker or '(unknown)'}\t{q.kind}\t{one_line(q.text, 200)}"
+                   f"\t{where.article_id}:{where.start}-{where.end}")
+    if sys.stdout.isatty():
+        typer.echo(f"{len(found)} quotes")
+
+def export_cmd(
+    ctx: typer.Context,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o",
+                                                   help="Write to this file (default: stdout).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Every article as JSON Lines, the fields of `article --json`; `ingest` reads it back."""
+    with Library(db_path(ctx, db)) as lib:
+        if output is None:
+            lib.export(sys.stdout)
+            return
+        directory = output.resolve().parent
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                count = lib.export(fh)
+            os.replace(tmp, output)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    stderr(f"{count} articles written to {output}")
+
+
+def search_cmd(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help='FTS5 query: words, "phrases", AND, OR, NOT, '
+                                               "prefix*.")],
+    limit: Annotated[int, typer.Option(min=1, help="At most this many articles.")] = 20,
+    json_: JsonFlag = False,
+    db: DbOption = None,
+) -> None:
+    """Find articles by title and body text, best match first, with a snippet."""
+    with Library(db_path(ctx, db)) as lib:
+        hits = lib.search(query, limit=limit)
+    if json_:
+        typer.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for hit in hits:
+        marked = "".join(f"[{piece}]" if match else piece
+                         for piece, match in highlight_pieces(hit.snippet, hit.highlights))
+        typer.echo(f"{hit.article_id}\t{(hit.published or '')[:10]}\t{hit.outlet or '-'}\t"
+                   f"{hit.story_id or '-'}\t{one_line(hit.title or '(no title)', 70)}")
+        typer.echo(f"    {' '.join(marked.split())}")
+    if sys.stdout.isatty():
+        typer.echo(f"{len(hits)} article{'' if len(hits) == 1 else 's'}")

@@ -1,0 +1,176 @@
+"""The ``storyline eval`` commands: quality measured on evaluation sets, against baselines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .shared import JsonFlag, progress_bar
+
+eval_app = typer.Typer(help="Measure quality on evaluation sets.", no_args_is_help=True)
+
+
+@eval_app.command("extraction")
+def eval_extraction_cmd(
+    path: Annotated[Path, typer.Argument(metavar="FILE.jsonl", exists=True, dir_okay=False,
+                                         help="Records with 'html' and gold 'body'.")],
+    json_: JsonFlag = False,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N pages.")] = None,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, help="Processes for the parallel run [default: every core].")] = None,
+) -> None:
+    """Token precision/recall/F1 of our stored bodies vs plain trafilatura.extract.
+
+    Ours is a full ingest (extraction, cleaning, de-duplication, storage) into a temporary
+    database, once on one process and once on --jobs; pages/s counts all of it.
+    """
+    from ..evaluate import evaluate_extraction
+
+    results = evaluate_extraction(path, limit=limit, jobs=jobs)
+    if json_:
+        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+        return
+    _print_scores(f"Article extraction: {path} ({results[0].pages} pages)",
+                  ("precision", "recall", "F1", "accuracy", "pages/s"),
+                  [(r.system, f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}",
+                    f"{r.accuracy:.3f}", f"{r.pages_per_second:.1f}") for r in results])
+
+
+def _print_scores(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """An evaluation's table: one row per system, its figures right-aligned."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("system", no_wrap=True)
+    for name in columns:
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+    for row in rows:
+        table.add_row(*row)
+    console = Console(highlight=False)
+    console.width = max(console.width, 120)
+    console.print(table)
+
+
+@eval_app.command("quotes")
+def eval_quotes_cmd(
+    path: Annotated[Path, typer.Argument(metavar="FILE.jsonl", exists=True, dir_okay=False,
+                                         help="Articles with 'text' and gold 'quotes' (PolNeAR).")],
+    json_: JsonFlag = False,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N articles.")] = None,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, help="Processes for the parallel run [default: every core].")] = None,
+    baseline: Annotated[bool, typer.Option(
+        "--baseline/--no-baseline", help="Also run textacy's direct_quotations.")] = True,
+) -> None:
+    """Quote recall, precision and speaker accuracy vs textacy, on the same articles.
+
+    Recall: gold attributions with quotation marks that a found quote overlaps (half of the
+    shorter span). Precision: found direct and partial quotes that overlap any gold
+    attribution. Speakers: share right where the gold speaker is written as a name.
+    """
+    from ..evaluate import evaluate_quotes
+
+    results = evaluate_quotes(path, limit=limit, jobs=jobs, baseline=baseline)
+    if json_:
+        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+        return
+    first = results[0]
+    _print_scores(
+        f"Quotes: {path} ({first.articles} articles, {first.gold_quoted} quoted attributions)",
+        ("found", "recall", "precision", "speakers", "judged", "indirect", "ind. prec.",
+         "articles/s"),
+        [(r.system, str(r.found), f"{r.recall:.3f}", f"{r.precision:.3f}",
+          f"{r.speaker_accuracy:.3f}", str(r.speakers_judged), str(r.indirect_found),
+          "-" if r.indirect_precision is None else f"{r.indirect_precision:.3f}",
+          f"{r.articles_per_second:.1f}") for r in results])
+
+
+@eval_app.command("clustering")
+def eval_clustering_cmd(
+    path: Annotated[Path, typer.Argument(metavar="FILE.jsonl", exists=True, dir_okay=False,
+                                         help="Articles with 'title'/'text' and a gold 'story'.")],
+    json_: JsonFlag = False,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N articles.")] = None,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, help="Processes annotating [default: every core].")] = None,
+    orders: Annotated[int, typer.Option(
+        min=1, help="Run online grouping over this many shuffled ingest orders (ties in "
+                    "publication time are broken by ingest order); the first row is the mean.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of the first shuffled order.")] = 0,
+    file_order: Annotated[bool, typer.Option(
+        "--file-order", help="Ingest in the file's order instead (flatters online grouping "
+                             "when the file lists each story's articles together).")] = False,
+    baseline: Annotated[bool, typer.Option(
+        "--baseline/--no-baseline", help="Also run the offline TF-IDF baseline.")] = True,
+) -> None:
+    """BCubed precision, recall and F1 of online story grouping vs two baselines.
+
+    The articles are ingested (and annotated) into a temporary database, then grouped as
+    `storyline recluster` does. Baselines on the same stored articles: every article alone,
+    and TF-IDF + average-linkage agglomerative clustering cut at one cosine distance.
+    """
+    from ..evaluate import evaluate_clustering
+
+    results = evaluate_clustering(path, limit=limit, jobs=jobs, baseline=baseline,
+                                  orders=orders, seed=None if file_order else seed)
+    if json_:
+        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+        return
+    first = results[0]
+    order = "file order" if file_order else f"{orders} shuffled ingest orders"
+    _print_scores(
+        f"Stories: {path} ({first.articles} articles, {first.gold_stories} gold stories, {order})",
+        ("stories", "precision", "recall", "F1", "articles/s"),
+        [(r.system, str(r.stories), f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}",
+          "-" if not r.seconds else f"{r.articles_per_second:.0f}") for r in results])
+    if first.prepare_seconds:
+        typer.echo(f"Before grouping, ingest and annotation took {first.prepare_seconds:.1f} s "
+                   f"({first.articles / first.prepare_seconds:.1f} articles/s).")
+    if baseline and not any(r.system.startswith("offline") for r in results):
+        typer.echo("The offline baseline needs scikit-learn: pip install 'storyline[eval]'.")
+
+
+@eval_app.command("summaries")
+def eval_summaries_cmd(
+    path: Annotated[Path, typer.Argument(metavar="FILE.jsonl", exists=True, dir_okay=False,
+                                         help="Articles with 'title'/'text' and a gold 'story'.")],
+    sentences: Annotated[int, typer.Option(
+        "--sentences", "-n", min=1, help="Sentences per summary, for every system.")] = 3,
+    json_: JsonFlag = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N articles.")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Processes annotating [default: every core].")] = None,
+) -> None:
+    """ROUGE of the brief's summary vs lead and LexRank, per gold story, against headlines.
+
+    The articles are ingested (and annotated) into a temporary database and grouped by
+    their gold story. For each story of two or more articles, every system picks the same
+    number of sentences from the same stored bodies: ours (the brief's summary), lead (the
+    first sentence of each source in turn, then the second ones) and sumy's LexRank. The
+    references are the story's own headlines: ROUGE F against the best-matching one, averaged
+    over stories. Also: share of sentences cited exactly from a stored body, redundancy (most
+    similar pair of sentences in a summary) and share corroborated by another outlet.
+    """
+    from ..evaluate import evaluate_summaries
+
+    with progress_bar("annotating, summarising", show=not json_) as advance:
+        results = evaluate_summaries(path, limit=limit, jobs=jobs, sentences=sentences,
+                                     on_progress=advance)
+    if json_:
+        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+        return
+    first = results[0]
+    _print_scores(
+        f"Summaries: {path} ({first.stories} stories of 2+ articles, {sentences} sentences)",
+        ("stories", "sentences", "R-1", "R-2", "cited", "redundancy", "corroborated", "seconds"),
+        [(r.system, str(r.stories), f"{r.sentences:.2f}", f"{r.rouge1:.3f}", f"{r.rouge2:.3f}",
+          f"{r.cited:.3f}", f"{r.redundancy:.3f}", f"{r.corroborated:.3f}", f"{r.seconds:.2f}")
+         for r in results])
+    typer.echo("References are the stories' own headlines (the titles of their articles, never "
+               "part of the bodies); R-1/R-2 = ROUGE F against the best-matching headline.")
+    if first.prepare_seconds:
+        typer.echo(f"Before summarising, ingest and annotation took {first.prepare_seconds:.1f} s.")
