@@ -271,8 +271,8 @@ def story_loader(lib, story_id: str) -> Callable[[], tuple[str, str, list]]:
 
     def load() -> tuple[str, str, list]:
         story = lib.story(story_id)
-        return (story["story_id"], story["title"],
-                brief_sources(lib.store, [s["article_id"] for s in story["sources"]]))
+        return (story.story_id, story.title,
+                brief_sources(lib.store, [s.article_id for s in story.sources]))
     return load
 
 
@@ -582,8 +582,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 story = closest_story(our_stories(db, options.out), GOAL_ARTICLES)
                 if story is not None:
                     ours = Pick(f"our story {story['story_id']}", "our story",
-                                tuple(s["article_id"]
-                                      for s in lib.story(story["story_id"])["sources"]))
+                                tuple(s.article_id for s in lib.story(story["story_id"]).sources))
                     say(f"[bold]{ours.name}[/] (our grouping, {len(ours.ids)} articles)")
                     our_warm = measure(ours, story_loader(lib, story["story_id"]), repeats,
                                        lexrank)

@@ -33,10 +33,6 @@ def _sets() -> dict[str, list[tuple[list[Path], dict]]]:
     }
 
 
-def _plain(value):
-    return value.to_dict() if hasattr(value, "to_dict") else value
-
-
 def _digest(value) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -50,11 +46,10 @@ def fingerprint(steps: list[tuple[list[Path], dict]], db: Path, jobs: int) -> di
         articles = sorted(lib.articles(), key=lambda a: a.id)
         bodies = [(a.id, a.revision, a.body, a.duplicate_of) for a in articles]
         annotations = [(a.id, lib.annotation(a.id).to_dict()) for a in articles]
-        stories = [_plain(s) for s in lib.stories()]
-        partition = sorted((s["story_id"], sorted(x["article_id"] for x in
-                                                  _plain(lib.story(s["story_id"]))["sources"]))
-                           for s in stories)
-        briefs = {s["story_id"]: json.loads(lib.brief_json(s["story_id"])) for s in stories}
+        stories = [s.story_id for s in lib.stories()]
+        partition = sorted((i, sorted(x.article_id for x in lib.story(i).sources))
+                           for i in stories)
+        briefs = {i: json.loads(lib.brief_json(i)) for i in stories}
     return {"articles": len(articles), "stories": len(stories),
             "bodies": _digest(bodies), "annotations": _digest(annotations),
             "stories_partition": _digest(partition), "briefs": _digest(briefs)}
