@@ -91,10 +91,8 @@ def load_sources(data: Path) -> list[Source]:
 
 
 def cut(paragraphs: Sequence[str], target: int = TARGET_WORDS) -> list[str]:
-    """The leading paragraphs up to the paragraph or sentence boundary nearest ``target`` words.
-
-    Whole paragraphs are kept while they fit; the first that does not is cut after the last
-    sentence that brings the count closer to the target than stopping before it would.
+    """The leading paragraphs up to the paragraph or sentence boundary nearest ``target`` words
+    (whole paragraphs while they fit, then the sentences of the next while they bring it closer).
     """
     kept: list[str] = []
     words = 0
@@ -118,10 +116,8 @@ def cut(paragraphs: Sequence[str], target: int = TARGET_WORDS) -> list[str]:
 
 
 def corpus_records(count: int, sources: Sequence[Source], seed: int) -> list[dict]:
-    """``count`` article records of about 300 words, in a seeded order of the real articles.
-
-    Each real article is used once as a base until all have been; later rounds start the base
-    at a seeded paragraph and always append a second article, so no two records are alike.
+    """``count`` article records of about 300 words, in a seeded order of the real articles:
+    each is a base once; later rounds start at a seeded paragraph and append a second article.
     """
     rng = random.Random(seed)
     long_enough = [i for i, s in enumerate(sources) if s.words >= SHORT_WORDS]

@@ -334,29 +334,30 @@ def measure_cold(db: Path, story: dict, runs: int, out: Path,
                  say: Callable[[str], None]) -> Cold:
     """``python -m storyline brief ID --format json`` ``runs`` times (after one untimed run
     that warms the OS file cache), interleaved with the two start-up floors."""
-    def run_logged(cmd: Sequence[object], log_name: str) -> harness.ChildResult:
-        return harness.run_child(cmd, out / "logs" / log_name)
+    def run_logged(cmd: Sequence[object], log_name: str, what: str = "") -> harness.ChildResult:
+        result = harness.run_child(cmd, out / "logs" / log_name)
+        if what:
+            harness.fail_on(result, what)
+        return result
+
     cold = Cold(story)
     args = ["--db", str(db), "brief", story["story_id"], "--format", "json"]
     brief_cmd = [sys.executable, "-m", "storyline", *args]
-    first = run_logged(brief_cmd, "cold-warmup")
-    harness.fail_on(first, "storyline brief")
+    first = run_logged(brief_cmd, "cold-warmup", "storyline brief")
     cold.sources = len(json.loads(first.stdout)["sources"])
-    memory = run_logged([sys.executable, "-c", MEMORY_WRAPPER, *args], "cold-memory")
-    harness.fail_on(memory, "storyline brief (memory run)")
+    memory = run_logged([sys.executable, "-c", MEMORY_WRAPPER, *args], "cold-memory",
+                        "storyline brief (memory run)")
     found = _VMHWM.findall(memory.stderr)
     cold.peak_rss_mb = int(found[-1]) / 1024 if found else None
     profile = run_logged([sys.executable, "-X", "importtime", "-m", "storyline", *args],
-                         "cold-importtime")
-    harness.fail_on(profile, "storyline brief (-X importtime)")
+                         "cold-importtime", "storyline brief (-X importtime)")
     cold.import_total_ms, cold.import_costs = import_costs(profile.stderr)
     run_logged([sys.executable, "-c", "import storyline.cli"], "cold-import-warmup")
     for n in range(runs):
-        result = run_logged(brief_cmd, f"cold-{n}")
-        harness.fail_on(result, "storyline brief")
+        result = run_logged(brief_cmd, f"cold-{n}", "storyline brief")
         cold.brief.append(result.seconds)
-        imports = run_logged([sys.executable, "-c", "import storyline.cli"], f"import-{n}")
-        harness.fail_on(imports, "python -c 'import storyline.cli'")
+        imports = run_logged([sys.executable, "-c", "import storyline.cli"], f"import-{n}",
+                             "python -c 'import storyline.cli'")
         cold.imports.append(imports.seconds)
         bare = run_logged([sys.executable, "-c", "pass"], f"bare-{n}")
         cold.bare.append(bare.seconds)

@@ -590,9 +590,7 @@ def query(db: Path, sql: str) -> tuple:
 
 
 def stored_counts(db: Path) -> tuple[int, int]:
-    """(articles stored, of which near-duplicates): the public API has no count of
-    duplicates, and loading 10,000 articles to count them would cost more than the question
-    is worth."""
+    """(articles stored, of which near-duplicates), from the file: the API counts neither."""
     return query(db, "SELECT count(*), count(duplicate_of) FROM articles")
 
 

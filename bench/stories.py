@@ -449,22 +449,21 @@ def rows(points: Sequence[Point], peers: Sequence[PeerRun]) -> list[list[str]]:
             f"{p.core_per_second:,.0f}", f"{BATCH / p.core_per_second:.2f}", "", "", "",
             f"{p.candidates:.1f}", "", ""]))
     ram = physical_gb()
-    for r in peers:
+    for r in peers:  # (system, seconds, articles/s, s per 500 new, stories, peak RSS MB)
         if r.estimated:
             fits = "" if ram is None or r.memory_gb < ram else ", > RAM"
-            cells = [f"{PEER} (estimate)", f"{r.n:,}", f"{r.n:,} (all)",
-                     f"~{_human_seconds(r.seconds)}", f"~{r.per_second:,.1f}",
-                     f"≥ ~{_human_seconds(r.seconds)}", "", "", "", "",
-                     f"~{r.memory_gb * 1000:,.0f}{fits}", ""]
+            cells = (f"{PEER} (estimate)", f"~{_human_seconds(r.seconds)}",
+                     f"~{r.per_second:,.1f}", f"≥ ~{_human_seconds(r.seconds)}", "",
+                     f"~{r.memory_gb * 1000:,.0f}{fits}")
         elif r.timed_out:
-            cells = [PEER, f"{r.n:,}", f"{r.n:,} (all)", f"> {PEER_TIMEOUT} (timed out)", "",
-                     "", "", "", "", "", f"{r.peak_rss_mb:.0f}", ""]
+            cells = (PEER, f"> {PEER_TIMEOUT} (timed out)", "", "", "", f"{r.peak_rss_mb:.0f}")
         else:
-            star = "*" if r.disturbed else ""
-            cells = [PEER, f"{r.n:,}", f"{r.n:,} (all)", f"{r.seconds:.2f}{star}",
-                     f"{r.per_second:,.1f}", f"≥ {r.seconds:.2f}", "", "",
-                     f"{r.clusters:,}", "", f"{r.peak_rss_mb:.0f}", ""]
-        keyed.append((r.n, 2, cells))
+            cells = (PEER, f"{r.seconds:.2f}{'*' if r.disturbed else ''}",
+                     f"{r.per_second:,.1f}", f"≥ {r.seconds:.2f}", f"{r.clusters:,}",
+                     f"{r.peak_rss_mb:.0f}")
+        name, seconds, rate, per_batch, stories, rss = cells
+        keyed.append((r.n, 2, [name, f"{r.n:,}", f"{r.n:,} (all)", seconds, rate, per_batch,
+                               "", "", stories, "", rss, ""]))
     return [cells for _, _, cells in sorted(keyed, key=lambda k: (k[0], k[1]))]
 
 
