@@ -386,11 +386,11 @@ RATE_COLUMNS = ("story", "articles", "load", "build", "json", "md", "html", "bri
 _ms = harness.ms
 
 
-def growth_base(points: Sequence[Point]) -> Point | None:
-    ranked = [p for p in points if p.pick.kind != "our story"]
-    if not ranked:
-        return None
-    return min(ranked, key=lambda p: (abs(p.articles - GROWTH_BASE), p.articles))
+def nearest(points: Sequence[Point], size: int, tie: int = 1) -> Point | None:
+    """The point of a gold pick nearest ``size`` articles (the smaller on a tie; ``tie`` -1:
+    the larger)."""
+    gold = [p for p in points if p.pick.kind != "our story"]
+    return min(gold, key=lambda p: (abs(p.articles - size), tie * p.articles)) if gold else None
 
 
 def label(point: Point) -> str:
@@ -399,7 +399,7 @@ def label(point: Point) -> str:
 
 
 def rows(points: Sequence[Point]) -> list[list[str]]:
-    base = growth_base(points)
+    base = nearest(points, GROWTH_BASE)
     result = []
     for p in points:
         star = "*" if p.disturbed else ""
@@ -421,11 +421,6 @@ def rate_rows(points: Sequence[Point]) -> list[list[str]]:
 
     return [[label(p), str(p.articles), *(rate(p, p.median(stage)) for stage in STAGES),
              rate(p, p.brief), rate(p, statistics.median(p.lexrank))] for p in points]
-
-
-def goal_point(points: Sequence[Point]) -> Point | None:
-    gold = [p for p in points if p.pick.kind != "our story"]
-    return min(gold, key=lambda p: (abs(p.articles - GOAL_ARTICLES), -p.articles)) if gold else None
 
 
 def cold_line(cold: Cold | None, warm: Point | None) -> str:
@@ -453,7 +448,7 @@ def cold_line(cold: Cold | None, warm: Point | None) -> str:
 
 def summary(points: Sequence[Point], cold: Cold | None) -> list[str]:
     lines = []
-    goal = goal_point(points)
+    goal = nearest(points, GOAL_ARTICLES, tie=-1)
     if goal is not None:
         warm_ok = goal.brief < GOAL_SECONDS
         cold_ms = statistics.median(cold.brief) if cold else None
@@ -472,7 +467,7 @@ def summary(points: Sequence[Point], cold: Cold | None) -> list[str]:
                      f"{_ms(peer)} ms for LexRank's summary alone: "
                      + (f"{peer / build:.1f}× faster." if build <= peer else
                         f"{build / peer:.1f}× slower."))
-    base = growth_base(points)
+    base = nearest(points, GROWTH_BASE)
     gold = [p for p in points if p.pick.kind != "our story"]
     if base is not None and len(gold) >= 2:
         largest = max(gold, key=lambda p: p.articles)

@@ -287,11 +287,6 @@ def storyline_command() -> Path:
     return exe
 
 
-def error_lines(stderr: str) -> list[str]:
-    """The per-input error lines storyline prints (``error: ...``)."""
-    return [line for line in stderr.splitlines() if line.startswith("error:")]
-
-
 def measure_storyline(kind: str, n: int, corpus: Path, jobs: int, planted: int,
                       out: Path) -> Run:
     """Ingest the corpus into a fresh database with the storyline command; delete it after."""
@@ -301,7 +296,7 @@ def measure_storyline(kind: str, n: int, corpus: Path, jobs: int, planted: int,
                                     "--jobs", jobs, "--no-annotate"],
                                    out / "logs" / f"{kind}-{n}-storyline-j{jobs}")
         harness.fail_on(result, f"storyline ingest ({kind}, {n}, jobs={jobs})", allowed=(0, 1))
-        errors = error_lines(result.stderr)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
         if result.exit_code == 1 and not errors:
             harness.fail_on(result, f"storyline ingest ({kind}, {n}, jobs={jobs})")
         stored, duplicates = harness.stored_counts(db)
@@ -322,11 +317,6 @@ def measure_peer(kind: str, n: int, corpus: Path, out: Path) -> Run:
     harness.fail_on(result, f"{system} peer")
     return Run(kind, n, system, result.seconds, result.peak_rss_mb, result.cpu_seconds,
                result.other_cpu_seconds, jobs=1, stored=int(result.stdout.strip() or 0))
-
-
-def jobs_for(kind: str) -> tuple[int, ...]:
-    """HTML extraction runs on a process pool, so it is measured on 1 and 2; JSONL has none."""
-    return (1, 2) if kind == "html" else (1,)
 
 
 def progress_line(run: Run) -> str:
@@ -355,7 +345,7 @@ def bench_kind(kind: str, sizes: Sequence[int], options: harness.Options,
         peer = measure_peer(kind, n, corpus, out)
         say(progress_line(peer))
         runs.append(peer)
-        for jobs in jobs_for(kind):
+        for jobs in (1, 2) if kind == "html" else (1,):  # HTML extraction runs on a pool
             run = measure_storyline(kind, n, corpus, jobs, planted, out)
             run.vs_peer = run.per_second / peer.per_second
             say(progress_line(run))

@@ -264,12 +264,6 @@ def discover(base: str) -> Site:
     return Site(stories, cursors, terms)
 
 
-def first_briefs(base: str, site: Site) -> list[Sample]:
-    """Every story's brief once, one after another (one client): each built and cached."""
-    plan = [("first brief", f"/api/stories/{s['story_id']}/brief") for s in site.stories]
-    return asyncio.run(_lean_load(base, plan, 1))
-
-
 def request_plan(site: Site, total: int, seed: int) -> list[tuple[str, str]]:
     """``total`` (kind, url) in the exact proportions of ``MIX``, shuffled with ``seed``."""
     from urllib.parse import urlencode
@@ -708,7 +702,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 site = discover(server.base)
                 say(f"  {len(site.stories)} stories on {len(site.cursors)} pages, "
                     f"{len(site.terms)} search terms")
-                first = first_briefs(server.base, site)
+                briefs = [("first brief", f"/api/stories/{s['story_id']}/brief")
+                          for s in site.stories]  # one at a time: each built and cached
+                first = asyncio.run(_lean_load(server.base, briefs, 1))
                 say(f"[bold]first briefs[/]: {len(first)}, median "
                     f"{_ms(percentile([s.seconds for s in first], 0.5))} ms, max "
                     f"{_ms(max(s.seconds for s in first))} ms")
