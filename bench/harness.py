@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from importlib import metadata as importlib_metadata
@@ -582,11 +582,8 @@ def fail_on(result: ChildResult, what: str, allowed: Iterable[int] = (0,)) -> No
 
 def query(db: Path, sql: str) -> tuple:
     """The one row a query gives, read straight from the database file (read-only)."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
         return conn.execute(sql).fetchone()
-    finally:
-        conn.close()
 
 
 def stored_counts(db: Path) -> tuple[int, int]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib.util
 import json
 import math
 import os
@@ -30,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
 
 from bench import harness
@@ -413,7 +413,7 @@ class Load(harness.Measured):
 
 
 def run_load(server: Server, plan: Sequence[tuple[str, str]], clients: int,
-             client: str = "lean") -> Load:
+             say: Callable[[str], None], client: str = "lean") -> Load:
     """The requests from ``clients`` clients: "lean" (asyncio tasks on LeanConnection, the
     measurement) or "httpx" (threads of httpx.Client, a cross-check with a common client
     library)."""
@@ -429,8 +429,12 @@ def run_load(server: Server, plan: Sequence[tuple[str, str]], clients: int,
         server_after - server_before
     section.exclude(server_cpu)
     section.finish()
-    return Load(samples, section.seconds, server_cpu, section.cpu_seconds,
+    load = Load(samples, section.seconds, server_cpu, section.cpu_seconds,
                 section.other_cpu_seconds)
+    row = Row("all", samples, load.seconds)
+    say(f"  {load.seconds:.1f} s, {len(samples) / load.seconds:,.0f} requests/s, p50 "
+        f"{_ms(row.p(0.5))} ms, p99 {_ms(row.p(0.99))} ms, {row.errors} errors")
+    return load
 
 
 def peer(db: Path, site: Site) -> tuple[list[Sample], list[Sample]]:
@@ -652,19 +656,6 @@ def markdown(report: Report, env: dict) -> str:
         summary(report), harness.bullets(notes(report)))
 
 
-def server_stack() -> dict:
-    """Which event loop and HTTP parser uvicorn picks here ("auto": uvloop and httptools
-    when installed)."""
-    return {"loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-            "http": "httptools" if importlib.util.find_spec("httptools") else "h11"}
-
-
-def _progress_line(load: Load) -> str:
-    row = Row("all", load.samples, load.seconds)
-    return (f"  {load.seconds:.1f} s, {len(load.samples) / load.seconds:,.0f} requests/s, p50 "
-            f"{_ms(row.p(0.5))} ms, p99 {_ms(row.p(0.99))} ms, {row.errors} errors")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = harness.parser(__doc__, "ecbplus/articles.jsonl", quick=f"{QUICK_REQUESTS} requests")
@@ -689,7 +680,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed, workers = options.seed, args.workers
 
     def body(say: Callable[[str], None]) -> None:
-        if importlib.util.find_spec("httpx") is None:
+        if find_spec("httpx") is None:
             raise harness.BenchError(f"httpx is not importable by {sys.executable}; install the "
                                      "package with its extras into this environment (make install)")
         began = time.perf_counter()
@@ -712,17 +703,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 warm = Load([], 0.0, None, 0.0, None)
                 if warmup:
                     say(f"[bold]warm-up[/]: {warmup:,} requests, {clients} clients (untimed)")
-                    warm = run_load(server, request_plan(site, warmup, seed + 1), clients)
-                    say(_progress_line(warm))
+                    warm = run_load(server, request_plan(site, warmup, seed + 1), clients, say)
                 say(f"[bold]load[/]: {requests:,} requests, {clients} clients")
-                load = run_load(server, plan, clients)
-                say(_progress_line(load))
+                load = run_load(server, plan, clients, say)
                 cross = None
                 if args.cross_check:
                     say(f"[bold]cross-check[/]: the same requests from {clients} threads of "
                         "httpx.Client")
-                    cross = run_load(server, plan, clients, client="httpx")
-                    say(_progress_line(cross))
+                    cross = run_load(server, plan, clients, say, client="httpx")
                 server_cpu_total = server.cpu_seconds()
             say("[bold]peer[/]: the same briefs without the cache, in-process")
             built, cached = peer(copy, site)
@@ -730,7 +718,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             remove_database(copy)
         report = Report(clients, requests, seed, load, warm, cross, first, built, cached, site,
                         server.start_seconds, server.peak_rss_mb, server_cpu_total, stamp,
-                        extra=server_stack(), workers=workers)
+                        workers=workers, extra={  # what uvicorn's "auto" picks here
+                            "loop": "uvloop" if find_spec("uvloop") else "asyncio",
+                            "http": "httptools" if find_spec("httptools") else "h11"})
         env = {**harness.machine(commit, uvicorn="uvicorn", fastapi="fastapi", httpx="httpx"),
                "command": shlex.join(["python", "-m", "bench.serve", *argv]),
                "seconds": time.perf_counter() - began}

@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -62,11 +63,8 @@ def load_pairs(db: Path) -> list[tuple]:
     order."""
     from storyline.store import Store
 
-    store = Store(db)
-    try:
+    with closing(Store(db)) as store:
         pairs = [(article, store.annotation(article.id)) for article in store.articles()]
-    finally:
-        store.close()
     pairs = [(a, n) for a, n in pairs if n is not None]
     if not pairs:
         raise harness.BenchError(f"{db}: no annotated source articles")
