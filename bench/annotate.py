@@ -405,8 +405,8 @@ def summary(runs: Sequence[Run], stages: Run | None) -> list[str]:
             line += f", {ours.per_second / peer2.per_second:.2f}× nlp.pipe with n_process=2"
         lines.append(line + ").")
     if peer1 is not None and peer2 is not None and peer2.per_second < 1.3 * peer1.per_second:
-        lines.append(f"nlp.pipe with n_process=2 is only {peer2.per_second / peer1.per_second:.2f}× "
-                     "its one-process rate: spaCy forks its workers in the timed call and "
+        lines.append(f"nlp.pipe with n_process=2 is only {peer2.per_second / peer1.per_second:.2f}"
+                     "× its one-process rate: spaCy forks its workers in the timed call and "
                      "sends every Doc back to the parent serialised, which costs the parent "
                      "CPU time on a machine with only two cores.")
     plain, full = find(runs, "ingest-plain"), find(runs, "ingest-annotate")

@@ -452,22 +452,20 @@ def summary(points: Sequence[Point], cold: Cold | None) -> list[str]:
     if base is not None and len(gold) >= 2:
         largest = max(gold, key=lambda p: p.articles)
 
-        def per_sentence(p: Point, seconds: float) -> float:
-            return 1e6 * seconds / max(1, p.sentences)
+        def change(per: Callable[[Point], float], unit: str, digits: int = 0) -> str:
+            """``per`` at the base and at the largest story, and their ratio."""
+            a, b = per(base), per(largest)
+            return f"{a:.{digits}f} then {b:.{digits}f} {unit} (×{b / a:.2f})"
 
-        base_peer = statistics.median(base.lexrank)
-        large_peer = statistics.median(largest.lexrank)
+        def lexrank_of(p: Point) -> float:
+            return statistics.median(p.lexrank)
+
         lines.append(
             f"Growth from {base.articles} to {largest.articles} articles: per article the brief "
-            f"costs {base.ms_per_article:.1f} then {largest.ms_per_article:.1f} ms "
-            f"(×{largest.ms_per_article / base.ms_per_article:.2f}), per sentence "
-            f"{per_sentence(base, base.brief):.0f} then {per_sentence(largest, largest.brief):.0f} µs "
-            f"(×{per_sentence(largest, largest.brief) / per_sentence(base, base.brief):.2f}); "
-            f"LexRank per article {1000 * base_peer / base.articles:.1f} then "
-            f"{1000 * large_peer / largest.articles:.1f} ms "
-            f"(×{(large_peer / largest.articles) / (base_peer / base.articles):.2f}), per sentence "
-            f"{per_sentence(base, base_peer):.0f} then {per_sentence(largest, large_peer):.0f} µs "
-            f"(×{per_sentence(largest, large_peer) / per_sentence(base, base_peer):.2f}): its "
+            f"costs {change(lambda p: p.ms_per_article, 'ms', 1)}, per sentence "
+            f"{change(lambda p: 1e6 * p.brief / max(1, p.sentences), 'µs')}; LexRank per "
+            f"article {change(lambda p: 1000 * lexrank_of(p) / p.articles, 'ms', 1)}, per sentence "
+            f"{change(lambda p: 1e6 * lexrank_of(p) / max(1, p.sentences), 'µs')}: its "
             "sentence graph is quadratic in the story's sentences.")
     return lines
 

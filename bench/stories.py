@@ -53,8 +53,8 @@ GOAL_PER_SECOND = 500.0
 INPUT_HASH = "bench"
 #: The store's methods that story grouping calls; their time is "SQL s".
 STORE_METHODS = ("meta", "set_meta", "story_states", "story_state", "put_story", "merge_story",
-                 "put_story_articles", "grouped", "story_of", "term_documents", "add_term_documents",
-                 "resolve_story")
+                 "put_story_articles", "grouped", "story_of", "term_documents",
+                 "add_term_documents", "resolve_story")
 STORY_TABLES = ("stories", "story_articles", "story_merges", "story_terms")
 
 
@@ -499,8 +499,8 @@ def summary(points: Sequence[Point], peers: Sequence[PeerRun], stream: dict) -> 
         lines.append(f"From {first.archive:,} to {last.archive:,} archived articles the "
                      f"StoryGrouper's rate {verdict} (×{ratio:.2f}; StoryIndex alone ×"
                      f"{core_ratio:.2f}, comparing each article with {first.candidates:.1f} "
-                     f"then {last.candidates:.1f} stories); the store's share of its time went from "
-                     f"{first.sql_seconds / first.seconds:.0%} to "
+                     f"then {last.candidates:.1f} stories); the store's share of its time went "
+                     f"from {first.sql_seconds / first.seconds:.0%} to "
                      f"{last.sql_seconds / last.seconds:.0%}, and loading the active stories "
                      f"from {first.load_seconds:.2f} s to {last.load_seconds:.2f} s.")
     done = [r for r in peers if r.seconds and not r.estimated]
@@ -511,8 +511,8 @@ def summary(points: Sequence[Point], peers: Sequence[PeerRun], stream: dict) -> 
             f"({r.per_second:.1f} articles/s even counting every article as placed)"
             + (f" and {done[-1].n:,} in {done[-1].seconds:.1f} s" if done[-1] is not r else "")
             + f". It has no incremental mode: to place a batch of {BATCH} new articles in an "
-            f"archive of {r.n:,} it must cluster all {r.n + BATCH:,} again (≥ {r.seconds:.1f} s), "
-            f"where StoryGrouper takes {BATCH / p.per_second:.2f} s at {p.archive:,}.")
+            f"archive of {r.n:,} it must cluster all {r.n + BATCH:,} again (≥ {r.seconds:.1f}"
+            f" s), where StoryGrouper takes {BATCH / p.per_second:.2f} s at {p.archive:,}.")
     estimated = [r for r in peers if r.estimated]
     if estimated:
         r, ram = estimated[-1], physical_gb()
