@@ -147,10 +147,6 @@ def corpus_records(count: int, sources: Sequence[Source], seed: int) -> list[dic
     return records
 
 
-def words_of(records: Sequence[dict]) -> int:
-    return sum(len(r["text"].split()) for r in records)
-
-
 def _articles(records: Sequence[dict]) -> list:
     from storyline.records import Article
 
@@ -313,7 +309,6 @@ def measure_ingest(system: str, n: int, out: Path, corpus: Path, words: int) -> 
     return run
 
 
-
 def bench(options: harness.Options, n: int, systems: Sequence[str],
           say: Callable[[str], None]) -> tuple[list[Run], Run | None, dict]:
     """Build the corpus, then measure each system in turn."""
@@ -326,8 +321,8 @@ def bench(options: harness.Options, n: int, systems: Sequence[str],
     corpus, warmup = corpora / f"annotate-{n}.jsonl", corpora / "annotate-warmup.jsonl"
     harness.write_jsonl(corpus, timed_records)
     harness.write_jsonl(warmup, warm)
-    words = words_of(timed_records)
     lengths = sorted(len(r["text"].split()) for r in timed_records)
+    words = sum(lengths)
     corpus_info = {"n": n, "words": words, "mean_words": round(words / n, 1),
                    "min_words": lengths[0], "median_words": lengths[len(lengths) // 2],
                    "max_words": lengths[-1], "real_articles": len(sources)}

@@ -147,13 +147,12 @@ def parser(doc: str, data_help: str | None = "gvc/, ecbplus/, wikiref220/ and po
 
 
 def planned(parser: argparse.ArgumentParser, flag: str, kind: Callable, what: str,
-            *plan: object) -> None:
-    """Add ``flag``, which :func:`parse` sets when it is not given to the plan's value:
-    ``plan`` is (default, quick, smoke), a missing one taking the one before."""
-    plan = (plan + plan[-1:] * 2)[:3]
-    shown = ",".join(map(str, plan[0])) if isinstance(plan[0], tuple) else plan[0]
+            default: object, quick: object, smoke: object) -> None:
+    """Add ``flag``, which :func:`parse` sets when it is not given to ``default``, or to
+    ``quick`` or ``smoke`` for those runs."""
+    shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
     dest = parser.add_argument(flag, type=kind, help=f"{what} (default: {shown})").dest
-    vars(parser).setdefault("plans", {})[dest] = plan
+    vars(parser).setdefault("plans", {})[dest] = (default, quick, smoke)
 
 
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None,
