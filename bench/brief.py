@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,10 +144,8 @@ def in_publication_order(lib, pick: Pick, position: dict[str, int]) -> Pick:
 
     found = []
     for i in pick.ids:
-        try:
+        with suppress(NotFoundError):  # not stored (an ingest error): the row's count says so
             found.append(lib.article(i))
-        except NotFoundError:  # not stored (an ingest error): left out; the row's count says so
-            pass
     found.sort(key=lambda a: (a.published is None, a.published or "", position.get(a.id, 0)))
     return Pick(pick.name, pick.kind, tuple(a.id for a in found))
 

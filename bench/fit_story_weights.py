@@ -32,13 +32,11 @@ from storyline.stories import (StoryIndex, StorySettings, Vocabulary, article_ve
 
 def annotated(path: str, db: str) -> list[tuple]:
     """(article, annotation, gold story) of every record, read through a real ingest."""
-    gold = {}
     with open(path, encoding="utf-8") as fh:
         lines = [json.loads(line) for line in fh if line.strip()]
+    gold = {line["id"]: line["story"] for line in lines}
     records = [{k: v for k, v in r.items() if k not in ("story", "story_name", "topic")}
                for r in lines]
-    for record, line in zip(records, lines):
-        gold[record["id"]] = line["story"]
     source = Path(db).with_suffix(".jsonl")
     source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     with Library(db) as lib:

@@ -133,8 +133,7 @@ def parser(doc: str, data_help: str | None = "gvc/, ecbplus/, wikiref220/ and po
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     if data_help:
         parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                            help=f"data directory with {data_help} (default: ../shared/data "
-                                 "from the repo root)")
+                            help=f"data directory with {data_help} (default: ../shared/data)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed")
     parser.add_argument("--quick", action="store_true",
                         help=f"{quick}; results go to bench/out/quick-results so the "
@@ -213,12 +212,17 @@ def parse_date(value: object) -> date | None:
         return None
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    """Records of a JSON Lines file; a missing or broken file stops the benchmark clearly."""
+def data_file(path: Path) -> Path:
+    """``path``; a missing one stops the benchmark clearly."""
     if not path.is_file():
         raise BenchError(f"missing data file {path} (give the data directory with --data)")
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Records of a JSON Lines file; a missing or broken file stops the benchmark clearly."""
     records = []
-    with open(path, encoding="utf-8") as fh:
+    with open(data_file(path), encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -243,11 +247,7 @@ def real_records(data: Path, sets: Sequence[str] = TEXT_SETS) -> list[dict]:
 
 
 def story_files(data: Path) -> list[Path]:
-    files = [data / name / "articles.jsonl" for name in STORY_SETS]
-    for path in files:
-        if not path.is_file():
-            raise BenchError(f"missing data file {path} (give the data directory with --data)")
-    return files
+    return [data_file(data / name / "articles.jsonl") for name in STORY_SETS]
 
 
 def spread(files: Sequence[Path], limit: int, out: Path) -> Path:

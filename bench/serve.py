@@ -78,13 +78,10 @@ def archive(data: Path, out: Path, limit: int | None,
             say: Callable[[str], None]) -> tuple[Path, dict]:
     """The ingested ECB+ archive (its first ``limit`` articles if given), built once (see the
     module's docstring): (db, its stamp)."""
-    source = data / SOURCE
+    source = harness.data_file(data / SOURCE)
     if limit:
         source = out / "sources.jsonl"
         harness.write_jsonl(source, harness.read_jsonl(data / SOURCE)[:limit])
-    elif not source.is_file():
-        raise harness.BenchError(f"missing data file {source} (give the data directory with "
-                                 "--data)")
     db, stamp_path = out / "archive.db", out / "archive.json"
     digest = hashlib.sha1(source.read_bytes()).hexdigest()
     try:
