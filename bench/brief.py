@@ -348,13 +348,6 @@ def measure_cold(db: Path, story: dict, runs: int, out: Path,
     return cold
 
 
-def closest_story(stories: Sequence[dict], size: int) -> dict | None:
-    """Our story whose article count is closest to ``size`` (the larger on a tie)."""
-    if not stories:
-        return None
-    return min(stories, key=lambda s: (abs(s["articles"] - size), -s["articles"]))
-
-
 COLUMNS = ("story", "articles", "sources", "sentences", "load ms", "build ms", "json ms",
            "md ms", "html ms", "brief ms (max)", "articles/s", "ms/article (growth)",
            "LexRank ms (max)", "peak RSS MB")
@@ -552,7 +545,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     say(f"  brief {_ms(point.brief)} ms (build {_ms(point.median('build'))}), "
                         f"LexRank {_ms(statistics.median(point.lexrank))} ms")
                     points.append(point)
-                story = closest_story(our_stories(db, options.out), GOAL_ARTICLES)
+                story = min(our_stories(db, options.out), default=None,  # larger on a tie
+                            key=lambda s: (abs(s["articles"] - GOAL_ARTICLES), -s["articles"]))
                 if story is not None:
                     ours = Pick(f"our story {story['story_id']}", "our story",
                                 tuple(s.article_id for s in lib.story(story["story_id"]).sources))

@@ -136,8 +136,7 @@ def parser(doc: str, data_help: str | None = "gvc/, ecbplus/, wikiref220/ and po
                             help=f"data directory with {data_help} (default: ../shared/data)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed")
     parser.add_argument("--quick", action="store_true",
-                        help=f"{quick}; results go to bench/out/quick-results so the "
-                             "committed ones stay")
+                        help=f"{quick}; results go to bench/out/quick-results")
     parser.add_argument("--smoke", action="store_true",
                         help="a tiny run, as the test suite makes (results as for --quick)")
     parser.add_argument("--results", type=Path, default=None,

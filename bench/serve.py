@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -510,8 +510,7 @@ class Report:
     server_rss_mb: float | None
     server_cpu_total: float | None
     stamp: dict
-    extra: dict = field(default_factory=dict)
-    workers: int = 1
+    workers: int
 
     def load_rows(self) -> list[Row]:
         rows = []
@@ -630,7 +629,8 @@ def notes(report: Report) -> list[str]:
         "built and written to the cache. peer: in the bench process after the server "
         "stopped, one untimed pass, then each story once.",
         (f"server: `storyline serve --workers {report.workers}` (uvicorn, "
-         f"{report.extra.get('loop', 'asyncio')} loop, {report.extra.get('http', 'h11')} parser)"
+         f"{'uvloop' if find_spec('uvloop') else 'asyncio'} loop, "  # what its "auto" picks
+         f"{'httptools' if find_spec('httptools') else 'h11'} parser)"
          + ("; its peak RSS is its own VmHWM." if report.workers == 1 else
             f": {report.workers} worker processes under a supervisor; peak RSS and CPU are "
             "summed over all of them (each its own VmHWM).")),
@@ -661,11 +661,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     harness.planned(parser, "--clients", harness.size, "concurrent clients", DEFAULT_CLIENTS,
                     DEFAULT_CLIENTS, SMOKE_CLIENTS)
     parser.add_argument("--warmup", type=int, default=None,
-                        help="untimed requests before the load (default: 10 per client; 0: "
-                             "none)")
+                        help="untimed requests before the load (default: 10 per client)")
     parser.add_argument("--no-cross-check", dest="cross_check", action="store_false",
-                        help="skip the second pass of the same requests from httpx.Client "
-                             "threads")
+                        help="skip the second pass of the requests from httpx.Client threads")
     parser.add_argument("--workers", type=harness.size, default=1,
                         help="server processes (`storyline serve --workers`; default 1); "
                              "results go to serve.md for 1, serve-workers-N.md otherwise")
@@ -715,9 +713,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             remove_database(copy)
         report = Report(clients, requests, seed, load, warm, cross, first, built, cached, site,
                         server.start_seconds, server.peak_rss_mb, server_cpu_total, stamp,
-                        workers=workers, extra={  # what uvicorn's "auto" picks here
-                            "loop": "uvloop" if find_spec("uvloop") else "asyncio",
-                            "http": "httptools" if find_spec("httptools") else "h11"})
+                        workers)
         env = {**harness.machine(commit, uvicorn="uvicorn", fastapi="fastapi", httpx="httpx"),
                "command": shlex.join(["python", "-m", "bench.serve", *argv]),
                "seconds": time.perf_counter() - began}

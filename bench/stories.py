@@ -167,9 +167,6 @@ class StoreTimer:
         self.seconds[name] += seconds
         self.calls[name] += 1
 
-    def snapshot(self) -> tuple[Counter, Counter]:
-        return Counter(self.seconds), Counter(self.calls)
-
 
 @dataclass
 class Point:
@@ -225,17 +222,6 @@ def group_batch(store, grouper, batch: Sequence[tuple], timer: StoreTimer) -> tu
     return wrote - written, (end - start) - (wrote - written), assignments
 
 
-def restore_index(store, settings):
-    """A StoryIndex in the state ``StoryGrouper`` would load from ``store``, with every
-    document count read up front, so that assigning touches no SQLite."""
-    from storyline.stories import StoryGrouper, Vocabulary
-
-    index = StoryGrouper(store, settings)._load()
-    index.vocabulary = Vocabulary(index.vocabulary.documents)
-    index.vocabulary.counts = dict(store.conn.execute("SELECT term, documents FROM story_terms"))
-    return index
-
-
 def database_mb(store, path: Path) -> tuple[float, float]:
     """(the file with its WAL, the story tables and their indexes) in MB."""
     size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
@@ -251,11 +237,14 @@ def database_mb(store, path: Path) -> tuple[float, float]:
 def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archive: int,
             db: Path) -> Point:
     """The next articles at one archive size: the core alone, a fresh load, the grouper."""
-    from storyline.stories import StoryGrouper, story_article
+    from storyline.stories import StoryGrouper, Vocabulary, story_article
 
     settings = grouper.settings
     section = harness.Section().start()
-    index = restore_index(store, settings)
+    # the StoryIndex a StoryGrouper loads, every document count read up front: no SQLite
+    index = StoryGrouper(store, settings)._load()
+    index.vocabulary = Vocabulary(index.vocabulary.documents)
+    index.vocabulary.counts = dict(store.conn.execute("SELECT term, documents FROM story_terms"))
     compared = []
     find = index.candidates
 
@@ -279,7 +268,7 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
     StoryGrouper(store, settings)._load()  # what a new `storyline ingest` pays once
     load_seconds = time.perf_counter() - start
 
-    sql_before, calls_before = timer.snapshot()
+    sql_before, calls_before = Counter(timer.seconds), Counter(timer.calls)
     write_seconds = seconds = 0.0
     assignments = []
     for start in range(0, len(upcoming), BATCH):
@@ -287,7 +276,7 @@ def measure(store, grouper, timer: StoreTimer, upcoming: Sequence[tuple], archiv
         write_seconds += wrote
         seconds += grouped
         assignments += placed
-    sql_after, calls_after = timer.snapshot()
+    sql_after, calls_after = timer.seconds, timer.calls
     sql = {name: [sql_after[name] - sql_before[name], calls_after[name] - calls_before[name]]
            for name in sql_after if calls_after[name] > calls_before[name]}
     section.finish()
