@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storyline.engine.pool import Failure, WorkerPool, batches, private_memory
+from storyline.engine._pool import Failure, WorkerPool, batches, private_memory
 
 
 def work(item):

@@ -40,7 +40,7 @@ def test_the_modules_are_found():
     assert {"cli/__init__.py", "server.py", "web.py", "store/__init__.py"} <= {
         _name(p) for p in MODULES}
     assert "storyline.store.Store" in _imports(PACKAGE / "library.py")
-    assert "storyline.library.Library" in _imports(PACKAGE / "cli" / "articles.py")
+    assert "storyline.library.Library" in _imports(PACKAGE / "cli" / "_articles.py")
 
 
 @pytest.mark.parametrize("path", [p for p in MODULES if not _in_store(p)], ids=_name)
@@ -55,3 +55,27 @@ def test_the_shells_never_touch_the_store(path):
     assert uses == [], f"{_name(path)} reaches for .store on lines {uses}"
     assert not {m for m in _imports(path) if m == "storyline.store"
                 or m.startswith("storyline.store.")}
+
+
+def _in_engine(path: Path) -> bool:
+    return path.relative_to(PACKAGE).parts[0] == "engine"
+
+
+PROCESS_MODULES = ("multiprocessing", "concurrent", "subprocess")
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if not _in_engine(p)], ids=_name)
+def test_only_the_engine_starts_processes(path):
+    assert not {m for m in _imports(path) if m.split(".")[0] in PROCESS_MODULES}
+    calls = [node.lineno for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.Attribute) and node.attr in ("fork", "Popen", "spawnv")]
+    assert calls == [], f"{_name(path)} starts a process on lines {calls}"
+
+
+def test_the_engine_is_where_processes_start():
+    assert "multiprocessing" in _imports(PACKAGE / "engine" / "_pool.py")
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_name)
+def test_no_module_is_over_700_lines(path):
+    assert len(path.read_text().splitlines()) <= 700

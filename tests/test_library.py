@@ -13,7 +13,7 @@ from storyline import Library
 from storyline.errors import InputError, NotFoundError, QueryError
 from storyline.library import decode_cursor, encode_cursor
 from storyline.results import ArchiveCounts, QuoteHit, StoryDetail, StorySummary
-from storyline.store.search import search_hit
+from storyline.store._search import search_hit
 
 from .conftest import EXAMPLES, write_jsonl
 

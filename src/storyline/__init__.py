@@ -1,31 +1,42 @@
 """storyline: read the news from many outlets as stories whose every line cites a source."""
 
-from .brief import Brief, BriefSettings
-from .errors import (InputError, LimitError, MissingDependencyError, ModelMissingError,
+__version__ = "0.1.0"
+
+from .brief import Brief, BriefSettings  # noqa: E402  (the version comes first: modules read it)
+from .engine import Engine, Failure, LocalEngine, Stage  # noqa: E402
+from .errors import (InputError, LimitError, MissingDependencyError, ModelMissingError,  # noqa: E402
                      NotAnnotatedError, NotFoundError, Origin, QueryError, StoreError,
                      StorylineError)
-from .library import Library
-from .limits import Limits
-from .pipeline import IngestSettings
-from .records import Annotation, Article, DatedEvent, Entity, IngestReport, Quote, RawArticle
-from .spans import Span, make_span
-from .stories import StorySettings
-
-__version__ = "0.1.0"
+from .library import Library, StoryPage  # noqa: E402
+from .limits import Limits  # noqa: E402
+from .pipeline import IngestSettings  # noqa: E402
+from .records import (Annotation, Article, DatedEvent, Entity, IngestReport, Quote,  # noqa: E402
+                      RawArticle)
+from .results import (ArchiveCounts, ArticleDetail, Health, QuoteHit, SearchHit,  # noqa: E402
+                      StoryDetail, StorySource, StorySummary)
+from .spans import Span, make_span  # noqa: E402
+from .stories import StorySettings  # noqa: E402
+from .timing import Timings  # noqa: E402
 
 __all__ = [
     "Annotation",
+    "ArchiveCounts",
     "Article",
+    "ArticleDetail",
     "Brief",
     "BriefSettings",
     "DatedEvent",
+    "Engine",
     "Entity",
+    "Failure",
+    "Health",
     "IngestReport",
     "IngestSettings",
     "InputError",
     "Library",
     "LimitError",
     "Limits",
+    "LocalEngine",
     "MissingDependencyError",
     "ModelMissingError",
     "NotAnnotatedError",
@@ -33,11 +44,19 @@ __all__ = [
     "Origin",
     "QueryError",
     "Quote",
+    "QuoteHit",
     "RawArticle",
+    "SearchHit",
     "Span",
+    "Stage",
     "StoreError",
+    "StoryDetail",
+    "StoryPage",
     "StorySettings",
+    "StorySource",
+    "StorySummary",
     "StorylineError",
-    "make_span",
+    "Timings",
     "__version__",
+    "make_span",
 ]

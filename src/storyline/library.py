@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from . import __version__
 from .brief import BRIEF_VERSION, Brief, BriefSettings, BriefSource, build_brief
 from .engine import Engine, Failure, LocalEngine, cpu_count
 from .errors import InputError, NotAnnotatedError, NotFoundError, Origin, QueryError
@@ -361,8 +362,6 @@ class Library:
 
     def health(self) -> Health:
         """That the archive answers, with storyline's version, what it holds and its schema."""
-        from . import __version__
-
         return Health(status="ok", version=__version__, articles=self.store.count(),
                       stories=self.store.count_stories(),
                       schema_version=self.store.schema_version())

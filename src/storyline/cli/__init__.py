@@ -15,9 +15,9 @@ import typer
 
 from .. import __version__
 from ..errors import StorylineError
-from . import articles, serving, stories
-from .evaluation import eval_app
-from .shared import DbOption, stderr
+from . import _articles, _serving, _stories
+from ._evaluation import eval_app
+from ._shared import DbOption, stderr
 
 app = typer.Typer(
     help="Read news articles from many outlets into one archive of stories.",
@@ -29,12 +29,12 @@ app = typer.Typer(
 app.add_typer(eval_app, name="eval")
 
 for _name, _command in (
-    ("ingest", articles.ingest_cmd), ("articles", articles.articles_cmd),
-    ("article", articles.article_cmd), ("annotate", articles.annotate_cmd),
-    ("quotes", articles.quotes_cmd), ("stories", stories.stories_cmd),
-    ("story", stories.story_cmd), ("brief", stories.brief_cmd),
-    ("recluster", stories.recluster_cmd), ("export", articles.export_cmd),
-    ("search", articles.search_cmd), ("serve", serving.serve_cmd),
+    ("ingest", _articles.ingest_cmd), ("articles", _articles.articles_cmd),
+    ("article", _articles.article_cmd), ("annotate", _articles.annotate_cmd),
+    ("quotes", _articles.quotes_cmd), ("stories", _stories.stories_cmd),
+    ("story", _stories.story_cmd), ("brief", _stories.brief_cmd),
+    ("recluster", _stories.recluster_cmd), ("export", _articles.export_cmd),
+    ("search", _articles.search_cmd), ("serve", _serving.serve_cmd),
 ):
     app.command(_name)(_command)
 

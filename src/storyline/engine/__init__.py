@@ -5,7 +5,7 @@ own to run it (its ``setup``: the spaCy model for annotation) and the limits a b
 held to. An engine runs a stage over a stream of items and gives back one result per item,
 in order: the stage's output or a :class:`Failure` saying why that one item has none. The
 stages know nothing of processes, and nothing outside this package starts one.
-:class:`LocalEngine` is the engine on this machine, over :class:`~storyline.engine.pool.WorkerPool`.
+:class:`LocalEngine` is the engine on this machine, over :class:`~storyline.engine._pool.WorkerPool`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..timing import Timings
-from .local import LocalEngine
-from .pool import Failure, batches, cpu_count, describe_exception
+from ._local import LocalEngine
+from ._pool import Failure, batches, cpu_count, describe_exception
 
 __all__ = ["Engine", "Failure", "LocalEngine", "Stage", "batches", "cpu_count",
            "describe_exception"]

@@ -23,7 +23,7 @@ from ..limits import Limits, megabytes
 from ..records import RawArticle, Skipped, normalize_published
 from ..timing import Timings
 from . import feed, html, jsonl, txt, warc
-from .decode import READ_ERRORS
+from ._decode import READ_ERRORS
 
 FORMATS = ("auto", "txt", "jsonl", "html", "rss", "warc")
 

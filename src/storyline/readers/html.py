@@ -15,7 +15,7 @@ from ..errors import InputError, LimitError, Origin
 from ..limits import Limits
 from ..records import RawArticle, normalize_published
 from ..engine import Engine, Failure, Stage
-from .decode import looks_binary, looks_like_utf16
+from ._decode import looks_binary, looks_like_utf16
 
 if TYPE_CHECKING:
     from . import Source

@@ -16,7 +16,7 @@ from ..errors import InputError, LimitError, Origin
 from ..limits import megabytes
 from ..records import DERIVED_FIELDS, RawArticle, normalize_published
 from .html import HtmlPage
-from .decode import READ_ERRORS, looks_like_utf16, valid_unicode
+from ._decode import READ_ERRORS, looks_like_utf16, valid_unicode
 
 if TYPE_CHECKING:
     from . import Source

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..records import RawArticle
-from .decode import decode_text
+from ._decode import decode_text
 
 if TYPE_CHECKING:
     from . import Source

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ..errors import InputError, LimitError
 from ..limits import megabytes
 from ..records import Skipped
-from .decode import READ_ERRORS
+from ._decode import READ_ERRORS
 from .html import HtmlPage
 
 if TYPE_CHECKING:

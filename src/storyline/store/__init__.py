@@ -10,7 +10,7 @@ after the last whole batch.
 annotations, story grouping's state, story summaries, search, the brief cache, near-duplicate
 signatures, settings) composed over it; they share only the connection, and the classes that
 read articles build them with :meth:`ArticleStore._article`. The schema and its
-migrations are in :mod:`storyline.store.schema`. The query side answers
+migrations are in :mod:`storyline.store._schema`. The query side answers
 records (:mod:`storyline.results`), not rows. This package is the only one that imports
 ``sqlite3``.
 """
@@ -23,15 +23,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import StoreError
-from .annotations import AnnotationStore
-from .articles import ArticleStore
-from .briefs import BriefStore
-from .schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION, migrate
-from .search import SearchStore
-from .settings import SettingStore
-from .signatures import SignatureStore
-from .stories import StoryStore
-from .summaries import SummaryStore
+from ._annotations import AnnotationStore
+from ._articles import ArticleStore
+from ._briefs import BriefStore
+from ._schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION, migrate
+from ._search import SearchStore
+from ._settings import SettingStore
+from ._signatures import SignatureStore
+from ._stories import StoryStore
+from ._summaries import SummaryStore
 
 
 class Store(ArticleStore, AnnotationStore, StoryStore, SummaryStore, SearchStore, BriefStore,

@@ -9,8 +9,8 @@ import sqlite3
 from ..records import Annotation, Article, annotation_from_dict
 from ..results import QuoteHit
 from ..spans import Span
-from .articles import ARTICLE_COLUMNS
-from .schema import now
+from ._articles import ARTICLE_COLUMNS
+from ._schema import now
 
 
 class AnnotationStore:

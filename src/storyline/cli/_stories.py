@@ -12,7 +12,7 @@ import typer
 
 from ..library import Library
 from ..results import StorySummary
-from .shared import DbOption, JsonFlag, db_path, one_line, options_checked, progress_bar, stderr
+from ._shared import DbOption, JsonFlag, db_path, one_line, options_checked, progress_bar, stderr
 
 
 def _story_line(story: StorySummary) -> str:

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import date
 
 from ..results import StoryDetail, StorySource, StorySummary
-from .search import read_query
+from ._search import read_query
 
 #: where a story sorts, newest first: ``(sort_day, touched, id)``; a page's cursor carries it
 SortKey = tuple[int, int, str]

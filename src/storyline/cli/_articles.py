@@ -16,7 +16,7 @@ import typer
 from ..library import Library, highlight_pieces
 from ..limits import MB, Limits
 from ..readers import FORMATS
-from .shared import (DbOption, JsonFlag, db_path, one_line, options_checked, progress_bar,
+from ._shared import (DbOption, JsonFlag, db_path, one_line, options_checked, progress_bar,
                      stderr, usage_error)
 
 Format = Enum("Format", {name: name for name in FORMATS}, type=str)

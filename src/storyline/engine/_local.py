@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..limits import MB
 from ..timing import Timings
-from .pool import Failure, WorkerPool, batches, describe_exception
+from ._pool import Failure, WorkerPool, batches, describe_exception
 
 if TYPE_CHECKING:
     from . import Stage
@@ -37,7 +37,7 @@ def _run_group(run: Callable, state: Any, group: tuple[str, list]) -> tuple[list
 class LocalEngine:
     """Runs stages on ``jobs`` worker processes of this machine.
 
-    Each stage gets its own :class:`~storyline.engine.pool.WorkerPool`, started on first
+    Each stage gets its own :class:`~storyline.engine._pool.WorkerPool`, started on first
     use and kept until :meth:`close`, so its workers load their model once for a whole
     ingest. A stage that is not ``isolated`` runs in this process when there is one job or
     only one batch to run (shipping a lone batch to a worker only adds the cost of sending

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from ..errors import InputError, NotFoundError, Origin
 from ..records import Article
 from ..results import Revision
-from .schema import now
+from ._schema import now
 
 ARTICLE_COLUMNS = ("id, revision, duplicate_of, outlet, title, url, published, body, raw, "
                    "metadata, origin, ingested_at")

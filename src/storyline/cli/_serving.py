@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .shared import DbOption, db_path, stderr
+from ._shared import DbOption, db_path, stderr
 
 
 def serve_cmd(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .schema import BUSY_TIMEOUT_MS, now
+from ._schema import BUSY_TIMEOUT_MS, now
 
 
 class BriefStore:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .shared import JsonFlag, progress_bar
+from ._shared import JsonFlag, progress_bar
 
 eval_app = typer.Typer(help="Measure quality on evaluation sets.", no_args_is_help=True)
 

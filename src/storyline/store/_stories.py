@@ -9,8 +9,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from ..records import Annotation, Article, annotation_from_dict
-from .articles import ARTICLE_COLUMNS
-from .schema import now
+from ._articles import ARTICLE_COLUMNS
+from ._schema import now
 
 
 class StoryStore:
