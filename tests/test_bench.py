@@ -74,7 +74,9 @@ def test_plan_options_scale_and_keep_the_committed_results(tmp_path):
 
 
 def test_run_child_measures_a_child_and_reads_its_json(tmp_path):
-    cmd = [sys.executable, "-c", "import json; x = b'x' * (40 << 20); print(json.dumps({'a': 1}))"]
+    # the child holds its memory long enough to be sampled (peaks are read from /proc)
+    cmd = [sys.executable, "-c", "import json, time; x = b'x' * (40 << 20); time.sleep(1); "
+                                 "print(json.dumps({'a': 1}))"]
     result, found = harness.run_json_child(cmd, tmp_path / "log")
     assert found == {"a": 1} and result.exit_code == 0
     assert result.seconds > 0 and result.peak_rss_mb >= 40

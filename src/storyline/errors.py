@@ -1,11 +1,12 @@
 """Errors storyline raises, all under one root.
 
     StorylineError
-    ├── InputError      a file or record that cannot be read: names the file, line or record, field
+    ├── InputError      a file, record or argument that cannot be read: names the file, line
+    │                   or record and the field (a date argument that is no date, too)
     │   └── LimitError  a file or record over one of the ingest limits (names the setting)
     ├── NotFoundError   an id that is not in the database
     │   └── NotAnnotatedError   an article stored without annotation (run `storyline annotate`)
-    ├── QueryError      a search query that is not valid FTS5 syntax, a bad cursor or date
+    ├── QueryError      a search query that is not valid FTS5 syntax, an empty one, a bad cursor
     ├── StoreError      the database cannot be opened or is of an unknown schema
     ├── ModelMissingError   spaCy's English pipeline is not installed
     └── MissingDependencyError   an optional package (an extra) is not installed
@@ -86,7 +87,7 @@ class NotFoundError(StorylineError):
 
 class QueryError(StorylineError):
     """A query the archive cannot answer: a search SQLite's FTS5 cannot parse (the message
-    says how to search words as they are), an empty query, a cursor or date that is not one."""
+    says how to search words as they are), an empty query, a cursor that is not one."""
 
     def __init__(self, reason: str, *, syntax: bool = True):
         self.reason = reason

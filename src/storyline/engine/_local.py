@@ -20,17 +20,16 @@ WINDOW = 64
 MAX_PENDING = 64 * MB
 
 
-def run_timed(run: Callable, state: Any, batch: list) -> tuple[list, Timings]:
-    """One batch of a stage, with the stage's own time and what it timed inside; what a
-    worker runs for each task."""
+def run_timed(run: Callable, state: Any, batch: list) -> tuple[list, float, Timings]:
+    """One batch of a stage: its results, the seconds it took and what it timed inside;
+    what a worker runs for each task."""
     timings = Timings()
     start = time.perf_counter()
     results = run(state, batch, timings)
-    timings.seconds = {"": time.perf_counter() - start, **timings.seconds}
-    return results, timings
+    return results, time.perf_counter() - start, timings
 
 
-def _run_group(run: Callable, state: Any, group: tuple[str, list]) -> tuple[list, Timings]:
+def _run_group(run: Callable, state: Any, group: tuple[str, list]) -> tuple[list, float, Timings]:
     return run_timed(run, state, group[1])
 
 
@@ -124,9 +123,8 @@ class LocalEngine:
 
     @staticmethod
     def _record(stage: Stage, timings: Timings, batch: list, result: tuple) -> list:
-        results, inside = result
-        own = inside.seconds.pop("")
-        timings.add(stage.name, own, len(batch))
+        results, seconds, inside = result
+        timings.add(stage.name, seconds, len(batch))
         timings.merge(inside)
         return results
 
