@@ -1,4 +1,5 @@
-"""The Python API: one object over one archive, which the CLI (and later the server) use.
+"""The Python API: one object over one archive, the only door the CLI, the server and the web
+pages use.
 
     >>> from storyline import Library
     >>> with Library("news.db") as lib:
