@@ -10,7 +10,6 @@ are annotated by the engine and grouped into stories in the same transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -42,14 +41,6 @@ class IngestSettings:
     dedup: DedupSettings = field(default_factory=DedupSettings)
     learn_min_articles: int = LEARN_MIN_ARTICLES
     limits: Limits = field(default_factory=Limits)
-
-
-def _same_content(row, article: Article) -> bool:
-    """True when a new input would store exactly what the current revision holds."""
-    stored = (row["outlet"], row["title"], row["url"], row["published"], row["body"],
-              json.loads(row["metadata"]))
-    return stored == (article.outlet, article.title, article.url, article.published,
-                      article.body, article.metadata)
 
 
 def _item_chars(item) -> int:
@@ -198,7 +189,7 @@ class _BatchStep:
 
     def _unchanged_input(self, raw: RawArticle) -> bool:
         current = self.store.current(raw.article_id())
-        return current is not None and current["input_hash"] == raw.input_hash()
+        return current is not None and current.input_hash == raw.input_hash()
 
     def _store_one(self, raw: RawArticle, report: IngestReport, learned: set[int],
                    prepared: Prepared | InputError | Failure | None) -> Article | None:
@@ -207,7 +198,7 @@ class _BatchStep:
         article_id = raw.article_id()
         input_hash = raw.input_hash()
         current = store.current(article_id)
-        if current is not None and current["input_hash"] == input_hash:
+        if current is not None and current.input_hash == input_hash:
             report.unchanged += 1
             report.ids.append(article_id)
             return None
@@ -222,11 +213,11 @@ class _BatchStep:
         if isinstance(prepared, InputError):
             raise prepared
         article = Article(
-            id=article_id, revision=1 if current is None else current["revision"] + 1,
+            id=article_id, revision=1 if current is None else current.revision + 1,
             outlet=raw.outlet, title=raw.title, url=raw.url, published=raw.published,
             body=prepared.body, raw=raw.text, metadata=raw.metadata, origin=str(raw.origin),
         )
-        if current is not None and _same_content(current, article):
+        if current is not None and current.same_content(article):
             report.unchanged += 1
             report.ids.append(article_id)
             return None

@@ -135,6 +135,27 @@ class Revision:
 
 
 @dataclass(frozen=True)
+class CurrentRevision:
+    """What ingest compares a new input with: the current revision's number, the hash of the
+    input it came from, and the fields a new input could change."""
+
+    revision: int
+    input_hash: str
+    outlet: str | None
+    title: str | None
+    url: str | None
+    published: str | None
+    body: str
+    metadata: dict
+
+    def same_content(self, article: Article) -> bool:
+        """True when ``article`` would store exactly what this revision holds."""
+        return (self.outlet, self.title, self.url, self.published, self.body,
+                self.metadata) == (article.outlet, article.title, article.url,
+                                   article.published, article.body, article.metadata)
+
+
+@dataclass(frozen=True)
 class ArticleDetail:
     """An article's current revision with the story it is in and, when it was asked for
     (``with_annotation``), what annotation read in it: ``annotation`` is None then for an

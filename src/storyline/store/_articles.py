@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from ..errors import InputError, NotFoundError, Origin
 from ..records import Article
-from ..results import Revision
+from ..results import CurrentRevision, Revision
 from ._schema import now
 
 ARTICLE_COLUMNS = ("id, revision, duplicate_of, outlet, title, url, published, body, raw, "
@@ -42,9 +42,13 @@ class ArticleStore:
             raise InputError(origin, f"the article takes {total:,} bytes, more than this "
                              f"database can hold in one row ({limit:,})")
 
-    def current(self, article_id: str) -> sqlite3.Row | None:
-        return self.conn.execute(
-            "SELECT * FROM current_articles WHERE id = ?", (article_id,)).fetchone()
+    def current(self, article_id: str) -> CurrentRevision | None:
+        row = self.conn.execute(
+            "SELECT revision, input_hash, outlet, title, url, published, body, metadata "
+            "FROM current_articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        return CurrentRevision(*tuple(row)[:7], metadata=json.loads(row["metadata"]))
 
     def write_revision(self, article: Article, *, input_hash: str) -> None:
         """Store ``article`` as revision ``article.revision`` of its id (1 for a new id);
