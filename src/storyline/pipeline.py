@@ -188,8 +188,13 @@ class _BatchStep:
         return written
 
     def _unchanged_input(self, raw: RawArticle) -> bool:
-        current = self.store.current(raw.article_id())
-        return current is not None and current.input_hash == raw.input_hash()
+        """True when the input is what the current revision came from, so preparing it again
+        would be wasted; a record that fails even this is left to :meth:`_store_one` to name."""
+        try:
+            current = self.store.current(raw.article_id())
+            return current is not None and current.input_hash == raw.input_hash()
+        except Exception:
+            return False
 
     def _store_one(self, raw: RawArticle, report: IngestReport, learned: set[int],
                    prepared: Prepared | InputError | Failure | None) -> Article | None:
