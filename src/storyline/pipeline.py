@@ -26,7 +26,7 @@ from .stories.grouper import StoryGrouper
 from .store import Store
 from .timing import Timings
 
-#: Raw articles per task when preparation runs on several workers.
+#: Raw articles per preparation task (on one job the engine runs them all here anyway).
 PREPARE_BATCH = 50
 
 
@@ -160,10 +160,9 @@ class _BatchStep:
                     learned[n] = store.repeated_lines(item.outlet, learned[n],
                                                       settings.learn_min_articles)
             wanted = [n for n, item in todo.items() if not self._unchanged_input(item)]
-        size = PREPARE_BATCH if self.engine.jobs > 1 else settings.batch_size
         prepared = {n: result for n, (_, result) in zip(wanted, self.engine.map_batches(
             self.prepare, [(todo[n], learned.get(n, set())) for n in wanted],
-            batch_size=size, timings=self.timings))}
+            batch_size=PREPARE_BATCH, timings=self.timings))}
         written = []
         with self.timings.stage("write", len(todo)):
             for number, item in enumerate(batch):

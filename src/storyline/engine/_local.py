@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain
+from itertools import chain, groupby
 from typing import TYPE_CHECKING, Any
 
 from ..limits import MB
@@ -83,7 +83,9 @@ class LocalEngine:
     def _on_workers(self, stage: Stage, groups: Iterator, timings: Timings,
                     cost: Callable[[Any], int]) -> Iterator:
         pool = self._pool(stage)
-        task = functools.partial(_run_group, stage.run)
+        # a pool with a setup calls fn(state, item), one without fn(item): its state is None
+        task = (functools.partial(_run_group, stage.run) if stage.setup
+                else functools.partial(_run_group, stage.run, None))
         held: list[list] = []  # once a batch has failed, the rest waits for its retries
         failed: list[int] = []
         for (kind, batch), result in pool.map(
@@ -130,10 +132,8 @@ class LocalEngine:
 
     def _pool(self, stage: Stage) -> WorkerPool:
         if stage not in self._pools:
-            setup = stage.setup
             self._pools[stage] = WorkerPool(
-                self.jobs, setup=_worker_setup if setup is None else setup,
-                preload=stage.preload, seconds=stage.seconds, memory=stage.memory,
+                self.jobs, setup=stage.setup, preload=stage.preload, seconds=stage.seconds, memory=stage.memory,
                 recycle=stage.recycle)
             self._pools[stage].state = self._states.get(stage)
         return self._pools[stage]
@@ -155,29 +155,17 @@ def _one(item: Any) -> int:
     return 1
 
 
-def _worker_setup() -> None:
-    """A stage with nothing to own still runs as ``fn(state, batch)`` in its workers."""
-    return None
+def _never(item: Any) -> bool:
+    return False
 
 
 def _groups(items: Iterable, size: int, max_cost: int | None, cost, passthrough) -> Iterator:
-    """``("run", batch)`` and ``("pass", [item])`` in the items' order."""
-    if passthrough is None:
-        yield from (("run", batch) for batch in batches(items, size, max_cost=max_cost, cost=cost))
-        return
-    pending: list = []
-    total = 0
-    for item in items:
-        if passthrough(item):
-            if pending:
-                yield "run", pending
-                pending, total = [], 0
-            yield "pass", [item]
-            continue
-        pending.append(item)
-        total += cost(item) if cost is not None else 0
-        if len(pending) >= size or (max_cost is not None and total >= max_cost):
-            yield "run", pending
-            pending, total = [], 0
-    if pending:
-        yield "run", pending
+    """``("run", batch)`` and ``("pass", [item])`` in the items' order: each run of items to
+    run is cut by :func:`~storyline.engine._pool.batches`, and an item passed through ends
+    the batch before it."""
+    for passed, run in groupby(items, key=passthrough or _never):
+        if passed:
+            yield from (("pass", [item]) for item in run)
+        else:
+            yield from (("run", batch) for batch in batches(run, size, max_cost=max_cost,
+                                                             cost=cost))
