@@ -13,14 +13,19 @@ from ._shared import JsonFlag, progress_bar
 eval_app = typer.Typer(help="Measure quality on evaluation sets.", no_args_is_help=True)
 
 
+ArticleLimit = Annotated[Optional[int], typer.Option(min=1, help="Only the first N articles.")]
+ParallelJobs = Annotated[Optional[int], typer.Option(
+    "--jobs", "-j", min=1, help="Processes for the parallel run [default: every core].")]
+AnnotatingJobs = Annotated[Optional[int], typer.Option(
+    "--jobs", "-j", min=1, help="Processes annotating [default: every core].")]
+
 @eval_app.command("extraction")
 def eval_extraction_cmd(
     path: Annotated[Path, typer.Argument(metavar="FILE.jsonl", exists=True, dir_okay=False,
                                          help="Records with 'html' and gold 'body'.")],
     json_: JsonFlag = False,
     limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N pages.")] = None,
-    jobs: Annotated[Optional[int], typer.Option(
-        "--jobs", "-j", min=1, help="Processes for the parallel run [default: every core].")] = None,
+    jobs: ParallelJobs = None,
 ) -> None:
     """Token precision/recall/F1 of our stored bodies vs plain trafilatura.extract.
 
@@ -60,9 +65,8 @@ def eval_quotes_cmd(
     path: Annotated[Path, typer.Argument(metavar="FILE.jsonl", exists=True, dir_okay=False,
                                          help="Articles with 'text' and gold 'quotes' (PolNeAR).")],
     json_: JsonFlag = False,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N articles.")] = None,
-    jobs: Annotated[Optional[int], typer.Option(
-        "--jobs", "-j", min=1, help="Processes for the parallel run [default: every core].")] = None,
+    limit: ArticleLimit = None,
+    jobs: ParallelJobs = None,
     baseline: Annotated[bool, typer.Option(
         "--baseline/--no-baseline", help="Also run textacy's direct_quotations.")] = True,
 ) -> None:
@@ -94,9 +98,8 @@ def eval_clustering_cmd(
     path: Annotated[Path, typer.Argument(metavar="FILE.jsonl", exists=True, dir_okay=False,
                                          help="Articles with 'title'/'text' and a gold 'story'.")],
     json_: JsonFlag = False,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N articles.")] = None,
-    jobs: Annotated[Optional[int], typer.Option(
-        "--jobs", "-j", min=1, help="Processes annotating [default: every core].")] = None,
+    limit: ArticleLimit = None,
+    jobs: AnnotatingJobs = None,
     orders: Annotated[int, typer.Option(
         min=1, help="Run online grouping over this many shuffled ingest orders (ties in "
                     "publication time are broken by ingest order); the first row is the mean.")] = 3,
@@ -141,9 +144,8 @@ def eval_summaries_cmd(
     sentences: Annotated[int, typer.Option(
         "--sentences", "-n", min=1, help="Sentences per summary, for every system.")] = 3,
     json_: JsonFlag = False,
-    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N articles.")] = None,
-    jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", min=1, help="Processes annotating [default: every core].")] = None,
+    limit: ArticleLimit = None,
+    jobs: AnnotatingJobs = None,
 ) -> None:
     """ROUGE of the brief's summary vs lead and LexRank, per gold story, against headlines.
 
