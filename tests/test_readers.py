@@ -3,7 +3,7 @@ import io
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from storyline.engine import LocalEngine
@@ -11,7 +11,7 @@ from storyline.errors import InputError
 from storyline.readers import Source, format_of, read_inputs, read_source, sniff_format
 from storyline.readers.feed import fragment_to_text
 from storyline.readers.txt import split_title
-from storyline.records import RawArticle
+from storyline.records import RawArticle, Skipped
 
 from .conftest import EXAMPLES, write_jsonl
 
@@ -230,13 +230,15 @@ READERS = ["txt", "jsonl", "html", "rss", "warc"]
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=2000), fmt=st.sampled_from(READERS), gz=st.booleans())
+@example(data=b"\n\x00", fmt="warc", gz=False)  # a WARC record without a type: Skipped
 def test_readers_never_crash_on_bytes(tmp_path, data, fmt, gz):
     path = tmp_path / ("input.bin.gz" if gz else "input.bin")
     path.write_bytes(gzip.compress(data) if gz else data)
     for item in read_source(Source(str(path), path=path), fmt):
-        assert isinstance(item, (RawArticle, InputError)) or type(item).__name__ == "HtmlPage"
+        assert (isinstance(item, (RawArticle, InputError, Skipped))
+                or type(item).__name__ == "HtmlPage")
     for item in read_inputs([str(path)], fmt):
-        assert isinstance(item, (RawArticle, InputError))
+        assert isinstance(item, (RawArticle, InputError, Skipped))
 
 
 JSONISH = st.recursive(
