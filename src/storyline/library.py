@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from . import __version__
 from .brief import BRIEF_VERSION, Brief, BriefSettings, BriefSource, build_brief
@@ -32,11 +32,15 @@ from .errors import InputError, NotAnnotatedError, NotFoundError, Origin, QueryE
 from .pipeline import IngestSettings, ingest
 from .readers import read_inputs
 from .records import Annotation, Article, IngestReport, normalize_published
-from .results import (ArchiveCounts, ArticleDetail, Health, QuoteHit, SearchHit, StoryDetail,
-                      StorySummary)
+from .results import (ArchiveCounts, ArticleDetail, Feed, Health, QuoteHit, SearchHit,
+                      StoryDetail, StorySummary)
 from .store import Store
 from .stories import StoryGrouper, StorySettings
 from .timing import Timings
+
+if TYPE_CHECKING:
+    from .feeds.watch import RoundReport
+    from .fetch import FetchSettings
 
 DEFAULT_DB = "storyline.db"
 # part of every cached brief's key: a change of the defaults rebuilds them
@@ -370,6 +374,129 @@ class Library:
     def articles(self, *, limit: int | None = None, outlet: str | None = None) -> list[Article]:
         """Articles, newest published first."""
         return list(self.store.articles(limit=limit, outlet=outlet, newest_first=True))
+
+    # -- feeds -------------------------------------------------------------------------
+
+    def add_feeds(self, urls: Iterable[str], *, every: int | str | None = None,
+                  outlet: str | None = None, category: str | None = None,
+                  title: str | None = None) -> list[Feed]:
+        """Subscribe to feeds (adding one again makes it active and due now, a gone one
+        included). ``every`` (seconds, or "30m", "2h", "1d") fixes how often it is polled,
+        instead of following how often it publishes; ``outlet`` names the outlet of its
+        articles (default: the feed's title). Raises InputError (field ``url`` or
+        ``every``) before subscribing to any when one is bad."""
+        from .feeds import check_feed_url, parse_interval
+
+        seconds = None
+        if every is not None:
+            try:
+                seconds = every if isinstance(every, int) else parse_interval(every)
+            except ValueError as exc:
+                raise InputError(Origin("arguments"), str(exc), field="every") from None
+        urls = [check_feed_url(u) for u in urls]
+        with self.store.transaction():
+            for url in urls:
+                self.store.add_feed(url, title=title, category=category, outlet=outlet,
+                                    every=seconds)
+        return [self.store.feed(u) for u in urls]  # type: ignore[misc]
+
+    def import_opml(self, path: str | Path) -> tuple[list[Feed], list[InputError]]:
+        """Subscribe to every feed of an OPML file, nested outlines' titles kept as
+        categories; returns the feeds and the outlines that could not be read."""
+        from .feeds import check_feed_url
+        from .feeds.opml import read_opml
+
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError(Origin(str(path)), f"cannot read: {exc.strerror or exc}") from None
+        found, errors = read_opml(data, str(path))
+        urls = []
+        with self.store.transaction():
+            for sub in found:
+                try:
+                    url = check_feed_url(sub.url)
+                except InputError as exc:
+                    errors.append(InputError(Origin(str(path)), exc.message, field="xmlUrl"))
+                    continue
+                self.store.add_feed(url, title=sub.title, category=sub.category,
+                                    site_url=sub.site_url)
+                urls.append(url)
+        return [self.store.feed(u) for u in urls], errors  # type: ignore[misc]
+
+    def export_opml(self) -> bytes:
+        """Every subscription as an OPML 2.0 document (``import_opml`` reads it back)."""
+        from .feeds.opml import Subscription, write_opml
+
+        return write_opml(Subscription(url=f.url, title=f.title, category=f.category,
+                                       site_url=f.site_url) for f in self.store.feeds())
+
+    def remove_feed(self, url: str) -> None:
+        """Unsubscribe (the articles it brought stay); raises NotFoundError."""
+        with self.store.transaction():
+            if not self.store.remove_feed(url):
+                raise NotFoundError("feed", url)
+
+    def feeds(self) -> list[Feed]:
+        """Every subscription with its health, by category and title."""
+        return self.store.feeds()
+
+    def poll(self, *, every_feed: bool = True, fetch: FetchSettings | None = None,
+             jobs: int | None = None, on_progress: Callable[[str, int, int], None] | None = None,
+             on_error: Callable[[InputError], None] | None = None,
+             stop: Callable[[], bool] | None = None) -> RoundReport:
+        """One polling round: every feed that is not gone (``every_feed``) or only those
+        due now, then every queued entry; returns what it did. New entries become articles
+        through the same stages as :meth:`ingest` (extract, clean, de-duplicate, annotate,
+        group), committed a chunk at a time. ``stop()`` is asked between chunks."""
+        from .feeds.watch import iso, utcnow
+
+        feeds = self.store.due_feeds(None if every_feed else iso(utcnow()))
+        with self._round(fetch, jobs, on_progress, on_error, stop) as round_:
+            return round_.poll(feeds)
+
+    def fetch_pages(self, urls: Iterable[str], *, fetch: FetchSettings | None = None,
+                    jobs: int | None = None,
+                    on_progress: Callable[[str, int, int], None] | None = None,
+                    on_error: Callable[[InputError], None] | None = None) -> RoundReport:
+        """Fetch pages by URL and ingest them, once: a URL already stored is not fetched.
+        robots.txt, the size cap, timeouts and the private-address check apply as to feeds."""
+        with self._round(fetch, jobs, on_progress, on_error, None) as round_:
+            round_.queue_urls(urls)
+            round_.work_queue()
+            return round_.report
+
+    def next_poll(self) -> str | None:
+        """When the next feed falls due (ISO 8601), "" when one is due now, None when no
+        feed is polled."""
+        return self.store.next_due()
+
+    @contextmanager
+    def _round(self, fetch, jobs, on_progress, on_error, stop) -> Iterator:
+        from .annotate import ANNOTATOR_VERSION
+        from .feeds.watch import Round
+        from .fetch import Fetcher
+        from .nlp import check_model
+        from .readers.html import extract_pages
+
+        check_model()
+        grouper = StoryGrouper(self.store, self.story_settings)
+        with self._engine(jobs) as engine, Fetcher(fetch) as fetcher:
+            def ingest_items(items: list) -> IngestReport:
+                pages = extract_pages(items, engine, self.settings.limits)
+                return ingest(pages, self.store, settings=self.settings, engine=engine,
+                              annotate=True, annotator_version=ANNOTATOR_VERSION,
+                              grouper=grouper)
+
+            yield Round(self.store, fetcher, ingest_items, on_progress=on_progress,
+                        on_error=on_error, stop=stop or (lambda: False))
+
+    def export_warc(self, out: BinaryIO) -> int:
+        """Write every kept raw response (fetched pages) as WARC response records, gzipped
+        per record (warcio); ``ingest`` reads the file back. Returns how many."""
+        from .feeds.archive import write_warc
+
+        return write_warc(self.store.responses(), out)
 
     def export(self, out: TextIO) -> int:
         """Write every article as one JSON line (ingest order); ``ingest`` reads it back as is."""

@@ -201,3 +201,42 @@ class Health:
     def to_dict(self) -> dict:
         return {"status": self.status, "version": self.version, "articles": self.articles,
                 "stories": self.stories, "schema_version": self.schema_version}
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One subscription and its health, as ``storyline feeds`` and ``GET /api/feeds`` show it.
+
+    ``state`` is ``active``, ``backing off`` (its last checks failed: it is polled less and
+    less often, never given up on) or ``gone`` (it answered 410: not polled again until it is
+    added again). Times are ISO 8601 in UTC. ``etag``, ``last_modified`` and ``published``
+    (recent entries' publication times, for the schedule) are what the next check needs.
+    """
+
+    id: int
+    url: str
+    title: str | None
+    category: str | None
+    outlet: str | None
+    site_url: str | None
+    every: int | None
+    last_check: str | None
+    last_status: int | None
+    last_error: str | None
+    consecutive_errors: int
+    next_check: str | None
+    articles: int
+    state: str
+    added_at: str
+    etag: str | None = None
+    last_modified: str | None = None
+    published: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """The objects of ``storyline feeds --json`` and ``GET /api/feeds``."""
+        return {"url": self.url, "title": self.title, "category": self.category,
+                "outlet": self.outlet, "site_url": self.site_url, "every": self.every,
+                "state": self.state, "last_check": self.last_check,
+                "last_status": self.last_status, "last_error": self.last_error,
+                "consecutive_errors": self.consecutive_errors, "next_check": self.next_check,
+                "articles": self.articles, "added_at": self.added_at}

@@ -15,7 +15,7 @@ import typer
 
 from .. import __version__
 from ..errors import StorylineError
-from . import _articles, _serving, _stories
+from . import _articles, _feeds, _serving, _stories
 from ._evaluation import eval_app
 from ._shared import DbOption, stderr
 
@@ -27,6 +27,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(eval_app, name="eval")
+app.add_typer(_feeds.feeds_app, name="feeds")
 
 for _name, _command in (
     ("ingest", _articles.ingest_cmd), ("articles", _articles.articles_cmd),
@@ -34,7 +35,8 @@ for _name, _command in (
     ("quotes", _articles.quotes_cmd), ("stories", _stories.stories_cmd),
     ("story", _stories.story_cmd), ("brief", _stories.brief_cmd),
     ("recluster", _stories.recluster_cmd), ("export", _articles.export_cmd),
-    ("search", _articles.search_cmd), ("serve", _serving.serve_cmd),
+    ("search", _articles.search_cmd), ("watch", _feeds.watch_cmd),
+    ("fetch", _feeds.fetch_cmd), ("serve", _serving.serve_cmd),
 ):
     app.command(_name)(_command)
 

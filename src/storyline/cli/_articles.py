@@ -271,26 +271,42 @@ def quotes_cmd(
     if sys.stdout.isatty():
         typer.echo(f"{len(found)} quotes")
 
+def _write_atomically(output: Path, binary: bool, write) -> int:
+    """``write(fh)`` into a temporary file beside ``output``, renamed over it when done, so
+    an interrupted export never leaves half a file under the name."""
+    fd, tmp = tempfile.mkstemp(dir=output.resolve().parent, prefix=f".{output.name}.",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8") as fh:
+            count = write(fh)
+        os.replace(tmp, output)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return count
+
+
 def export_cmd(
     ctx: typer.Context,
     output: Annotated[Optional[Path], typer.Option("--output", "-o",
                                                    help="Write to this file (default: stdout).")] = None,
+    warc: Annotated[Optional[Path], typer.Option(
+        "--warc", help="Write the raw responses of fetched pages to this WARC file instead "
+                       "(gzipped records; `ingest` reads it back).")] = None,
     db: DbOption = None,
 ) -> None:
     """Every article as JSON Lines, the fields of `article --json`; `ingest` reads it back."""
+    if warc is not None and output is not None:
+        raise usage_error("give --output or --warc, not both")
     with Library(db_path(ctx, db)) as lib:
+        if warc is not None:
+            count = _write_atomically(warc, True, lib.export_warc)
+            stderr(f"{count} fetched pages written to {warc}")
+            return
         if output is None:
             lib.export(sys.stdout)
             return
-        directory = output.resolve().parent
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                count = lib.export(fh)
-            os.replace(tmp, output)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        count = _write_atomically(output, False, lib.export)
     stderr(f"{count} articles written to {output}")
 
 

@@ -8,7 +8,7 @@ after the last whole batch.
 
 :class:`Store` is one connection with one class of methods per concern (articles,
 annotations, story grouping's state, story summaries, search, the brief cache, near-duplicate
-signatures, settings) composed over it; they share only the connection, and the classes that
+signatures, settings, feeds) composed over it; they share only the connection, and the classes that
 read articles build them with :meth:`ArticleStore._article`. The schema and its
 migrations are in :mod:`storyline.store._schema`. The query side answers
 records (:mod:`storyline.results`), not rows. This package is the only one that imports
@@ -26,6 +26,7 @@ from ..errors import StoreError
 from ._annotations import AnnotationStore
 from ._articles import ArticleStore
 from ._briefs import BriefStore
+from ._feeds import FeedStore
 from ._schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION, migrate
 from ._search import SearchStore
 from ._settings import SettingStore
@@ -35,7 +36,7 @@ from ._summaries import SummaryStore
 
 
 class Store(ArticleStore, AnnotationStore, StoryStore, SummaryStore, SearchStore, BriefStore,
-            SignatureStore, SettingStore):
+            SignatureStore, SettingStore, FeedStore):
     """The archive in one SQLite file (``":memory:"`` for tests)."""
 
     def __init__(self, path: str | Path):

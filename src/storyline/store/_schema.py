@@ -127,6 +127,52 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     );
     CREATE INDEX stories_newest ON stories(coalesce(last_day, -1) DESC, touched DESC, id);
     """),
+    (5, "feeds, their entries, fetched responses", """
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT,
+        category TEXT,
+        outlet TEXT,
+        site_url TEXT,
+        every INTEGER,
+        etag TEXT,
+        last_modified TEXT,
+        last_check TEXT,
+        last_status INTEGER,
+        last_error TEXT,
+        consecutive_errors INTEGER NOT NULL DEFAULT 0,
+        next_check TEXT,
+        articles INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'active',
+        published TEXT NOT NULL DEFAULT '[]',
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE feed_entries (
+        key TEXT PRIMARY KEY,
+        feed_id INTEGER,
+        url TEXT,
+        article_id TEXT,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        entry TEXT,
+        seen_at TEXT NOT NULL
+    );
+    CREATE INDEX feed_entries_retry ON feed_entries(state, attempts);
+    CREATE TABLE responses (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        final_url TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        headers TEXT NOT NULL,
+        body BLOB NOT NULL,
+        article_id TEXT
+    );
+    CREATE INDEX responses_article ON responses(article_id);
+    CREATE INDEX revisions_url ON revisions(url);
+    """),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
