@@ -385,7 +385,8 @@ class Library:
         instead of following how often it publishes; ``outlet`` names the outlet of its
         articles (default: the feed's title). Raises InputError (field ``url`` or
         ``every``) before subscribing to any when one is bad."""
-        from .feeds import check_feed_url, parse_interval
+        from .feeds import check_feed_url
+        from .feeds.schedule import parse_interval
 
         seconds = None
         if every is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ..errors import InputError, Origin
-from .schedule import parse_interval
 
 
 def check_feed_url(url: str) -> str:
@@ -27,4 +26,4 @@ def check_feed_url(url: str) -> str:
     return url
 
 
-__all__ = ["check_feed_url", "parse_interval"]
+__all__ = ["check_feed_url"]

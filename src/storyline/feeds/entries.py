@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
 
 from ..clean import count_words
 from ..errors import InputError, Origin
@@ -15,7 +16,7 @@ from ..readers.feed import fragment_to_text
 
 #: An entry's own content is taken as the article when it has at least this many words and
 #: does not end by sending the reader to the page; fewer is a teaser, and the page is fetched.
-FULL_CONTENT_WORDS = 50
+FULL_CONTENT_WORDS = 40
 #: A summary alone (RSS ``description``) is most often a teaser; only one this long is kept.
 FULL_SUMMARY_WORDS = 150
 _READ_MORE = re.compile(r"(read (the )?(full|more|rest)|continue reading|more\W*$|\[\W*(…|\.\.\.)\W*\]"
@@ -76,8 +77,12 @@ def is_full_text(text: str, from_content: bool) -> bool:
     return not _READ_MORE.search(text.strip()[-80:])
 
 
-def _entry(entry) -> FeedEntry | None:
+def _entry(entry, feed_url: str) -> FeedEntry | None:
     link = (entry.get("link") or "").strip() or None
+    if link:
+        link = urljoin(feed_url, link)
+        if urlsplit(link).scheme not in ("http", "https"):
+            link = None
     key = (entry.get("id") or "").strip() or link
     contents = [c.get("value") for c in entry.get("content") or [] if c.get("value")]
     from_content = bool(contents)
@@ -98,9 +103,8 @@ def parse_feed(data: bytes, url: str) -> ParsedFeed | InputError:
     """The entries of a feed document, or an error naming the feed when it has none."""
     import feedparser
 
-    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=True,
-                              response_headers={"content-location": url})
-    entries = [e for e in (_entry(entry) for entry in parsed.get("entries") or []) if e]
+    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    entries = [e for e in (_entry(entry, url) for entry in parsed.get("entries") or []) if e]
     info = parsed.get("feed") or {}
     if not entries and not info.get("title"):
         problem = parsed.get("bozo_exception")
