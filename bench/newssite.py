@@ -249,121 +249,84 @@ class SiteManifest:
         return [p for p, page in self.pages.items() if page.get("incident") == incident]
 
 
-def _page_entry(article: dict, outlet: str, path: str, **extra) -> dict:
-    return {"article_ids": [article["id"]], "outlet": outlet, "incident": article.get("story"),
-            "title": article["title"], "published": article["published"],
-            "paragraphs": paragraphs_of(article), "disallowed": False, **extra}
-
-
 def build_site(directory: Path, *, data: Path = DATA, incidents: int = 6,
                base_url_placeholder: str = PLACEHOLDER, slow_seconds: float = 30) -> SiteManifest:
     """Write the small test site to ``directory`` and return its manifest."""
     if base_url_placeholder != PLACEHOLDER:
         raise ValueError(f"the server substitutes {PLACEHOLDER} only")
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    gvc = read_articles(data / "gvc-dev-slice.jsonl.gz")
-    ecb = [a for a in read_articles(data / "ecbplus-dev-slice.jsonl.gz") if len(a["text"].split()) > 40]
     by_story: dict[str, list[dict]] = {}
-    for a in gvc:
+    for a in read_articles(data / "gvc-dev-slice.jsonl.gz"):
         by_story.setdefault(a["story"], []).append(a)
     chosen = [s for s in sorted(by_story) if len(by_story[s]) >= 2][:incidents]
     if len(chosen) < incidents:
         raise ValueError(f"only {len(chosen)} incidents have two reports")
     spare = [a for s in sorted(by_story) if s not in chosen for a in by_story[s]]
-    routes, pages, feeds = {}, {}, {}
-    files: dict[str, str] = {}
+    routes, pages, feeds, files = {}, {}, {}, {}
 
-    def add_page(style, outlet, path, article, related, **extra):
-        page = _page_entry(article, outlet, path, related_headlines=related, **extra)
+    def add_story(entries, style, outlet, path, a, related=(), kind="file", **flags):
+        """A page in ``style`` for article ``a``, and its entry in a feed's ``entries``."""
+        page = {"article_ids": [a["id"]], "outlet": outlet, "incident": a.get("story"),
+                "title": a["title"], "published": a["published"], "paragraphs": paragraphs_of(a),
+                "related_headlines": list(related), "disallowed": False, **flags}
         pages[path] = page
-        text = render_page(style, outlet, path, article["title"], article["published"],
-                           page["paragraphs"], related)
-        files[path] = text
-        routes[path] = {"kind": extra.get("kind", "file"), "file": path.lstrip("/"),
-                        "last_modified": http_date(article["published"])}
-        return page
+        routes[path] = {"kind": kind, "file": path.lstrip("/"), "last_modified": http_date(a["published"])}
+        if kind == "huge":
+            routes[path].update(file=None, bytes=HUGE_BYTES, title=a["title"],
+                                published=a["published"], text=a["text"])
+            page.update(paragraphs=[], huge=True, bytes=HUGE_BYTES)
+        else:
+            files[path] = render_page(style, outlet, path, a["title"], a["published"],
+                                      page["paragraphs"], page["related_headlines"])
+        entries.append({"path": path, "title": a["title"], "published": a["published"],
+                        "teaser": teaser(a) if len(entries) % 2 == 0 else None,
+                        "paragraphs": page["paragraphs"]})
 
-    def add_feed(fmt, outlet, path, home, entries, content, kind="file", **extra):
-        text = FEED_WRITERS[fmt](outlet, path, home, entries)
-        files[path] = text
+    def add_feed(fmt, outlet, path, home, entries, kind="file", **extra):
+        files[path] = FEED_WRITERS[fmt](outlet, path, home, entries)
         routes[path] = {"kind": kind, "file": path.lstrip("/"), "content_type": FEED_TYPES[fmt], **extra,
                         "last_modified": http_date(max(e["published"] for e in entries))}
-        feeds[path] = {"format": fmt, "content": content, "outlet": outlet,
-                       "entries": [e["path"] for e in entries]}
+        feeds[path] = {"format": fmt, "content": "full" if fmt == "atom" else "link-only",
+                       "outlet": outlet, "entries": [e["path"] for e in entries]}
 
-    def story_path(prefix, article):
-        return f"{prefix}/{article['published']}/{slugify(article['title'])}.html"
+    def story_path(prefix, a):
+        return f"{prefix}/{a['published']}/{slugify(a['title'])}.html"
 
-    herald_arts = [by_story[s][0] for s in chosen]
-    courier_arts = [by_story[s][1] for s in chosen]
-    outlets = [("herald", "Lakeside Herald", "/herald", herald_arts),
-               ("courier", "Valley Courier", "/courier", courier_arts)]
-    entries: dict[str, list[dict]] = {}
-    for style, name, prefix, arts in outlets:
-        titles = [a["title"] for a in arts]
-        entries[style] = []
-        for i, a in enumerate(arts):
-            path = story_path(prefix, a)
-            related = [t for t in titles if t != a["title"]][:4]
-            add_page(style, name, path, a, related)
-            entries[style].append({"path": path, "title": a["title"], "published": a["published"],
-                                   "teaser": teaser(a) if i % 2 == 0 else None,
-                                   "paragraphs": paragraphs_of(a)})
+    herald, courier, wire, sports, flaky = [], [], [], [], []
+    for entries, style, name, nth in [(herald, "herald", "Lakeside Herald", 0),
+                                      (courier, "courier", "Valley Courier", 1)]:
+        arts = [by_story[s][nth] for s in chosen]
+        for a in arts:
+            related = [b["title"] for b in arts if b is not a][:4]
+            add_story(entries, style, name, story_path("/" + style, a), a, related)
     for a in spare[:2]:
-        path = f"/herald/private/{slugify(a['title'])}.html"
-        add_page("herald", "Lakeside Herald", path, a, [], disallowed=True)
-        entries["herald"].append({"path": path, "title": a["title"], "published": a["published"]})
-    slow_art, huge_art = spare[2], spare[3]
-    add_page("herald", "Lakeside Herald", "/herald/slow.html", slow_art, [], slow=True, kind="slow")
-    entries["herald"].append({"path": "/herald/slow.html", "title": slow_art["title"],
-                              "published": slow_art["published"]})
-    pages["/courier/huge.html"] = {**_page_entry(huge_art, "Valley Courier", "/courier/huge.html"),
-                                   "huge": True, "bytes": HUGE_BYTES, "paragraphs": []}
-    routes["/courier/huge.html"] = {"kind": "huge", "article": huge_art["id"], "bytes": HUGE_BYTES,
-                                    "title": huge_art["title"], "published": huge_art["published"],
-                                    "text": huge_art["text"],
-                                    "last_modified": http_date(huge_art["published"])}
-    entries["courier"].append({"path": "/courier/huge.html", "title": huge_art["title"],
-                               "published": huge_art["published"]})
-    add_feed("rss", "Lakeside Herald", "/herald/rss.xml", "/herald/", entries["herald"], "link-only")
-    add_feed("atom", "Valley Courier", "/courier/atom.xml", "/courier/", entries["courier"], "full")
-
-    wire_entries, seen_topics = [], set()
-    for a in ecb:
-        if a["topic"] in seen_topics:
-            continue
-        seen_topics.add(a["topic"])
-        a = {**a, "published": f"2015-03-{len(wire_entries) + 1:02d}", "story": a["story"]}
-        path = f"/wire/{a['id'].split('/')[-1]}.html"
-        add_page("wire", "Metro Wire", path, a, [])
-        wire_entries.append({"path": path, "title": a["title"], "published": a["published"]})
-    add_feed("rdf", "Metro Wire", "/wire/rdf.xml", "/wire/", wire_entries, "link-only")
-
-    sports = []
+        add_story(herald, "herald", "Lakeside Herald", f"/herald/private/{slugify(a['title'])}.html",
+                  a, disallowed=True)
+    add_story(herald, "herald", "Lakeside Herald", "/herald/slow.html", spare[2], kind="slow", slow=True)
+    add_story(courier, "courier", "Valley Courier", "/courier/huge.html", spare[3], kind="huge")
+    add_feed("rss", "Lakeside Herald", "/herald/rss.xml", "/herald/", herald)
+    add_feed("atom", "Valley Courier", "/courier/atom.xml", "/courier/", courier)
+    topics = {}
+    for a in read_articles(data / "ecbplus-dev-slice.jsonl.gz"):
+        if len(a["text"].split()) > 40:
+            topics.setdefault(a["topic"], a)
+    for day, a in enumerate(topics.values(), start=1):
+        a = {**a, "published": f"2015-03-{day:02d}"}
+        add_story(wire, "wire", "Metro Wire", f"/wire/{a['id'].split('/')[-1]}.html", a)
+    add_feed("rdf", "Metro Wire", "/wire/rdf.xml", "/wire/", wire)
     for a in spare[4:6]:
-        path = story_path("/courier-sports", a)
-        add_page("courier", "Valley Courier Sports", path, a, [])
-        sports.append({"path": path, "title": a["title"], "published": a["published"],
-                       "paragraphs": paragraphs_of(a)})
-    add_feed("atom", "Valley Courier Sports", "/courier-sports/atom.xml", "/courier-sports/", sports, "full")
-    routes["/moved/feed.xml"] = {"kind": "redirect", "status": 301, "location": "/courier-sports/atom.xml"}
-    routes["/gone/feed.xml"] = {"kind": "gone"}
-    flaky = []
+        add_story(sports, "courier", "Valley Courier Sports", story_path("/courier-sports", a), a)
+    add_feed("atom", "Valley Courier Sports", "/courier-sports/atom.xml", "/courier-sports/", sports)
     for a in spare[6:8]:
-        path = story_path("/flaky", a)
-        add_page("herald", "Hillside Bulletin", path, a, [])
-        flaky.append({"path": path, "title": a["title"], "published": a["published"]})
-    add_feed("rss", "Hillside Bulletin", "/flaky/feed.xml", "/flaky/", flaky, "link-only",
-             kind="flaky", failures=1)
-    feeds["/moved/feed.xml"] = {"format": "atom", "content": "full", "outlet": "Valley Courier Sports",
-                                "status": 301, "location": "/courier-sports/atom.xml",
-                                "entries": feeds["/courier-sports/atom.xml"]["entries"]}
-    feeds["/gone/feed.xml"] = {"format": None, "content": None, "outlet": None, "status": 410, "entries": []}
+        add_story(flaky, "herald", "Hillside Bulletin", story_path("/flaky", a), a)
+    add_feed("rss", "Hillside Bulletin", "/flaky/feed.xml", "/flaky/", flaky, kind="flaky", failures=1)
     feeds["/flaky/feed.xml"]["first_status"] = 500
-
+    routes["/moved/feed.xml"] = {"kind": "redirect", "status": 301, "location": "/courier-sports/atom.xml"}
+    feeds["/moved/feed.xml"] = {**feeds["/courier-sports/atom.xml"], "status": 301,
+                                "location": "/courier-sports/atom.xml"}
+    routes["/gone/feed.xml"] = {"kind": "gone"}
+    feeds["/gone/feed.xml"] = {"format": None, "content": None, "outlet": None, "status": 410, "entries": []}
     files["/robots.txt"] = "User-agent: *\nDisallow: /herald/private/\n"
-    routes["/robots.txt"] = {"kind": "file", "file": "robots.txt", "last_modified": http_date("2024-01-01")}
     files["/subs.opml"] = opml([
         ("Local", [("Lakeside Herald", "/herald/rss.xml", "/herald/"),
                    ("Valley Courier", "/courier/atom.xml", "/courier/")]),
@@ -371,33 +334,37 @@ def build_site(directory: Path, *, data: Path = DATA, incidents: int = 6,
         ("Other", [("Valley Courier Sports (moved)", "/moved/feed.xml", "/courier-sports/"),
                    ("Gone Gazette", "/gone/feed.xml", "/gone/"),
                    ("Hillside Bulletin", "/flaky/feed.xml", "/flaky/")])])
-    routes["/subs.opml"] = {"kind": "file", "file": "subs.opml", "last_modified": http_date("2024-01-01")}
+    return _finish(directory, files, routes, {
+        "kind": "test", "slow_seconds": slow_seconds, "feeds": feeds, "pages": pages,
+        "boilerplate": sorted({p for style in BOILERPLATE.values() for p in style}),
+        "disallowed": sorted(p for p, page in pages.items() if page["disallowed"]),
+        "disallow_prefixes": ["/herald/private/"], "slow": "/herald/slow.html",
+        "huge": "/courier/huge.html", "incidents": chosen})
+
+
+def _finish(directory: Path, files: dict[str, str], routes: dict, data: dict) -> SiteManifest:
+    """Write the files and ``site.json``; robots.txt and subs.opml are among ``files``."""
+    for path in ("/robots.txt", "/subs.opml"):
+        routes[path] = {"kind": "file", "file": path[1:], "last_modified": http_date("2024-01-01")}
     for path, text in files.items():
         target = directory / path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    phrases = sorted({p for style in BOILERPLATE.values() for p in style})
-    manifest = SiteManifest(directory, {
-        "version": 1, "kind": "test", "placeholder": PLACEHOLDER, "slow_seconds": slow_seconds,
-        "routes": routes, "feeds": feeds, "pages": pages, "boilerplate": phrases,
-        "disallowed": sorted(p for p, page in pages.items() if page["disallowed"]),
-        "disallow_prefixes": ["/herald/private/"], "slow": "/herald/slow.html",
-        "huge": "/courier/huge.html", "incidents": chosen, "opml": "/subs.opml",
-        "robots": "/robots.txt"})
+    manifest = SiteManifest(directory, {"version": 1, "placeholder": PLACEHOLDER, "routes": routes,
+                                        "opml": "/subs.opml", "robots": "/robots.txt", **data})
     manifest.save()
     return manifest
 
 
 def build_bench_site(directory: Path, *, feeds: int = 200, pages: int = 5000, data: Path = DATA,
                      outlets: int = 20) -> SiteManifest:
-    """Write the bench site's manifest: ``feeds`` feeds over ``outlets`` outlets (even feeds
-    RSS link-only, odd ones Atom full-content), ``pages`` pages spread over them round robin.
+    """Write the bench site's manifest: ``feeds`` feeds over ``outlets`` outlets (every outlet
+    has both RSS link-only and Atom full-content feeds), ``pages`` pages spread over them round robin.
 
     Page ``k`` is article ``k mod n`` followed by article ``k mod n + 1 + k div n`` under a
     numbered lead naming a place, so no two pages share more than one article (a 3-word
     shingle Jaccard well under storyline's 0.7) and near-duplicate detection folds none."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     articles = [a for name in ("gvc-dev-slice", "ecbplus-dev-slice")
                 for a in read_articles(data / f"{name}.jsonl.gz") if len(a["text"].split()) > 40]
     n = len(articles)
@@ -405,15 +372,12 @@ def build_bench_site(directory: Path, *, feeds: int = 200, pages: int = 5000, da
         raise ValueError(f"at most {n * (n - 1)} distinct pages")
     outlets = min(outlets, feeds)
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    feed_paths = []
-    feed_table = {}
+    feed_paths, feed_table = [], {}
     for j in range(feeds):
-        outlet = j % outlets
-        fmt = "rss" if j % 2 == 0 else "atom"
-        path = f"/o{outlet:02d}/{'rss' if fmt == 'rss' else 'atom'}-{j:03d}.xml"
-        feed_paths.append(path)
+        fmt = "rss" if j // outlets % 2 == 0 else "atom"
+        feed_paths.append(path := f"/o{j % outlets:02d}/{fmt}-{j:03d}.xml")
         feed_table[path] = {"format": fmt, "content": "link-only" if fmt == "rss" else "full",
-                            "outlet": f"Outlet {outlet:02d}", "entries": []}
+                            "outlet": f"Outlet {j % outlets:02d}", "entries": []}
     page_table, routes = {}, {}
     for k in range(pages):
         first, second = k % n, (k % n + 1 + k // n) % n
@@ -435,21 +399,16 @@ def build_bench_site(directory: Path, *, feeds: int = 200, pages: int = 5000, da
         last = page_table[feed["entries"][-1]]["published"] if feed["entries"] else start.isoformat()
         routes[path] = {"kind": "bench-feed", "content_type": FEED_TYPES[feed["format"]],
                         "last_modified": http_date(last)}
+    directory.mkdir(parents=True, exist_ok=True)
     (directory / "articles.json").write_text(json.dumps({a["id"]: a for a in articles}))
-    (directory / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
     groups: dict[str, list] = {}
     for path, feed in feed_table.items():
         groups.setdefault(feed["outlet"], []).append((f"{feed['outlet']} {path[5:-4]}", path, path[:5]))
-    (directory / "subs.opml").write_text(opml(sorted(groups.items())), encoding="utf-8")
-    routes["/robots.txt"] = {"kind": "file", "file": "robots.txt", "last_modified": http_date("2024-01-01")}
-    routes["/subs.opml"] = {"kind": "file", "file": "subs.opml", "last_modified": http_date("2024-01-01")}
-    manifest = SiteManifest(directory, {
-        "version": 1, "kind": "bench", "placeholder": PLACEHOLDER, "slow_seconds": 30,
-        "routes": routes, "feeds": feed_table, "pages": page_table,
-        "boilerplate": sorted(BOILERPLATE["courier"]), "disallowed": [], "disallow_prefixes": ["/private/"],
-        "slow": None, "huge": None, "opml": "/subs.opml", "robots": "/robots.txt"})
-    manifest.save()
-    return manifest
+    files = {"/robots.txt": "User-agent: *\nDisallow: /private/\n", "/subs.opml": opml(sorted(groups.items()))}
+    return _finish(directory, files, routes, {
+        "kind": "bench", "slow_seconds": 30, "feeds": feed_table, "pages": page_table,
+        "boilerplate": sorted(set(BOILERPLATE["herald"] + BOILERPLATE["courier"])), "disallowed": [],
+        "disallow_prefixes": ["/private/"], "slow": None, "huge": None})
 
 
 def render_bench(manifest: SiteManifest, path: str) -> str:
@@ -482,15 +441,26 @@ class SiteServer(ThreadingHTTPServer):
         self.hits: dict[str, int] = {}
         self.bodies: dict[str, tuple[bytes, str]] = {}
 
-    def body(self, path: str, route: dict) -> tuple[bytes, str]:
-        """The served bytes (placeholder replaced) and their ETag, cached."""
+    def body(self, path: str, route: dict) -> tuple[list[bytes], str]:
+        """The served bytes in pieces (placeholder replaced) and their ETag, cached; the huge
+        page is one small chunk repeated, so it is never held whole in memory."""
         if path not in self.bodies:
-            if route["kind"].startswith("bench"):
-                text = render_bench(self.manifest, path)
+            if route["kind"] == "huge":
+                paragraphs = [p for p in route["text"].split("\n\n") if p.strip()]
+                page = render_page("courier", "Valley Courier", path, route["title"], route["published"],
+                                   paragraphs, []).replace(PLACEHOLDER, self.base)
+                top, bottom = (part.encode() for part in page.split("</article>", 1))
+                chunk = ("".join(f"<p>{_esc(p)}</p>\n" for p in paragraphs) * 8).encode()
+                pieces = [top] + [chunk] * -(-(route["bytes"] - len(page)) // len(chunk)) + [b"</article>" + bottom]
+                digest = hashlib.sha1(top + chunk + bottom + str(len(pieces)).encode())
             else:
-                text = (self.manifest.directory / route["file"]).read_text(encoding="utf-8")
-            data = text.replace(PLACEHOLDER, self.base).encode("utf-8")
-            self.bodies[path] = (data, '"' + hashlib.sha1(data).hexdigest()[:20] + '"')
+                if route["kind"].startswith("bench"):
+                    text = render_bench(self.manifest, path)
+                else:
+                    text = (self.manifest.directory / route["file"]).read_text(encoding="utf-8")
+                pieces = [text.replace(PLACEHOLDER, self.base).encode("utf-8")]
+                digest = hashlib.sha1(pieces[0])
+            self.bodies[path] = (pieces, '"' + digest.hexdigest()[:20] + '"')
         return self.bodies[path]
 
     def record(self, line: dict) -> None:
@@ -532,17 +502,18 @@ class SiteHandler(BaseHTTPRequestHandler):
                          "start": start, "end": time.time(), "bytes": self.sent,
                          "in_flight": in_flight, "host": host})
 
-    def send(self, status: int, body: bytes = b"", head: bool = False, **headers) -> None:
+    def send(self, status: int, body: bytes = b"", head: bool = False, pieces=None, **headers) -> None:
         self.status = status
+        pieces = [body] if pieces is None else pieces
         self.send_response(status)
         headers.setdefault("Content-Type", "text/plain; charset=utf-8")
         for name, value in headers.items():
             self.send_header(name.replace("_", "-"), value)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(sum(map(len, pieces))))
         self.end_headers()
-        if not head and body:
-            self.wfile.write(body)
-            self.sent = len(body)
+        for piece in [] if head else pieces:
+            self.wfile.write(piece)
+            self.sent += len(piece)
 
     def dispatch(self, head: bool) -> None:
         site: SiteServer = self.server
@@ -562,12 +533,11 @@ class SiteHandler(BaseHTTPRequestHandler):
                 return self.send(500, b"internal error\n", head)
         if kind == "slow":
             time.sleep(site.slow_seconds)
-        if kind == "huge":
-            return self.huge(route, head)
-        body, etag = site.body(path, route)
-        self.conditional(body, etag, route["last_modified"], head, content_type(route, path))
+        pieces, etag = site.body(path, route)
+        self.conditional(pieces, etag, route["last_modified"], head, content_type(route, path))
 
-    def conditional(self, body: bytes, etag: str, last_modified: str, head: bool, ctype: str) -> None:
+    def conditional(self, pieces: list[bytes], etag: str, last_modified: str, head: bool,
+                    ctype: str) -> None:
         """200, or 304 when If-None-Match matches (or, without it, If-Modified-Since is not older)."""
         inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
         fresh = False
@@ -579,35 +549,8 @@ class SiteHandler(BaseHTTPRequestHandler):
                 fresh = parsedate_to_datetime(last_modified) <= parsedate_to_datetime(ims)
             except (TypeError, ValueError):
                 fresh = False
-        if fresh:
-            return self.send(304, b"", head, ETag=etag, Last_Modified=last_modified, Content_Type=ctype)
-        self.send(200, body, head, ETag=etag, Last_Modified=last_modified, Content_Type=ctype)
-
-    def huge(self, route: dict, head: bool) -> None:
-        """Stream a page of ``route['bytes']`` or a little more, never held whole in memory."""
-        paragraphs = [p for p in route["text"].split("\n\n") if p.strip()]
-        page = render_page("courier", "Valley Courier", "/courier/huge.html", route["title"],
-                           route["published"], paragraphs, []).replace(PLACEHOLDER, self.server.base)
-        top, bottom = page.split("</article>", 1)
-        chunk = ("".join(f"<p>{_esc(p)}</p>\n" for p in paragraphs) * 8).encode()
-        top, bottom = top.encode(), ("</article>" + bottom).encode()
-        count = -(-(route["bytes"] - len(top) - len(bottom)) // len(chunk))
-        length = len(top) + count * len(chunk) + len(bottom)
-        etag = '"huge-' + hashlib.sha1(top + chunk + bottom).hexdigest()[:12] + f'-{count}"'
-        if self.headers.get("If-None-Match") == etag:
-            return self.send(304, b"", head, ETag=etag, Last_Modified=route["last_modified"])
-        self.status = 200
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(length))
-        self.send_header("ETag", etag)
-        self.send_header("Last-Modified", route["last_modified"])
-        self.end_headers()
-        if head:
-            return
-        for piece in [top] + [chunk] * count + [bottom]:
-            self.wfile.write(piece)
-            self.sent += len(piece)
+        self.send(304 if fresh else 200, head=head, pieces=[] if fresh else pieces, ETag=etag,
+                  Last_Modified=last_modified, Content_Type=ctype)
 
 
 def content_type(route: dict, path: str) -> str:
@@ -631,7 +574,8 @@ def serve(directory: Path, port_file: Path, log_path: Path, slow_seconds: float 
 class NewsSite:
     """The site's server process, started and stopped from a test (or bench) process."""
 
-    def __init__(self, directory: Path, slow_seconds: float = 30):
+    def __init__(self, directory: Path, slow_seconds: float | None = None):
+        """``slow_seconds`` None keeps the site's own (``site.json``, 30 unless built otherwise)."""
         self.directory = Path(directory)
         self.slow_seconds = slow_seconds
         self.manifest = SiteManifest.load(self.directory)
@@ -646,8 +590,9 @@ class NewsSite:
             [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.newssite", "serve", str(self.directory),
-             "--port-file", str(self.port_file), "--log", str(self.log_path),
-             "--slow-seconds", str(self.slow_seconds)], cwd=ROOT, env=env)
+             "--port-file", str(self.port_file), "--log", str(self.log_path)]
+            + ([] if self.slow_seconds is None else ["--slow-seconds", str(self.slow_seconds)]),
+            cwd=ROOT, env=env)
         deadline = time.monotonic() + 10
         while not self.port_file.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
