@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 PLACEHOLDER = "{base}"
 HUGE_BYTES = 12 * 1024 * 1024 + 512 * 1024
-CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".opml": "text/x-opml; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+HTML_TYPE = "text/html; charset=utf-8"
 PLACES = """Ashford Brookfield Cedar Falls Dunmore Elmwood Fairhaven Glenrock Harlow Ironton
 Jasper Kingsford Lakemont Millbrook Northgate Oakridge Pinecrest Quarry Hill Riverton Stonebridge
 Thornbury Upton Vernon Westfield Yardley Zion Crossing Ambler Bexley Carver Delmar Easton""".split()
@@ -81,6 +81,13 @@ def _moment(stamp: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def _moment_of(header: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+
+
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48] or "story"
 
@@ -104,7 +111,7 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _nav(items: list[str]) -> str:
+def _links(items: list[str]) -> str:
     return "".join(f'<li><a href="#">{_esc(i)}</a></li>' for i in items)
 
 
@@ -122,11 +129,11 @@ def render_page(style: str, outlet: str, path: str, title: str, published: str,
     article = (f'<article><h1>{_esc(title)}</h1><time datetime="{moment}">'
                f"{_moment(published):%B %d, %Y}</time>\n"
                + "".join(f"<p>{_esc(p)}</p>\n" for p in paragraphs) + body_extra + "</article>\n")
-    related_list = "".join(f'<li><a href="#">{_esc(r)}</a></li>' for r in related)
+    related_list = _links(related)
     if style == "herald":
         return (head + f'<body class="herald"><div id="cookie-banner"><p>{b[4]}</p>'
                 f"<button>{b[5]}</button></div><header><nav><ul>"
-                + _nav([b[0], "Local News", b[1], "Weather"]) + "</ul></nav></header>\n"
+                + _links([b[0], "Local News", b[1], "Weather"]) + "</ul></nav></header>\n"
                 f'<main><div class="story-wrap">{article}</div>'
                 f'<aside class="newsletter"><h3>{b[2]}</h3><p>{b[3]}</p>'
                 f'<form><input type="email"><button>Sign up</button></form></aside>'
@@ -134,7 +141,7 @@ def render_page(style: str, outlet: str, path: str, title: str, published: str,
                 f'<footer><p>{b[7]}</p></footer></body></html>\n')
     if style == "courier":
         return (head + f'<body><div class="masthead"><a class="logo">{b[0]}</a><ul class="menu">'
-                + _nav(["Region", "Business", b[1], "Obituaries"]) + "</ul></div>\n"
+                + _links(["Region", "Business", b[1], "Obituaries"]) + "</ul></div>\n"
                 f'<div class="layout"><div class="column">{article}'
                 f'<div class="promo"><strong>{b[2]}</strong> {b[3]}</div></div>'
                 f'<div class="sidebar"><h4>{b[6]}</h4><ol>{related_list}</ol></div></div>\n'
@@ -220,9 +227,6 @@ class SiteManifest:
     def load(cls, directory: Path) -> "SiteManifest":
         return cls(Path(directory), json.loads((Path(directory) / "site.json").read_text()))
 
-    def save(self) -> None:
-        (self.directory / "site.json").write_text(json.dumps(self.data, indent=1))
-
     routes = property(lambda self: self.data["routes"])
     feeds = property(lambda self: self.data["feeds"])
     pages = property(lambda self: self.data["pages"])
@@ -246,7 +250,7 @@ class SiteManifest:
         return [page["lead"]] + [p for a in page["articles"] for p in paragraphs_of(arts[a])]
 
     def pages_of_incident(self, incident: str) -> list[str]:
-        return [p for p, page in self.pages.items() if page.get("incident") == incident]
+        return [p for p, page in self.pages.items() if page["incident"] == incident]
 
 
 def build_site(directory: Path, *, data: Path = DATA, incidents: int = 6,
@@ -270,7 +274,8 @@ def build_site(directory: Path, *, data: Path = DATA, incidents: int = 6,
                 "title": a["title"], "published": a["published"], "paragraphs": paragraphs_of(a),
                 "related_headlines": list(related), "disallowed": False, **flags}
         pages[path] = page
-        routes[path] = {"kind": kind, "file": path.lstrip("/"), "last_modified": http_date(a["published"])}
+        routes[path] = {"kind": kind, "file": path.lstrip("/"), "content_type": HTML_TYPE,
+                        "last_modified": http_date(a["published"])}
         if kind == "huge":
             routes[path].update(file=None, bytes=HUGE_BYTES, title=a["title"],
                                 published=a["published"], text=a["text"])
@@ -344,15 +349,16 @@ def build_site(directory: Path, *, data: Path = DATA, incidents: int = 6,
 
 def _finish(directory: Path, files: dict[str, str], routes: dict, data: dict) -> SiteManifest:
     """Write the files and ``site.json``; robots.txt and subs.opml are among ``files``."""
-    for path in ("/robots.txt", "/subs.opml"):
-        routes[path] = {"kind": "file", "file": path[1:], "last_modified": http_date("2024-01-01")}
+    for path, ctype in (("/robots.txt", "text/plain; charset=utf-8"), ("/subs.opml", "text/x-opml")):
+        routes[path] = {"kind": "file", "file": path[1:], "content_type": ctype,
+                        "last_modified": http_date("2024-01-01")}
     for path, text in files.items():
         target = directory / path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     manifest = SiteManifest(directory, {"version": 1, "placeholder": PLACEHOLDER, "routes": routes,
                                         "opml": "/subs.opml", "robots": "/robots.txt", **data})
-    manifest.save()
+    (directory / "site.json").write_text(json.dumps(manifest.data, indent=1))
     return manifest
 
 
@@ -393,7 +399,7 @@ def build_bench_site(directory: Path, *, feeds: int = 200, pages: int = 5000, da
             "title": f"{a['title']} ({place} edition {k})",
             "lead": f"Dispatch {k:05d} from {place}: the Outlet {outlet} desk in {place} filed "
                     f"report number {k} of the {place} series on {published[:10]}."}
-        routes[path] = {"kind": "bench-page", "last_modified": http_date(published)}
+        routes[path] = {"kind": "bench-page", "content_type": HTML_TYPE, "last_modified": http_date(published)}
         feed_table[feed]["entries"].append(path)
     for path, feed in feed_table.items():
         last = page_table[feed["entries"][-1]]["published"] if feed["entries"] else start.isoformat()
@@ -474,7 +480,7 @@ class SiteHandler(BaseHTTPRequestHandler):
     server_version = "NewsSite/1.0"
 
     def log_message(self, format, *args):
-        pass
+        """Silent: every request goes to the JSON log instead."""
 
     def do_GET(self):
         self.answer(head=False)
@@ -506,9 +512,10 @@ class SiteHandler(BaseHTTPRequestHandler):
         self.status = status
         pieces = [body] if pieces is None else pieces
         self.send_response(status)
-        headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+        headers = {"Content-Type": "text/plain; charset=utf-8",
+                   **{name.replace("_", "-"): value for name, value in headers.items()}}
         for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
+            self.send_header(name, value)
         self.send_header("Content-Length", str(sum(map(len, pieces))))
         self.end_headers()
         for piece in [] if head else pieces:
@@ -534,30 +541,19 @@ class SiteHandler(BaseHTTPRequestHandler):
         if kind == "slow":
             time.sleep(site.slow_seconds)
         pieces, etag = site.body(path, route)
-        self.conditional(pieces, etag, route["last_modified"], head, content_type(route, path))
+        self.conditional(pieces, etag, route["last_modified"], head, route["content_type"])
 
     def conditional(self, pieces: list[bytes], etag: str, last_modified: str, head: bool,
                     ctype: str) -> None:
         """200, or 304 when If-None-Match matches (or, without it, If-Modified-Since is not older)."""
         inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
-        fresh = False
         if inm is not None:
-            tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
-            fresh = "*" in tags or etag in tags
-        elif ims:
-            try:
-                fresh = parsedate_to_datetime(last_modified) <= parsedate_to_datetime(ims)
-            except (TypeError, ValueError):
-                fresh = False
+            fresh = bool({"*", etag} & {t.strip().removeprefix("W/") for t in inm.split(",")})
+        else:
+            since = _moment_of(ims or "")
+            fresh = since is not None and parsedate_to_datetime(last_modified) <= since
         self.send(304 if fresh else 200, head=head, pieces=[] if fresh else pieces, ETag=etag,
                   Last_Modified=last_modified, Content_Type=ctype)
-
-
-def content_type(route: dict, path: str) -> str:
-    if "content_type" in route:
-        return route["content_type"]
-    suffix = Path(route.get("file") or path).suffix
-    return CONTENT_TYPES.get(suffix, "application/xml" if suffix == ".xml" else "application/octet-stream")
 
 
 def serve(directory: Path, port_file: Path, log_path: Path, slow_seconds: float | None) -> None:

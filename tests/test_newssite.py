@@ -42,7 +42,7 @@ def test_pages_carry_the_article_and_the_boilerplate(site, client):
     path = next(p for p, page in m.pages.items() if page["outlet"] == "Lakeside Herald"
                 and not page["disallowed"] and not page.get("slow"))
     page = client.get(site.url(path))
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.status_code == 200 and page.headers.get_list("content-type") == ["text/html; charset=utf-8"]
     text = page.text
     assert f'<link rel="canonical" href="{site.base}{path}">' in text
     assert 'property="og:title"' in text and 'name="article:published_time"' in text
@@ -56,7 +56,9 @@ def test_pages_carry_the_article_and_the_boilerplate(site, client):
 
 def test_feeds_parse_with_their_kinds(site, client):
     m = site.manifest
-    herald = feedparser.parse(client.get(site.url("/herald/rss.xml")).content)
+    answer = client.get(site.url("/herald/rss.xml"))
+    assert answer.headers.get_list("content-type") == ["application/rss+xml"]
+    herald = feedparser.parse(answer.content)
     assert herald.version == "rss20" and len(herald.entries) == len(m.feeds["/herald/rss.xml"]["entries"]) == 9
     assert all("content" not in e for e in herald.entries)
     links = [e.link for e in herald.entries]
