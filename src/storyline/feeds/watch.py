@@ -348,4 +348,5 @@ def _failed_as(response: Response, problem: str) -> Response:
 def _feed_problem(response: Response) -> str:
     if response.status == 410:
         return "the feed is gone (HTTP 410): it is not polled again until added again"
-    return response.problem or f"HTTP {response.status}"
+    error = response.error()
+    return error.message if error is not None else f"HTTP {response.status}"

@@ -14,7 +14,8 @@ from urllib.parse import urljoin
 
 from ._hosts import Deferred, HostGates, origin_of
 from ._robots import RobotsCache
-from ._safety import Refused, Resolver, address_problem, refusal, resolve, url_problem
+from ._safety import (Refused, Resolver, address_problem, check_url, refusal, resolve,
+                      url_problem)
 from .records import FetchSettings, Request, Response
 
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -132,9 +133,11 @@ class Fetcher:
             robots: bool = False) -> Response:
         """One GET, conditional when ``etag`` or ``last_modified`` is given; with ``robots``
         the origin's robots.txt is asked first. Never raises for what the network does."""
-        problem = url_problem(url)
+        problem = url_problem(url) or (None if self.settings.allow_private else
+                                       check_url(url, resolver=self.resolver))
         if problem:
-            return Response.failed(url, "refused", problem)
+            kind = "network" if "cannot resolve" in problem else "refused"
+            return Response.failed(url, kind, problem)
         if robots:
             rules = self.robots.rules(origin_of(url))
             delay = rules.crawl_delay()
