@@ -457,3 +457,94 @@ def test_a_real_server_answers_head_and_gzip_posts(tmp_path, seed_jsonl):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=20)
+
+
+# -- feeds -------------------------------------------------------------------------------
+
+
+def test_feeds_added_through_the_library_are_listed(tmp_path):
+    path = tmp_path / "f.db"
+    with Library(path) as lib:
+        lib.add_feeds(["https://example.com/a.xml", "https://example.org/b.rss"], every="2h",
+                      category="Local")
+        expected = [f.to_dict() for f in lib.feeds()]
+    with TestClient(create_app(path)) as c:
+        got = c.get("/api/feeds")
+        assert got.status_code == 200
+        assert got.json() == {"feeds": expected}
+        assert [f["url"] for f in expected] == ["https://example.com/a.xml",
+                                                "https://example.org/b.rss"]
+        assert {f["every"] for f in expected} == {7200} and expected[0]["state"] == "active"
+        assert c.head("/api/feeds").status_code == 200
+        assert "feeds" in {t for op in c.get("/openapi.json").json()["paths"]["/api/feeds"].values()
+                           for t in op["tags"]}
+
+
+def test_an_archive_without_feeds_lists_none(client):
+    assert client.get("/api/feeds").json() == {"feeds": []}
+
+
+def test_adding_feeds_is_refused_with_403_when_no_token_is_set(client):
+    got = client.post("/api/feeds", json={"urls": ["https://example.com/feed.xml"]})
+    assert got.status_code == 403 and "STORYLINE_TOKEN" in got.json()["detail"]
+    assert client.get("/api/feeds").json() == {"feeds": []}
+
+
+@pytest.mark.parametrize("header", [{}, {"Authorization": "Bearer nope"},
+                                    {"Authorization": f"Basic {TOKEN}"}])
+def test_adding_feeds_needs_the_right_bearer_token(writable, header):
+    got = writable.post("/api/feeds", json={"url": "https://example.com/feed.xml"},
+                        headers=header)
+    assert got.status_code == 401 and got.headers["www-authenticate"] == "Bearer"
+    assert writable.get("/api/feeds").json() == {"feeds": []}
+
+
+def test_posted_feeds_are_added_and_listed(writable):
+    got = writable.post("/api/feeds", headers=AUTH, json={
+        "urls": ["https://example.com/feed.xml", " https://example.org/rss "], "every": "30m",
+        "outlet": "Example News", "category": "World"})
+    assert got.status_code == 200, got.text
+    added = got.json()["feeds"]
+    assert [f["url"] for f in added] == ["https://example.com/feed.xml", "https://example.org/rss"]
+    assert all(f["every"] == 1800 and f["outlet"] == "Example News" and f["category"] == "World"
+               and f["state"] == "active" for f in added)
+    listed = writable.get("/api/feeds").json()["feeds"]
+    assert sorted(f["url"] for f in listed) == sorted(f["url"] for f in added)
+    # one "url", every in seconds, adding one again is no duplicate
+    again = writable.post("/api/feeds", headers=AUTH,
+                          json={"url": "https://example.com/feed.xml", "every": 3600})
+    assert again.status_code == 200 and again.json()["feeds"][0]["every"] == 3600
+    assert len(writable.get("/api/feeds").json()["feeds"]) == 2
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"urls": ["https://example.com/ok.xml", "ftp://x"]}, "url"),
+    ({"url": "not a url"}, "url"),
+    ({"urls": ["https://example.com/ok.xml"], "every": "soon"}, "every"),
+    ({"urls": ["https://example.com/ok.xml"], "every": "1m"}, "every"),
+    ({"urls": ["https://example.com/ok.xml"], "every": 60}, "every"),
+    ({"urls": ["https://example.com/ok.xml"], "every": -5}, "every"),
+    ({"urls": ["https://example.com/ok.xml"], "every": True}, "every"),
+    ({"urls": "https://example.com/ok.xml"}, "urls"),
+    ({"urls": [3]}, "urls"),
+    ({"urls": []}, "url"),
+    ({}, "url"),
+    ({"urls": ["https://example.com/ok.xml"], "interval": "1h"}, "body"),
+    ({"urls": ["https://example.com/ok.xml"], "category": 5}, "category"),
+    (["https://example.com/ok.xml"], "body"),
+])
+def test_bad_feed_bodies_are_400_naming_the_field_and_add_nothing(writable, body, field):
+    got = writable.post("/api/feeds", headers=AUTH, json=body)
+    assert got.status_code == 400, got.text
+    assert got.json()["detail"].startswith(f"bad request: {field}: ")
+    assert writable.get("/api/feeds").json() == {"feeds": []}
+
+
+def test_a_feed_body_that_is_not_json_is_400_and_other_types_415(writable):
+    got = writable.post("/api/feeds", headers={**AUTH, "Content-Type": "application/json"},
+                        content=b"{urls:")
+    assert got.status_code == 400 and "bad request: body: not JSON" in got.json()["detail"]
+    other = writable.post("/api/feeds", headers={**AUTH, "Content-Type": "text/csv"},
+                          content=b"https://example.com/feed.xml")
+    assert other.status_code == 415
+    assert writable.get("/api/feeds").json() == {"feeds": []}

@@ -105,3 +105,61 @@ def test_bad_search_and_unknown_ids_are_pages_with_the_reason(site):
 def test_highlighted_escapes_everything_but_its_marks():
     assert str(highlighted("a <b> c", [[2, 5]])) == "a <mark>&lt;b&gt;</mark> c"
     assert str(highlighted("x", [[0, 5]])) == "x"
+
+
+# -- feeds -------------------------------------------------------------------------------
+
+
+def test_feeds_page_without_feeds_says_how_to_add_them(site):
+    client, *_ = site
+    page = client.get("/feeds")
+    assert page.status_code == 200 and page.headers["content-security-policy"] == CSP
+    assert "No feeds yet" in page.text and "storyline feeds add URL" in page.text
+    assert "storyline feeds import FILE.opml" in page.text
+    assert '<a class="feeds" href="/feeds">Feeds</a>' in client.get("/").text
+
+
+def test_feeds_page_shows_each_feeds_state_checks_errors_and_articles(tmp_path):
+    path = tmp_path / "feeds.db"
+    with Library(path) as lib:
+        ok, failing = lib.add_feeds(["https://example.com/ok.xml",
+                                     "https://example.org/failing.xml"], category="Local")
+        gone, = lib.add_feeds(["https://example.net/gone.xml"])
+        with lib.store.transaction():
+            lib.store.update_feed(ok.id, title="The Herald", site_url="https://example.com/",
+                                  last_check="2024-02-05T14:30:00+00:00", last_status=200,
+                                  next_check="2024-02-05T15:00:00+00:00", articles=12)
+            lib.store.update_feed(failing.id, title=HOSTILE_TITLE,
+                                  site_url="javascript:alert(3)", state="backing off",
+                                  last_status=503, consecutive_errors=3,
+                                  last_error="HTTP 503 <Service Unavailable>",
+                                  last_check="2024-02-05T14:31:00+00:00")
+            lib.store.update_feed(gone.id, state="gone", last_status=410,
+                                  last_error="HTTP 410: the feed is gone")
+    with TestClient(create_app(path)) as client:
+        page = client.get("/feeds")
+    assert page.status_code == 200
+    text = page.text
+    for url in ("https://example.com/ok.xml", "https://example.org/failing.xml",
+                "https://example.net/gone.xml"):
+        assert url in text
+    assert '<a class="title" href="https://example.com/" rel="noopener noreferrer">The Herald</a>' in text
+    for state in ("active", "backing-off", "gone"):
+        assert f'<span class="badge {state}">' in text
+    assert ">backing off</span>" in text
+    assert "HTTP 503 &lt;Service Unavailable&gt;" in text and "3 in a row" in text
+    assert "HTTP 410: the feed is gone" in text and "not polled (gone" in text
+    assert 'datetime="2024-02-05T14:30:00+00:00">2024-02-05 14:30</time>' in text
+    assert "HTTP 200" in text and '<td class="num">12</td>' in text
+    assert "<h2>Local</h2>" in text and "<h2>No category</h2>" in text
+    # titles and errors are escaped, a site that is no http(s) URL is not linked
+    assert "<script>alert" not in text and "&lt;script&gt;alert" in text
+    assert 'href="javascript:' not in text
+    assert set(re.findall(r"<script[^>]*>", text)) <= {'<script src="/static/storyline.js" defer>'}
+
+
+def test_every_text_writes_intervals_as_the_command_line_does():
+    from storyline.web import every_text
+
+    assert [every_text(s) for s in (None, 1800, 7200, 5400, 86400, 90)] == [
+        "", "30m", "2h", "1h30m", "1d", "1m30s"]

@@ -16,6 +16,7 @@ decoded. Every GET route answers HEAD too: the GET's status and headers, without
 from __future__ import annotations
 
 import io
+import json
 import os
 import queue
 import secrets
@@ -232,6 +233,62 @@ def _check_token(request: Request, token: str | None) -> None:
                             headers={"WWW-Authenticate": "Bearer"})
 
 
+_FEEDS_BODY_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "urls": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                 "description": "Feed URLs (http or https)."},
+        "url": {"type": "string", "description": "One feed URL, instead of (or as well as) "
+                                                 "`urls`."},
+        "every": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}],
+                  "description": 'Poll this often: seconds, or "30m", "2h", "1d".'},
+        "outlet": {"type": ["string", "null"], "description": "Outlet of their articles "
+                                                              "(default: the feed's title)."},
+        "category": {"type": ["string", "null"]},
+    },
+    "example": {"urls": ["https://example.com/feed.xml"], "every": "30m", "category": "Local"},
+}
+
+
+def _feeds_body(body: bytes) -> tuple[list[str], dict]:
+    """The URLs and options of a ``POST /api/feeds`` body; 400 naming what is wrong."""
+    def bad(message: str) -> HTTPException:
+        return HTTPException(400, f"bad request: {message}")
+
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad(f"body: not JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise bad('body: send a JSON object such as {"urls": ["https://example.com/feed.xml"]}')
+    unknown = sorted(set(data) - set(_FEEDS_BODY_SCHEMA["properties"]))
+    if unknown:
+        raise bad(f"body: unknown field{'s' if len(unknown) > 1 else ''} "
+                  f"{', '.join(map(repr, unknown))} (known: urls, url, every, outlet, category)")
+    urls = data.get("urls", [])
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise bad("urls: must be a list of URL strings")
+    if "url" in data:
+        if not isinstance(data["url"], str):
+            raise bad("url: must be a URL string")
+        urls = [data["url"], *urls]
+    if not urls:
+        raise bad('url: give the feeds to add as "urls" (a list) or "url"')
+    every = data.get("every")
+    if isinstance(every, bool) or not isinstance(every, (str, int, type(None))):
+        raise bad('every: must be seconds (a number) or text such as "30m", "2h", "1d"')
+    if isinstance(every, int) and every <= 0:
+        raise bad(f"every: {every} is not a positive number of seconds")
+    # seconds as text, so the library holds them to the shortest interval as it does text
+    options = {"every": f"{every}s" if isinstance(every, int) else every}
+    for name in ("outlet", "category"):
+        value = data.get(name)
+        if not isinstance(value, (str, type(None))):
+            raise bad(f"{name}: must be a string")
+        options[name] = value.strip() or None if isinstance(value, str) else None
+    return urls, options
+
+
 def create_app(db: str | Path, *, token: str | None = None,
                max_body: int = DEFAULT_MAX_BODY, annotate_jobs: int = 1) -> FastAPI:
     """The service over the archive at ``db``. ``token`` enables writes (None: read-only);
@@ -369,6 +426,41 @@ def create_app(db: str | Path, *, token: str | None = None,
         result = await run_in_threadpool(ingest)
         stored = result["new"] + result["revised"] + result["unchanged"] + result["duplicates"]
         return JSONResponse(result, status_code=400 if result["errors"] and not stored else 200)
+
+    @app.get("/api/feeds", tags=["feeds"])
+    def list_feeds() -> dict:
+        """Every feed subscription with its health, by category and title: the objects of
+        `storyline feeds --json`."""
+        with libraries.borrow() as library:
+            feeds = library.feeds()
+        return {"feeds": [f.to_dict() for f in feeds]}
+
+    @app.post("/api/feeds", tags=["feeds"],
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": _FEEDS_BODY_SCHEMA}}}})
+    async def post_feeds(request: Request) -> dict:
+        """Subscribe to feeds: a JSON object `{"urls": [...], "every": "30m", "outlet": ...,
+        "category": ...}` (or one `"url"`). `every` (seconds, or "30m", "2h", "1d") fixes
+        how often they are polled instead of following how often they publish. Adding a
+        feed again makes it active and due now. Answers the added feeds; 400 naming the
+        field when a URL, the interval or the body is bad (then none is added)."""
+        _check_token(request, token)
+        kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        if kind != "application/json":
+            raise HTTPException(415, f"cannot read {kind!r}: send application/json, an object "
+                                     'such as {"urls": ["https://example.com/feed.xml"]}')
+        urls, options = _feeds_body(await _read_body(request, max_body))
+
+        def add() -> list[dict]:
+            with libraries.write_lock, libraries.borrow() as library:
+                return [f.to_dict() for f in library.add_feeds(urls, **options)]
+
+        try:
+            added = await run_in_threadpool(add)
+        except InputError as exc:
+            where = f"{exc.field}: " if exc.field else ""
+            raise HTTPException(_status(exc), f"bad request: {where}{exc.message}") from None
+        return {"feeds": added}
 
     _mount_docs(app)
     from .web import mount_web

@@ -1,4 +1,5 @@
-"""The web pages of the newsroom service: stories, a story's brief, an article, search.
+"""The web pages of the newsroom service: stories, a story's brief, an article, search,
+the feeds followed.
 
 Server-rendered with Jinja2 (autoescaped); the only script highlights a citation's
 sentence in its source. Pages send a Content-Security-Policy that allows no inline script,
@@ -8,7 +9,9 @@ so even text that slipped past escaping could not run.
 from __future__ import annotations
 
 import json
+from itertools import groupby
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -49,6 +52,40 @@ def highlighted(text: str, spans: list[list[int]]) -> Markup:
                            for piece, match in highlight_pieces(text, spans))
 
 
+def safe_href(url: str | None) -> str | None:
+    """``url`` when it is http or https (fit for an ``href``), else None: a feed names its
+    own site, and a ``javascript:`` link there must not become one here."""
+    try:
+        scheme = urlsplit(url or "").scheme.lower()
+    except ValueError:
+        return None
+    return url if scheme in ("http", "https") else None
+
+
+def when(stamp: str | None) -> str:
+    """An ISO 8601 time as shown on a page: ``2024-02-05 14:30`` (UTC)."""
+    if not stamp:
+        return ""
+    day, _, time = stamp.partition("T")
+    return f"{day} {time[:5]}".strip()
+
+
+def every_text(seconds: int | None) -> str:
+    """A fixed polling interval as written on the command line: ``30m``, ``2h``, ``1h30m``."""
+    parts = []
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m"), (1, "s")):
+        count, seconds = divmod(seconds or 0, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+def feed_groups(feeds: list) -> list[tuple[str | None, list]]:
+    """Feeds by category (the library lists them so: uncategorised first), each group by
+    title."""
+    return [(category, list(group)) for category, group in groupby(feeds, lambda f: f.category)]
+
+
 def _article_marks(annotation) -> list[tuple]:
     marks = []
     for entity in annotation.entities:
@@ -86,6 +123,15 @@ def mount_web(app: FastAPI) -> None:
                           if not articles else
                           f"{articles} articles are in no story yet: run `storyline annotate`.")
         return _page(request, "home.html", page=page, empty_hint=empty_hint)
+
+    @app.get("/feeds", response_class=HTMLResponse, include_in_schema=False)
+    def feeds(request: Request) -> HTMLResponse:
+        with borrow() as library:
+            found = library.feeds()
+        states = {state: sum(f.state == state for f in found)
+                  for state in ("active", "backing off", "gone")}
+        return _page(request, "feeds.html", groups=feed_groups(found), total=len(found),
+                     states=states, safe_href=safe_href, when=when, every_text=every_text)
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search(request: Request, q: str = "") -> HTMLResponse:
