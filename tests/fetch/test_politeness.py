@@ -146,3 +146,12 @@ def test_retry_after_forms():
 def test_retry_after_never_raises_and_is_never_negative(value):
     seconds = parse_retry_after(value)
     assert seconds is None or seconds >= 0
+
+
+def test_a_host_that_defers_robots_is_not_marked_disallowed(site, fetcher):
+    site.routes["/busy"] = lambda h: reply(h, 429, b"", {"Retry-After": "3600"})
+    site.routes["/a"] = lambda h: reply(h, 200, b"ok")
+    fetcher.get(site.url("/busy"))
+    response = fetcher.get(site.url("/a"), robots=True)
+    assert response.kind == "deferred" and site.paths() == ["/busy"]
+    assert fetcher._robots._rules == {}

@@ -6,7 +6,6 @@ without being held in memory or waited for."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -17,7 +16,7 @@ import httpx
 from ..limits import MB
 from ._hosts import Hosts, origin_of, parse_retry_after
 from ._response import FetchSettings, Request, Response
-from ._robots import RobotsCache
+from ._robots import RobotsCache, RobotsDeferred
 from ._safety import AddressRefused, CheckedTransport, Resolver, check, resolve
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -78,7 +77,6 @@ class Fetcher:
             follow_redirects=False, trust_env=False, http1=True, http2=False)
         self._hosts = Hosts(settings.per_host, settings.host_delay)
         self._robots = RobotsCache(self._fetch_plain, self._hosts)
-        self._closed = threading.Event()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -87,13 +85,15 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
-        self._closed.set()
         self._client.close()
 
     def robots_allowed(self, url: str) -> bool:
         """Whether the origin's robots.txt lets storyline fetch ``url`` (read once per
-        origin; unreadable means no)."""
-        return self._robots.allowed(url)
+        origin; unreadable means no, and so does a host that asks us to wait too long)."""
+        try:
+            return self._robots.allowed(url)
+        except RobotsDeferred:
+            return False
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
             robots: bool = False) -> Response:
@@ -110,7 +110,11 @@ class Fetcher:
             found = check(url, self.settings.allow_private, self._resolver)
             if found:
                 return self._stopped(url, url, [], started, _Stop(*found))
-            if not self.robots_allowed(url):
+            try:
+                allowed = self._robots.allowed(url)
+            except RobotsDeferred as deferred:
+                return self._stopped(url, url, [], started, _Stop("deferred", deferred.problem))
+            if not allowed:
                 problem = (f"{url} is disallowed for storyline by {origin_of(url)}'s "
                            "robots.txt: the page was not requested")
                 return self._stopped(url, url, [], started, _Stop("robots", problem))

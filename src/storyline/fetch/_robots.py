@@ -28,6 +28,15 @@ def robots_url(url: str) -> str:
     return str(httpx.URL(url).copy_with(path="/robots.txt", query=None, fragment=None))
 
 
+class RobotsDeferred(Exception):
+    """robots.txt was not asked for: its host asked us to wait longer than we wait. Nothing
+    is kept, so that a later run reads it."""
+
+    def __init__(self, problem: str):
+        super().__init__(problem)
+        self.problem = problem
+
+
 class RobotsCache:
     """The rules of every origin asked about; a second thread asking for an origin being
     read waits for that read instead of reading it again."""
@@ -56,6 +65,8 @@ class RobotsCache:
 
     def _read(self, url: str, origin: str) -> Rules:
         response = self._fetch(robots_url(url))
+        if response.kind == "deferred":
+            raise RobotsDeferred(response.problem or f"{url}: try again later")
         if response.kind == "ok":
             rules = Protego.parse(response.content.decode("utf-8", errors="replace"))
             delay = rules.crawl_delay(AGENT_TOKEN)
