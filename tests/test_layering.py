@@ -61,12 +61,19 @@ def _in_engine(path: Path) -> bool:
     return path.relative_to(PACKAGE).parts[0] == "engine"
 
 
-PROCESS_MODULES = ("multiprocessing", "concurrent", "subprocess")
+PROCESS_MODULES = ("multiprocessing", "subprocess")
+PROCESS_POOLS = ("concurrent.futures.process", "concurrent.futures.ProcessPoolExecutor")
+
+
+def _starts_processes(module: str) -> bool:
+    """Threads are anyone's (``concurrent.futures.ThreadPoolExecutor``); processes are not."""
+    return module.split(".")[0] in PROCESS_MODULES or any(
+        module == pool or module.startswith(pool + ".") for pool in PROCESS_POOLS)
 
 
 @pytest.mark.parametrize("path", [p for p in MODULES if not _in_engine(p)], ids=_name)
 def test_only_the_engine_starts_processes(path):
-    assert not {m for m in _imports(path) if m.split(".")[0] in PROCESS_MODULES}
+    assert not {m for m in _imports(path) if _starts_processes(m)}
     calls = [node.lineno for node in ast.walk(ast.parse(path.read_text()))
              if isinstance(node, ast.Attribute) and node.attr in ("fork", "Popen", "spawnv")]
     assert calls == [], f"{_name(path)} starts a process on lines {calls}"
