@@ -8,8 +8,19 @@ robots.txt honoured. Every outcome is a :class:`Response`; nothing network-shape
 
 from __future__ import annotations
 
-from ._client import Fetcher
 from ._response import FetchSettings, Request, Response
-from ._safety import check_url
+
+
+def __getattr__(name: str):
+    """The fetcher and the address check load httpx, which only what fetches needs."""
+    if name == "Fetcher":
+        from ._client import Fetcher
+
+        return Fetcher
+    if name == "check_url":
+        from ._safety import check_url
+
+        return check_url
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["FetchSettings", "Fetcher", "Request", "Response", "check_url"]
