@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(PY) -m bench.serve
 	$(PY) -m bench.serve --workers 2 --no-cross-check
 	$(PY) -m bench.robustness
+	$(PY) -m bench.watch
 
 clean:
 	rm -rf $(VENV) $(DEMO_HTML) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm build src/*.egg-info

@@ -98,6 +98,8 @@ SMOKE = {
     "serve": (("requests", "count", "errors", "p50 ms", "p99 ms", "requests/s"), None),
     "robustness": (("input", "exit", "seconds", "peak MB", "stored / good", "named"),
                    {"environment", "hostile", "corpora"}),
+    "watch": (("system", "seconds", "pages", "pages/s", "requests per new article",
+               "peak RSS MB", "max in flight"), {"rounds", "peer", "feeds", "pages", "environment"}),
 }
 
 
@@ -134,7 +136,7 @@ def smoke_runs(tmp_path_factory, smoke_data) -> dict[str, tuple[int, str, Path]]
     for bench in SMOKE:
         results = tmp_path_factory.mktemp(bench)
         log = open(results / "stderr.log", "w+", encoding="utf-8")
-        data = [] if bench == "robustness" else ["--data", str(smoke_data)]  # it builds its own
+        data = [] if bench in ("robustness", "watch") else ["--data", str(smoke_data)]  # own data
         started[bench] = (subprocess.Popen(
             [sys.executable, "-m", f"bench.{bench}", "--smoke", "--results", str(results), *data],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=log), log, results)

@@ -20,10 +20,12 @@ def test_all_is_the_public_members():
 def test_public_surface_is_pinned():
     assert storyline.__all__ == [
         "Annotation", "ArchiveCounts", "Article", "ArticleDetail", "Brief", "BriefSettings",
-        "DatedEvent", "Engine", "Entity", "Failure", "Health", "IngestReport",
+        "DatedEvent", "Engine", "Entity", "Failure", "Feed", "FetchSettings", "Health",
+        "IngestReport",
         "IngestSettings", "InputError", "Library", "LimitError", "Limits", "LocalEngine",
         "MissingDependencyError", "ModelMissingError", "NotAnnotatedError", "NotFoundError",
-        "Origin", "QueryError", "Quote", "QuoteHit", "RawArticle", "SearchHit", "Span",
+        "Origin", "QueryError", "Quote", "QuoteHit", "RawArticle", "RoundReport", "SearchHit",
+        "Span",
         "Stage", "StoreError", "StoryDetail", "StoryPage", "StorySettings", "StorySource",
         "StorySummary", "StorylineError", "Timings", "__version__", "make_span",
     ]

@@ -12,8 +12,9 @@ from .limits import Limits  # noqa: E402
 from .pipeline import IngestSettings  # noqa: E402
 from .records import (Annotation, Article, DatedEvent, Entity, IngestReport, Quote,  # noqa: E402
                       RawArticle)
-from .results import (ArchiveCounts, ArticleDetail, Health, QuoteHit, SearchHit,  # noqa: E402
-                      StoryDetail, StorySource, StorySummary)
+from .fetch import FetchSettings  # noqa: E402
+from .results import (ArchiveCounts, ArticleDetail, Feed, Health, QuoteHit,  # noqa: E402
+                      RoundReport, SearchHit, StoryDetail, StorySource, StorySummary)
 from .spans import Span, make_span  # noqa: E402
 from .stories import StorySettings  # noqa: E402
 from .timing import Timings  # noqa: E402
@@ -29,6 +30,8 @@ __all__ = [
     "Engine",
     "Entity",
     "Failure",
+    "Feed",
+    "FetchSettings",
     "Health",
     "IngestReport",
     "IngestSettings",
@@ -46,6 +49,7 @@ __all__ = [
     "Quote",
     "QuoteHit",
     "RawArticle",
+    "RoundReport",
     "SearchHit",
     "Span",
     "Stage",

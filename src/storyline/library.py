@@ -32,14 +32,13 @@ from .errors import InputError, NotAnnotatedError, NotFoundError, Origin, QueryE
 from .pipeline import IngestSettings, ingest
 from .readers import read_inputs
 from .records import Annotation, Article, IngestReport, normalize_published
-from .results import (ArchiveCounts, ArticleDetail, Feed, Health, QuoteHit, SearchHit,
-                      StoryDetail, StorySummary)
+from .results import (ArchiveCounts, ArticleDetail, Feed, Health, QuoteHit, RoundReport,
+                      SearchHit, StoryDetail, StorySummary)
 from .store import Store
 from .stories import StoryGrouper, StorySettings
 from .timing import Timings
 
 if TYPE_CHECKING:
-    from .feeds.watch import RoundReport
     from .fetch import FetchSettings
 
 DEFAULT_DB = "storyline.db"

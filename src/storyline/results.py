@@ -9,9 +9,10 @@ a page that wants more (marked-up snippets) builds its own values beside them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .records import Annotation, Article
+from .errors import InputError
+from .records import Annotation, Article, IngestReport
 from .spans import Span
 
 
@@ -240,3 +241,28 @@ class Feed:
                 "last_status": self.last_status, "last_error": self.last_error,
                 "consecutive_errors": self.consecutive_errors, "next_check": self.next_check,
                 "articles": self.articles, "added_at": self.added_at}
+
+
+@dataclass
+class RoundReport:
+    """What one polling round (or one ``fetch``) did, for its closing line and for API
+    callers: feeds checked, new articles, feeds unchanged (304), pages fetched, requests
+    sent, pages robots.txt kept us from, and every error, named."""
+
+    feeds: int = 0
+    new: int = 0
+    unchanged: int = 0
+    pages: int = 0
+    requests: int = 0
+    disallowed: int = 0
+    errors: list[InputError] = field(default_factory=list)
+    ingest: IngestReport = field(default_factory=IngestReport)
+
+    def summary(self) -> str:
+        return (f"{self.feeds} feeds: {self.new} new articles, {self.unchanged} unchanged "
+                f"(304), {self.pages} pages fetched, {len(self.errors)} errors")
+
+    def to_dict(self) -> dict:
+        return {"feeds": self.feeds, "new": self.new, "unchanged": self.unchanged,
+                "pages": self.pages, "requests": self.requests, "disallowed": self.disallowed,
+                "errors": [str(e) for e in self.errors], "ingest": self.ingest.to_dict()}

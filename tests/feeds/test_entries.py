@@ -10,7 +10,7 @@ PARAGRAPH = ("Firefighters from three towns worked through the night to contain 
              "building, which had stood empty since 1998, was destroyed. Investigators will "
              "return on Monday to look for the cause.")
 
-RSS = f"""<?xml version="1.0"?>
+RSS = """<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Lakeside Herald</title><link>https://herald.example/</link>
 <ttl>60</ttl>
 <item><title>Mill fire</title><link>https://herald.example/mill.html</link>

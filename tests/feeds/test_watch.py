@@ -173,3 +173,17 @@ def test_fetch_refuses_loopback_without_allow_private(followed):
     assert result.returncode == 1
     assert b"loopback address" in result.stderr and b"--allow-private" in result.stderr
     assert requests == []
+
+
+def test_fetched_pages_export_as_a_warc_that_ingest_reads_back(followed, tmp_path):
+    manifest, site, db, steps = followed
+    warc = tmp_path / "pages.warc.gz"
+    exported = run_cli("export", "--warc", str(warc), db=db)
+    assert exported.returncode == 0, exported.stderr
+    count = int(exported.stderr.split()[0])
+    fetched = [a for a in steps[3][2].values() if not a.url.split("/", 3)[3].startswith(
+        ("courier/", "courier-sports/"))]  # full-content entries have no page of their own
+    assert count == len(fetched) >= 10
+    again = run_cli("ingest", "--no-annotate", str(warc), db=tmp_path / "again.db")
+    assert again.returncode == 0, again.stderr
+    assert f"{count} new".encode() in again.stdout

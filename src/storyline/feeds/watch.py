@@ -13,14 +13,14 @@ extracted), so worker processes are never forked beside fetching threads.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..errors import InputError, Origin
 from ..fetch import Fetcher, Request, Response
 from ..readers.html import HtmlPage
 from ..records import IngestReport, RawArticle
-from ..results import Feed
+from ..results import Feed, RoundReport
 from .entries import FeedEntry, entry_article_id, parse_feed
 from .schedule import backoff, cache_seconds, next_interval
 
@@ -41,29 +41,6 @@ def utcnow() -> datetime:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-@dataclass
-class RoundReport:
-    """What one round did, for its closing line and for API callers."""
-
-    feeds: int = 0
-    new: int = 0
-    unchanged: int = 0
-    pages: int = 0
-    requests: int = 0
-    disallowed: int = 0
-    errors: list[InputError] = field(default_factory=list)
-    ingest: IngestReport = field(default_factory=IngestReport)
-
-    def summary(self) -> str:
-        return (f"{self.feeds} feeds: {self.new} new articles, {self.unchanged} unchanged "
-                f"(304), {self.pages} pages fetched, {len(self.errors)} errors")
-
-    def to_dict(self) -> dict:
-        return {"feeds": self.feeds, "new": self.new, "unchanged": self.unchanged,
-                "pages": self.pages, "requests": self.requests, "disallowed": self.disallowed,
-                "errors": [str(e) for e in self.errors], "ingest": self.ingest.to_dict()}
 
 
 @dataclass
