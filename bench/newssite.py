@@ -436,6 +436,11 @@ class SiteServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up mid-answer (the size cap on the huge page) is expected."""
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
     def __init__(self, directory: Path, log_path: Path, slow_seconds: float | None):
         super().__init__(("127.0.0.1", 0), SiteHandler)
         self.manifest = SiteManifest.load(directory)

@@ -259,7 +259,8 @@ class RoundReport:
     ingest: IngestReport = field(default_factory=IngestReport)
 
     def summary(self) -> str:
-        return (f"{self.feeds} feeds: {self.new} new articles, {self.unchanged} unchanged "
+        return (f"{self.feeds} feed{'s' if self.feeds != 1 else ''}: {self.new} new articles, "
+                f"{self.unchanged} unchanged "
                 f"(304), {self.pages} pages fetched, {len(self.errors)} errors")
 
     def to_dict(self) -> dict:

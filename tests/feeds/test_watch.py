@@ -187,3 +187,30 @@ def test_fetched_pages_export_as_a_warc_that_ingest_reads_back(followed, tmp_pat
     again = run_cli("ingest", "--no-annotate", str(warc), db=tmp_path / "again.db")
     assert again.returncode == 0, again.stderr
     assert f"{count} new".encode() in again.stdout
+
+
+def test_watch_runs_until_sigterm_and_keeps_what_it_committed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    build_site(tmp_path / "site", slow_seconds=1)
+    db = tmp_path / "a.db"
+    with NewsSite(tmp_path / "site") as site:
+        assert run_cli("feeds", "add", site.url("/courier/atom.xml"), db=db).returncode == 0
+        env = {k: v for k, v in os.environ.items() if k != "STORYLINE_DB"}
+        with subprocess.Popen([sys.executable, "-m", "storyline", "--db", str(db), "watch",
+                               "--allow-private", "--host-delay", "0"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=env) as proc:
+            try:
+                line = proc.stdout.readline().decode()  # the first round's closing line
+                assert line.startswith("1 feed: ") and "new articles" in line
+                time.sleep(0.5)
+                proc.send_signal(signal.SIGTERM)
+                assert proc.wait(timeout=30) == 0
+                assert b"stopping after the current batch" in proc.stderr.read()
+            finally:
+                proc.kill()
+    assert len(_archive(db)) >= 6
