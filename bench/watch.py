@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "nothing, so it bounds the network part from below.",
         ])
         harness.publish(options, harness.document(
-            "# Feed polling", table, notes, harness.reproduce_line(env)),
+            harness.reproduce_line(env), "# Feed polling", table, notes),
             {"rounds": rounds, "peer": peer, "feeds": args.feeds, "pages": args.pages,
              "environment": env})
 
