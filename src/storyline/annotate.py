@@ -8,15 +8,20 @@ own a model. None of it knows anything of storage or processes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import dataclasses
+import functools
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from .dates import find_dated_events
+from .dedup import DedupSettings
 from .engine import Engine, Failure, LocalEngine, Stage, batches
 from .entities import group_entities
 from .errors import InputError, Origin
+from .limits import Limits
 from .nlp import Reading, load_pipeline, read_bodies
+from .prepare import Prepared, prepare_article
 from .quotes import extract_quotes
-from .records import Annotation, Article
+from .records import Annotation, Article, RawArticle
 from .spans import make_span
 from .timing import Timings
 
@@ -65,6 +70,38 @@ def _annotate_stage(nlp, batch: list[Article], timings: Timings) -> list[Annotat
 #: Annotation as an engine stage: each worker loads and owns its model, and is replaced by a
 #: fresh one once its memory passes :data:`RECYCLE_BYTES`.
 ANNOTATE = Stage("annotate", _annotate_stage, setup=load_pipeline, recycle=RECYCLE_BYTES)
+
+
+def _prepare_and_annotate(dedup: DedupSettings, limits: Limits, nlp,
+                          batch: list[tuple[RawArticle, Collection[int]]],
+                          timings: Timings) -> list[Prepared | InputError]:
+    found: list[Prepared | InputError] = []
+    with timings.stage("prepare", len(batch)):
+        for raw, learned, *_ in batch:
+            try:
+                found.append(prepare_article(raw, learned, dedup, limits))
+            except InputError as error:
+                found.append(error)
+    todo = [n for n, result in enumerate(found) if isinstance(result, Prepared)]
+    articles = [Article(id=batch[n][0].article_id(), revision=0, outlet=batch[n][0].outlet,
+                        title=batch[n][0].title, url=batch[n][0].url,
+                        published=batch[n][0].published, body=found[n].body) for n in todo]
+    with timings.stage("annotate", len(articles)):
+        annotations = annotate_batch(articles, nlp, timings) if articles else []
+    for n, annotation in zip(todo, annotations):
+        found[n] = dataclasses.replace(found[n], annotation=annotation)
+    return found
+
+
+@functools.lru_cache(maxsize=8)
+def reading_stage(dedup: DedupSettings, limits: Limits) -> Stage:
+    """Preparation and annotation as one engine stage, so that an article's body is read by
+    the worker that cleaned it and crosses a process boundary once, as plain records:
+    :class:`~storyline.prepare.Prepared` with its annotation (at revision 0, which the
+    writer sets), or the :class:`InputError` that refused the article. Its workers own a
+    model each, as :data:`ANNOTATE`'s do."""
+    return Stage("prepare and annotate", functools.partial(_prepare_and_annotate, dedup, limits),
+                 setup=load_pipeline, recycle=RECYCLE_BYTES)
 
 
 def annotate_list(engine: Engine, articles: Sequence[Article], *, batch_size: int = BATCH_SIZE,

@@ -29,7 +29,8 @@ from . import __version__
 from .brief import BRIEF_VERSION, Brief, BriefSettings, BriefSource, build_brief
 from .engine import Engine, Failure, LocalEngine, cpu_count
 from .errors import InputError, NotAnnotatedError, NotFoundError, Origin, QueryError
-from .pipeline import IngestSettings, ingest
+from .pipeline import IngestSettings, ingest, load_shards, write_shards
+from .shards import shard_name
 from .readers import read_inputs
 from .records import Annotation, Article, IngestReport, normalize_published
 from .results import (ArchiveCounts, ArticleDetail, Feed, Health, QuoteHit, RoundReport,
@@ -148,9 +149,14 @@ class Library:
                on_error: Callable[[InputError], None] | None = None,
                on_item: Callable[[], None] | None = None,
                annotate: bool = True, stories: bool = True,
+               shards: str | Path | None = None,
                timings: Timings | None = None) -> IngestReport:
         """Read files, directories (recursively) or ``-`` (JSONL on ``stdin``, or one JSON
         document when ``stdin_name`` ends in ``.json``) into the archive.
+
+        With ``shards`` (a directory), the prepared and annotated articles are written
+        there as Parquet shards instead, for :meth:`load_shards` (a backfill on a cluster:
+        see :mod:`storyline.shards`); blocks an earlier run finished are not redone.
 
         ``outlet`` and ``published`` fill what an input does not say. Bad files and records
         are collected in the report's ``errors`` (and passed to ``on_error``); everything
@@ -174,12 +180,50 @@ class Library:
             items = read_inputs([str(p) for p in paths], format, outlet=outlet,
                                 published=published, stdin=stdin, stdin_name=stdin_name,
                                 engine=engine, limits=self.settings.limits, timings=timings)
+            if shards is not None:
+                if not annotate:
+                    raise InputError(Origin(str(shards)), "shards hold annotated articles: "
+                                     "--shards cannot go with --no-annotate", "annotate")
+                return write_shards(items, self.store, Path(shards), settings=self.settings,
+                                    engine=engine, on_error=on_error, on_item=on_item,
+                                    annotator_version=ANNOTATOR_VERSION, timings=timings)
             grouper = (StoryGrouper(self.store, self.story_settings) if annotate and stories
                        else None)
             return ingest(items, self.store, settings=self.settings, engine=engine,
                           on_error=on_error, on_item=on_item, annotate=annotate,
                           annotator_version=ANNOTATOR_VERSION, grouper=grouper,
                           timings=timings)
+
+    def load_shards(self, directory: str | Path, *, jobs: int | None = None,
+                    stories: bool = True,
+                    on_error: Callable[[InputError], None] | None = None,
+                    on_item: Callable[[], None] | None = None,
+                    timings: Timings | None = None) -> IngestReport:
+        """Fold the shards an ``ingest(shards=...)`` wrote into the archive, in input order,
+        one transaction per batch: the same articles, copies, annotations and stories as
+        ingesting the inputs here. Stops before the first block not written yet (say which
+        in the report's errors); loading again changes nothing."""
+        from .annotate import ANNOTATOR_VERSION
+        from .shards import done_shards
+
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise InputError(Origin(str(directory)), "no such directory of shards")
+        grouper = StoryGrouper(self.store, self.story_settings) if stories else None
+        with self._engine(jobs) as engine:
+            report = load_shards(directory, self.store, settings=self.settings, engine=engine,
+                                 on_error=on_error, on_item=on_item,
+                                 annotator_version=ANNOTATOR_VERSION, grouper=grouper,
+                                 timings=timings)
+        _, missing = done_shards(directory)
+        if missing is not None:
+            error = InputError(Origin(str(directory / shard_name(missing))),
+                               "this shard is not written yet, so it and the ones after it "
+                               "were not loaded: finish the backfill, then load again")
+            report.errors.append(error)
+            if on_error:
+                on_error(error)
+        return report
 
     @contextmanager
     def _engine(self, jobs: int | None) -> Iterator[Engine]:

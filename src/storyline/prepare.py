@@ -15,18 +15,20 @@ from .dedup import DedupSettings, band_keys, signature, to_blob
 from .engine import Stage
 from .errors import InputError, LimitError
 from .limits import Limits
-from .records import RawArticle
+from .records import Annotation, RawArticle
 from .timing import Timings
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A raw article made ready to store: its body, and (for a body with words) the MinHash
-    signature and LSH bands its copies are found by."""
+    """A raw article made ready to store: its body, (for a body with words) the MinHash
+    signature and LSH bands its copies are found by, and, when it was read in the same
+    stage, its annotation (made before the archive gave it a revision: revision 0)."""
 
     body: str
     signature: bytes | None = None
     bands: list[tuple[int, int]] = field(default_factory=list)
+    annotation: Annotation | None = None
 
 
 def clean_article(raw: RawArticle, learned: Collection[int]) -> tuple[str, str]:
@@ -78,7 +80,7 @@ def _prepare_stage(dedup: DedupSettings, limits: Limits, state: None,
                    batch: list[tuple[RawArticle, Collection[int]]],
                    timings: Timings) -> list[Prepared | InputError]:
     found: list[Prepared | InputError] = []
-    for raw, learned in batch:
+    for raw, learned, *_ in batch:
         try:
             found.append(prepare_article(raw, learned, dedup, limits))
         except InputError as error:
@@ -86,7 +88,9 @@ def _prepare_stage(dedup: DedupSettings, limits: Limits, state: None,
     return found
 
 
+@functools.lru_cache(maxsize=8)
 def preparation_stage(dedup: DedupSettings, limits: Limits) -> Stage:
     """:func:`prepare_article` as an engine stage (results: :class:`Prepared` or the
-    :class:`InputError` that refused the article)."""
+    :class:`InputError` that refused the article). One stage per settings, so an engine
+    keeps one set of workers for it."""
     return Stage("prepare", functools.partial(_prepare_stage, dedup, limits))

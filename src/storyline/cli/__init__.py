@@ -30,7 +30,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(_feeds.feeds_app, name="feeds")
 
 for _name, _command in (
-    ("ingest", _articles.ingest_cmd), ("articles", _articles.articles_cmd),
+    ("ingest", _articles.ingest_cmd), ("load", _articles.load_cmd), ("articles", _articles.articles_cmd),
     ("article", _articles.article_cmd), ("annotate", _articles.annotate_cmd),
     ("quotes", _articles.quotes_cmd), ("stories", _stories.stories_cmd),
     ("story", _stories.story_cmd), ("brief", _stories.brief_cmd),

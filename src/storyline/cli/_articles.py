@@ -7,6 +7,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -16,10 +18,12 @@ import typer
 from ..library import Library, highlight_pieces
 from ..limits import MB, Limits
 from ..readers import FORMATS
+from ..shards import BLOCK_ITEMS
 from ._shared import (DbOption, JsonFlag, db_path, one_line, options_checked, progress_bar,
                      stderr, usage_error)
 
 Format = Enum("Format", {name: name for name in FORMATS}, type=str)
+Engine = Enum("Engine", {"local": "local", "ray": "ray"}, type=str)
 _LIMITS = Limits()
 
 
@@ -57,6 +61,18 @@ def ingest_cmd(
         min=0, help="Fewest words an article's text may have after cleaning.")] = _LIMITS.min_words,
     max_body_chars: Annotated[int, typer.Option(
         min=1, help="Longest article text, in characters after cleaning.")] = _LIMITS.max_body_chars,
+    engine: Annotated[Engine, typer.Option(
+        help="Where extraction, cleaning and annotation run: this machine's processes, or "
+             "a Ray cluster (pip install 'storyline[ray]').")] = Engine.local,
+    ray_address: Annotated[Optional[str], typer.Option(
+        help="The Ray cluster to join (host:port); default $RAY_ADDRESS, else a Ray started "
+             "for this run on this machine's cores.")] = None,
+    shards: Annotated[Optional[Path], typer.Option(
+        help="Write the annotated articles as Parquet shards to this directory instead of "
+             "the archive (blocks done by an earlier run are skipped); then `storyline load "
+             "DIR`.")] = None,
+    shard_size: Annotated[int, typer.Option(
+        min=1, help="Inputs per shard with --shards (a resumed backfill keeps its own).")] = BLOCK_ITEMS,
     db: DbOption = None,
 ) -> None:
     """Read articles into the archive: txt, JSON Lines/JSON, HTML, RSS/Atom, WARC/ARC (.gz too).
@@ -69,41 +85,98 @@ def ingest_cmd(
                     max_decompressed_bytes=int(max_decompressed_mb * MB),
                     page_seconds=page_seconds, worker_memory_bytes=int(worker_memory_mb * MB),
                     min_words=min_words, max_body_chars=max_body_chars)
-    show_progress = not quiet and sys.stderr.isatty()
-    with Library(db_path(ctx, db), settings=IngestSettings(limits=limits)) as lib, \
-            options_checked("published"):
-        if show_progress:
-            from rich.console import Console
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-            console = Console(stderr=True, highlight=False)
-            # No refresh thread: HTML workers are forked, and forking beside threads is unsafe.
-            with Progress(SpinnerColumn(), TextColumn("ingesting {task.completed} articles"),
-                          TimeElapsedColumn(), console=console, transient=True,
-                          auto_refresh=False) as progress:
-                task = progress.add_task("ingest", total=None)
-                last = [0.0]
-
-                def advance() -> None:
-                    progress.advance(task)
-                    if time.monotonic() - last[0] > 0.1:
-                        last[0] = time.monotonic()
-                        progress.refresh()
-
-                report = lib.ingest(
-                    paths, format=Format(format).value, outlet=outlet, published=published,
-                    jobs=jobs, on_error=lambda e: console.print(f"error: {e}", markup=False, soft_wrap=True),
-                    on_item=advance, annotate=annotate, stories=stories)
-        else:
-            report = lib.ingest(paths, format=Format(format).value, outlet=outlet,
-                                published=published, jobs=jobs, annotate=annotate,
-                                stories=stories, on_error=lambda e: stderr(f"error: {e}"))
+    if shards is not None and not annotate:
+        raise typer.BadParameter("shards hold annotated articles: drop --no-annotate",
+                                 param_hint="--shards")
+    with _engine(Engine(engine).value, jobs, ray_address) as engine_, \
+            Library(db_path(ctx, db), settings=IngestSettings(limits=limits,
+                                                              shard_items=shard_size),
+                    engine=engine_) as lib, \
+            options_checked("published"), \
+            _counting("ingesting {task.completed} articles", quiet) as (on_error, on_item):
+        report = lib.ingest(paths, format=Format(format).value, outlet=outlet,
+                            published=published, jobs=jobs, annotate=annotate,
+                            stories=stories, shards=shards, on_error=on_error,
+                            on_item=on_item)
     if not quiet:
-        typer.echo(report.summary())
-        if not report.new and not report.revised and not report.errors and report.unchanged:
-            typer.echo("Nothing changed: every article was already stored.")
+        if shards is not None:
+            typer.echo(f"{report.new} articles written to shards in {shards}, "
+                       f"{report.unchanged} already there, {len(report.errors)} errors; fold them "
+                       f"into the archive with: storyline load {shards}")
+        else:
+            typer.echo(report.summary())
+            if not report.new and not report.revised and not report.errors and report.unchanged:
+                typer.echo("Nothing changed: every article was already stored.")
     if report.errors:
         raise typer.Exit(1)
+
+
+def load_cmd(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(
+        help="A directory of shards written by `storyline ingest --shards DIR`.")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    stories: Annotated[bool, typer.Option(
+        "--stories/--no-stories",
+        help="Put the articles into stories now (--no-stories leaves it to `storyline recluster`).")] = True,
+    db: DbOption = None,
+) -> None:
+    """Fold a backfill's shards into the archive, in input order (a shard loaded twice
+    changes nothing).
+
+    Exit status: 0 when every shard was loaded, 1 when one could not be (named on stderr).
+    """
+    with Library(db_path(ctx, db)) as lib, \
+            _counting("loading {task.completed} articles", quiet) as (on_error, on_item):
+        report = lib.load_shards(directory, jobs=1, stories=stories, on_error=on_error,
+                                 on_item=on_item)
+    if not quiet:
+        typer.echo(report.summary())
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _engine(kind: str, jobs: int | None, address: str | None) -> Iterator:
+    """The engine the stages run on: None (the library's local one, per call) or Ray."""
+    if kind == "local":
+        if address:
+            raise typer.BadParameter("goes with --engine ray", param_hint="--ray-address")
+        yield None
+        return
+    from ..engine import make_engine
+
+    engine = make_engine(kind, jobs, address)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+@contextmanager
+def _counting(label: str, quiet: bool) -> Iterator[tuple[Callable, Callable | None]]:
+    """``(on_error, on_item)`` for a long run: each error on its own line of stderr, and a
+    count of the records done on a terminal (no refresh thread: workers are forked, and
+    forking beside threads is unsafe)."""
+    if quiet or not sys.stderr.isatty():
+        yield (lambda e: stderr(f"error: {e}")), None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True, highlight=False)
+    with Progress(SpinnerColumn(), TextColumn(label), TimeElapsedColumn(), console=console,
+                  transient=True, auto_refresh=False) as progress:
+        task = progress.add_task("count", total=None)
+        last = [0.0]
+
+        def advance() -> None:
+            progress.advance(task)
+            if time.monotonic() - last[0] > 0.1:
+                last[0] = time.monotonic()
+                progress.refresh()
+
+        yield (lambda e: console.print(f"error: {e}", markup=False, soft_wrap=True)), advance
 
 
 def _summary_row(article) -> dict:
