@@ -110,7 +110,7 @@ def test_a_worker_killed_from_outside_loses_only_its_task():
         stream = pool.map(work, [("square", 1), ("sleep", 30), ("square", 2)])
         assert next(stream)[1] == 1
         for _ in range(100):
-            busy = [w for w in pool._workers if w.task is not None]
+            busy = [w for w in pool._workers if w.task == 1]  # the task numbered 1 sleeps
             if busy:
                 break
             time.sleep(0.05)

@@ -10,6 +10,7 @@ tested with hand-written mentions. A mention's span is its surface form with tit
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -78,6 +79,7 @@ def entity_key(name: str, type: str) -> str:
     return type + ":" + _fold(re.sub(r"(?i)^the\s+", "", name.strip()))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _fold(text: str) -> str:
     text = "".join(c for c in unicodedata.normalize("NFKD", text)
                    if not unicodedata.combining(c) and not unicodedata.category(c).startswith("P"))

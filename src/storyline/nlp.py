@@ -11,7 +11,7 @@ On news that is about two thirds of the tokens for entities and half for the par
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .errors import ModelMissingError
@@ -142,10 +142,20 @@ def split_sentences(bodies: Sequence[str], nlp, batch_size: int = 32) -> tuple[l
     return readings, docs
 
 
+def _windows(doc) -> Iterator[tuple[int, object]]:
+    """Each name window of a doc as a doc of its own. ``Span.as_doc`` copies the whole
+    parent's token array for every span unless given it, which made the copies cost as
+    much as the recogniser on long articles; here the array is made once per doc."""
+    head = doc._get_array_attrs()
+    array = doc.to_array(head)
+    for a, b in name_windows(doc):
+        yield a, doc[a:b].as_doc(array_head=head, array=array)
+
+
 def find_mentions(readings: Sequence[Reading], docs: Sequence, nlp) -> None:
     """Entity mentions of each doc, from the recogniser run on its :func:`name_windows`."""
-    pieces = [(n, doc[a].idx, doc[a:b].as_doc())
-              for n, doc in enumerate(docs) for a, b in name_windows(doc)]
+    pieces = [(n, doc[a].idx, window)
+              for n, doc in enumerate(docs) for a, window in _windows(doc)]
     ner = nlp.get_pipe("ner")
     for (n, offset, _), doc in zip(pieces, ner.pipe((p[2] for p in pieces), batch_size=256)):
         readings[n].mentions.extend((offset + e.start_char, offset + e.end_char, e.label_)

@@ -264,6 +264,9 @@ class WorkerPool:
                         waiting.append((read, item))
                         tasks[read] = item
                     read += 1
+                # idle workers get their next task before the caller takes its results, so
+                # they work while it stores them
+                self._dispatch(fn, waiting)
                 while emitted in done:
                     result = done.pop(emitted)
                     item = tasks.pop(emitted, result)
