@@ -47,22 +47,29 @@ def owner(state, batch, timings):
     return [(state, os.getpid()) for _ in batch]
 
 
-def one(_):
-    return 1
+def touch(path):
+    Path(path).touch()
 
 
 def ask_for_a_cpu(state, batch, timings):
-    """A task needing a whole CPU, sent while the stage's actors hold theirs."""
+    """Item ``(0, path)`` sends a task needing a whole CPU to touch ``path``; both items
+    then wait for it, so that both actors are busy, without ``ray.get`` (a worker blocked
+    there lends Ray its CPU): 1 if the task ran within 30 s, else 0."""
     import ray
 
-    task = ray.remote(num_cpus=1)(one)
-    return [ray.get(task.remote(item), timeout=60) for item in batch]
+    (number, path), = batch
+    if number == 0:
+        ray.remote(num_cpus=1)(touch).remote(path)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [int(os.path.exists(path))]
 
 
-SQUARE = Stage("square", square_all)
-SLOW = Stage("square", square_all, isolated=True, seconds=1)
+SQUARE = Stage("square", square_all, isolated=True, seconds=1.5)
 
-MIXED = [1, 2, "skip", 3, 4, "raise", 5, 6, 7, 8, "kill", 9, 10, "skip", 11, 12, 13, 14]
+#: six batches of 3 (two windows of 3 batches), passthrough items between them
+MIXED = [1, 2, "skip", 3, 4, "raise", 5, 6, 7, 8, "kill", 9, 10, "slow", 11, "skip", 12, 13, 14]
 
 
 def skipped(item):
@@ -73,14 +80,14 @@ def skipped(item):
 def engine(ray_session):
     from storyline.engine import RayEngine
 
-    with RayEngine(window=2) as engine:
+    with RayEngine(window=3) as engine:
         yield engine
     assert ray_session.is_initialized()  # a session it did not start is left running
 
 
 @pytest.fixture(scope="module")
 def mixed_run(engine):
-    """MIXED over windows of 2 batches of 3 (4 windows), timed, on Ray and here."""
+    """MIXED on Ray and on the local engine, with the timings each took."""
     found = {}
     for name, runner in (("ray", engine), ("local", LocalEngine(2))):
         timings = Timings()
@@ -126,7 +133,7 @@ def test_setup_runs_once_per_actor_not_per_batch(engine, tmp_path):
     try:
         found = [result for _, result in engine.map_batches(stage, list(range(12)))]
     finally:
-        engine.window = 2
+        engine.window = 3
     setups = pids.read_text().split()
     workers = {pid for _, pid in found}
     assert os.getpid() not in workers
@@ -134,16 +141,16 @@ def test_setup_runs_once_per_actor_not_per_batch(engine, tmp_path):
     assert all(state == pid for state, pid in found)
 
 
-def test_a_batch_past_its_time_fails_alone(engine):
-    found = dict(engine.map_batches(SLOW, [1, "slow", 2, 3], batch_size=2))
-    assert found["slow"] == Failure("timeout", "took longer than 1 s")
-    assert (found[1], found[2], found[3]) == (1, 4, 9)
+def test_a_batch_past_its_time_fails_alone(mixed_run):
+    found = dict(mixed_run["ray"][0])
+    assert found["slow"] == Failure("timeout", "took longer than 1.5 s")
+    assert (found[10], found[11]) == (100, 121)  # its batch: 10, "slow", 11
 
 
-def test_the_actors_leave_a_cpu_for_other_tasks(engine):
-    """On 2 CPUs, two actors asking a whole CPU each leave none: this would hang."""
-    stage = Stage("ask", ask_for_a_cpu)
-    assert [r for _, r in engine.map_batches(stage, list(range(4)), batch_size=1)] == [1] * 4
+def test_the_actors_leave_a_cpu_for_other_tasks(engine, tmp_path):
+    """On 2 CPUs, two actors asking a whole CPU each leave none: the task would wait."""
+    items = [(0, str(tmp_path / "ran")), (1, str(tmp_path / "ran"))]
+    assert [r for _, r in engine.map_batches(Stage("ask", ask_for_a_cpu), items)] == [1, 1]
 
 
 def test_the_preparation_stage_gives_what_it_gives_here(engine):

@@ -282,7 +282,8 @@ class RayEngine:
             context.print_on_execution_start = False
             dataset = dataset.map_batches(
                 StageWorker, fn_constructor_args=(stage_blob,), batch_size=1,
-                batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=actors),
+                batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(
+                    size=actors, max_tasks_in_flight_per_actor=1),
                 num_cpus=actor_cpus(self.cluster_cpus, actors), max_restarts=MAX_RESTARTS,
                 max_task_retries=MAX_TASK_RETRIES)
             try:
