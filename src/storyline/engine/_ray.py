@@ -15,9 +15,9 @@ CPUs that this one holds. Passthrough items never leave this process, and a stag
 not ``isolated`` with a single batch runs here (as on the local engine: shipping one batch
 only adds a Ray Data start-up).
 
-Window size. A window costs one actor pool start and one ``setup`` per actor (about 5 to
-15 s on a loaded 2-core machine, see bench notes in the report of this change), so a window
-holds up to :data:`WINDOW_BATCHES` batches (4,096 articles at annotation's 16 a batch) or
+Window size. A window costs one actor pool start and one ``setup`` per actor (measured on
+a 2-core machine under a load of 5: 4.5 to 8 s for a trivial stage over 100 batches, plus
+the model load for annotation), so a window holds up to :data:`WINDOW_BATCHES` batches (4,096 articles at annotation's 16 a batch) or
 :data:`WINDOW_BYTES` of pickled items, whichever comes first: large enough to amortise that
 start, small enough that a window's items and results fit the driver and the object store.
 
