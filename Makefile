@@ -15,7 +15,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,eval,serve]'
+	$(PY) -m pip install --quiet -e '.[test,eval,serve,ray]'
 	touch $(STAMP)
 
 install: $(STAMP)

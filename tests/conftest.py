@@ -81,3 +81,20 @@ def annotate_text(body: str, published: str | None = "2021-03-14", article_id: s
     article = Article(id=article_id, revision=1, outlet=None, title=None, url=None,
                       published=published, body=body)
     return annotate_batch([article], nlp_model())[0]
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One local Ray of 2 CPUs for the whole test run (starting one takes seconds), quiet,
+    without its dashboard and with a small object store. Its workers import the tests' own
+    modules (the test stages) through PYTHONPATH, which they inherit from this process."""
+    import ray
+
+    paths = [str(ROOT), str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             logging_level="WARNING", object_store_memory=200 * 2**20)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()

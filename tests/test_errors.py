@@ -3,7 +3,7 @@ import pickle
 import pytest
 
 import storyline.errors as errors_module
-from storyline.errors import (InputError, LimitError, MissingDependencyError, ModelMissingError,
+from storyline.errors import (EngineError, InputError, LimitError, MissingDependencyError, ModelMissingError,
                               NotAnnotatedError, NotFoundError, Origin, QueryError, StoreError,
                               StorylineError)
 
@@ -24,6 +24,8 @@ SAMPLES = {
     StoreError: StoreError("x.db: not a database"),
     ModelMissingError: ModelMissingError("annotation needs spaCy's English pipeline"),
     MissingDependencyError: MissingDependencyError("sumy", "eval summaries"),
+    EngineError: EngineError("cannot reach the Ray cluster at '10.0.0.9:6379': connection "
+                             "refused", address="10.0.0.9:6379"),
 }
 
 

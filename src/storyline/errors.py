@@ -9,7 +9,8 @@
     ├── QueryError      a search query that is not valid FTS5 syntax, an empty one, a bad cursor
     ├── StoreError      the database cannot be opened or is of an unknown schema
     ├── ModelMissingError   spaCy's English pipeline is not installed
-    └── MissingDependencyError   an optional package (an extra) is not installed
+    ├── MissingDependencyError   an optional package (an extra) is not installed
+    └── EngineError     an engine that cannot start: a cluster nothing answers at (names it)
 
 The CLI prints ``str(error)`` on one line and never a traceback; the server maps the same
 classes to HTTP statuses in one place (``server.py``: input and query errors 400, not found
@@ -124,3 +125,12 @@ class MissingDependencyError(StorylineError):
         self.package = package
         super().__init__(f"{purpose} needs the package {package!r}: "
                          f"pip install 'storyline[{extra}]'")
+
+
+class EngineError(StorylineError):
+    """An engine that cannot run: the Ray cluster at ``address`` cannot be reached (the
+    message names it and why), so nothing was started or sent there."""
+
+    def __init__(self, message: str, address: str | None = None):
+        self.address = address
+        super().__init__(message)

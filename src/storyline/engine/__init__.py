@@ -5,21 +5,36 @@ own to run it (its ``setup``: the spaCy model for annotation) and the limits a b
 held to. An engine runs a stage over a stream of items and gives back one result per item,
 in order: the stage's output or a :class:`Failure` saying why that one item has none. The
 stages know nothing of processes, and nothing outside this package starts one.
-:class:`LocalEngine` is the engine on this machine, over :class:`~storyline.engine._pool.WorkerPool`.
+:class:`LocalEngine` is the engine on this machine, over :class:`~storyline.engine._pool.WorkerPool`;
+:class:`RayEngine` runs the same stages on a Ray cluster (imported on first use, so that
+``import storyline`` never imports Ray); :func:`make_engine` picks one by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..timing import Timings
 from ._local import LocalEngine
 from ._pool import Failure, batches, cpu_count, describe_exception
 
-__all__ = ["Engine", "Failure", "LocalEngine", "Stage", "batches", "cpu_count",
-           "describe_exception"]
+if TYPE_CHECKING:
+    from ._ray import RayEngine
+
+__all__ = ["Engine", "Failure", "LocalEngine", "RayEngine", "Stage", "batches", "cpu_count",
+           "describe_exception", "make_engine"]
+
+ENGINE_KINDS = ("local", "ray")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RayEngine":
+        from ._ray import RayEngine
+
+        return RayEngine
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -65,3 +80,16 @@ class Engine(Protocol):
     def close(self) -> None:
         """Stop the workers (an engine is reusable until then)."""
         ...
+
+
+def make_engine(kind: str, jobs: int | None = None, address: str | None = None) -> Engine:
+    """The engine called ``kind``: ``local`` on ``jobs`` processes (default: every core),
+    ``ray`` on the Ray cluster at ``address`` (default: ``RAY_ADDRESS``, else a Ray of
+    this machine started for it) with ``jobs`` actors (default: the cluster's CPUs)."""
+    if kind == "local":
+        return LocalEngine(jobs or cpu_count())
+    if kind == "ray":
+        from ._ray import RayEngine
+
+        return RayEngine(address, jobs)
+    raise ValueError(f"unknown engine {kind!r}: choose one of {', '.join(ENGINE_KINDS)}")
