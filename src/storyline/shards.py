@@ -141,7 +141,7 @@ class ShardWriter:
                 "position": row.position, "id": raw.article_id(), "outlet": raw.outlet,
                 "title": raw.title, "url": raw.url, "published": raw.published,
                 "text": raw.text, "prepared": raw.prepared,
-                "metadata": json.dumps(raw.metadata, sort_keys=True, default=str),
+                "metadata": json.dumps(raw.metadata, default=str),
                 "origin_path": raw.origin.path, "origin_line": raw.origin.line,
                 "origin_record": raw.origin.record,
                 "body": prepared.body if prepared else None,

@@ -209,7 +209,9 @@ class RayEngine:
             if address:
                 _join(ray, address, quiet, connect_seconds)
             else:
-                ray.init(num_cpus=cpu_count(), include_dashboard=False,
+                # "local": a Ray of its own even where `ray start` left a cluster running,
+                # which plain ray.init() would join
+                ray.init(address="local", num_cpus=cpu_count(), include_dashboard=False,
                          object_store_memory=object_store_bytes(),
                          **_quiet_init(quiet))
         if quiet:
@@ -378,7 +380,7 @@ def _died(exc: BaseException) -> str:
 
 
 def _quiet_init(quiet: bool) -> dict:
-    return {"log_to_driver": False, "logging_level": logging.WARNING} if quiet else {}
+    return {"log_to_driver": False, "logging_level": logging.ERROR} if quiet else {}
 
 
 def _quiet_ray_data() -> None:
