@@ -462,7 +462,7 @@ def flat_lines(runs: Sequence[Run]) -> list[str]:
             continue
         first, last = points[0], points[-1]
         ratio = last.per_thousand / first.per_thousand
-        verdict = "flat (within 20%)" if ratio <= 1.2 else f"NOT flat (×{ratio:.2f})"
+        verdict = "flat (within 20%)" if 0.8 <= ratio <= 1.2 else f"NOT flat (×{ratio:.2f})"
         lines.append(f"{LABELS[system]}: {first.per_thousand:.1f} s per 1,000 at an archive of "
                      f"{first.size:,}, {last.per_thousand:.1f} at {last.size:,}: {verdict}.")
     return lines
