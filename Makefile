@@ -15,7 +15,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,eval,serve,ray]'
+	$(PY) -m pip install --quiet -e '.[test,eval,serve,ray,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(PY) -m bench.serve --workers 2 --no-cross-check
 	$(PY) -m bench.robustness
 	$(PY) -m bench.watch
+	$(PY) -m bench.backfill
 
 clean:
 	rm -rf $(VENV) $(DEMO_HTML) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm build src/*.egg-info

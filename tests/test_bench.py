@@ -100,6 +100,9 @@ SMOKE = {
                    {"environment", "hostile", "corpora"}),
     "watch": (("system", "seconds", "pages", "pages/s", "requests per new article",
                "peak RSS MB", "max in flight"), {"rounds", "peer", "feeds", "pages", "environment"}),
+    "backfill": (("mode", "archive", "timed", "system", "seconds", "s per 1,000",
+                  "peak RSS MB", "stored (near-dups)"),
+                 {"environment", "runs", "stages", "projection", "summary"}),
 }
 
 
@@ -129,11 +132,14 @@ def smoke_data(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def smoke_runs(tmp_path_factory, smoke_data) -> dict[str, tuple[int, str, Path]]:
-    """Every bench on its tiny plan, all at once (they only need to run, not to measure
-    well): bench -> (exit status, stderr, results directory)."""
+def smoke_runs(request, tmp_path_factory, smoke_data) -> dict[str, tuple[int, str, Path]]:
+    """Every selected bench on its tiny plan, all at once (they only need to run, not to
+    measure well): bench -> (exit status, stderr, results directory). ``-k backfill`` runs
+    that bench alone."""
+    selected = {item.callspec.params["bench"] for item in request.session.items
+                if getattr(item, "originalname", None) == "test_bench_runs_on_a_tiny_plan"}
     started = {}
-    for bench in SMOKE:
+    for bench in (b for b in SMOKE if b in selected):
         results = tmp_path_factory.mktemp(bench)
         log = open(results / "stderr.log", "w+", encoding="utf-8")
         data = [] if bench in ("robustness", "watch") else ["--data", str(smoke_data)]  # own data
@@ -169,3 +175,6 @@ def test_bench_runs_on_a_tiny_plan(bench, smoke_runs):
         assert keys <= set(json.loads((results / f"{bench}.json").read_text(encoding="utf-8")))
     if bench == "annotate":
         assert "annotate_articles stages on one process:" in markdown
+    if bench == "backfill":
+        assert "Stages of Library.ingest" in markdown and "| sequential: " in markdown
+        assert (results / "backfill.png").stat().st_size > 0
