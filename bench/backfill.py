@@ -63,8 +63,8 @@ LABELS = {"local": f"storyline ingest -j {JOBS} (local)",
 #: The stages of ``Library.ingest`` as ``Timings`` names them, and where each runs.
 STAGES = (("read", "driver"), ("extract", "engine"), ("prepare", "engine"),
           ("look up", "driver"), ("write", "driver"), ("annotate", "engine"),
-          ("store annotations", "driver"), ("group", "driver"))
-SEQUENTIAL = ("look up", "write", "store annotations", "group")
+          ("store annotations", "driver"), ("group", "driver"), ("commit", "driver"))
+SEQUENTIAL = ("look up", "write", "store annotations", "group", "commit")
 BACKFILL = 10_000_000
 NODES = (1, 2, 4, 8, 16, 32)
 GROUP_BATCH = 500

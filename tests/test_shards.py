@@ -1,5 +1,6 @@
 """Backfill shards: written by ``ingest --shards``, folded in by ``load``, through the CLI."""
 
+import gzip
 import json
 import shutil
 
@@ -14,28 +15,36 @@ from storyline.shards import ShardWriter, read_shards
 from tests.conftest import DATA, run_cli
 from tests.snapshot import archive_snapshot, differences
 
-GVC = DATA / "gvc-dev-slice.jsonl.gz"  # 78 articles: three shards of 25 and one of 3
-BLOCK = "25"
+BLOCK = "10"  # 34 articles: three shards of 10 and one of 4
 
 
 @pytest.fixture(scope="module")
-def direct(tmp_path_factory):
+def slice_file(tmp_path_factory):
+    """The first 34 articles of the GVC slice (incidents reported by several outlets)."""
+    path = tmp_path_factory.mktemp("slice") / "gvc.jsonl"
+    with gzip.open(DATA / "gvc-dev-slice.jsonl.gz", "rt", encoding="utf-8") as fh:
+        path.write_text("".join(line for _, line in zip(range(34), fh)), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def direct(tmp_path_factory, slice_file):
     """The archive that ingesting the slice directly gives."""
     db = tmp_path_factory.mktemp("direct") / "direct.db"
-    done = run_cli("ingest", str(GVC), "-q", db=db)
+    done = run_cli("ingest", str(slice_file), "-q", db=db)
     assert done.returncode == 0, done.stderr
     return archive_snapshot(db)
 
 
 @pytest.fixture(scope="module")
-def made(tmp_path_factory):
+def made(tmp_path_factory, slice_file):
     """The slice written to shards once (and the archive that taught the outlets' lines)."""
     root = tmp_path_factory.mktemp("sharded")
     db, shards = root / "b.db", root / "shards"
-    done = run_cli("ingest", str(GVC), "--shards", str(shards), "--shard-size", BLOCK, db=db)
+    done = run_cli("ingest", str(slice_file), "--shards", str(shards), "--shard-size", BLOCK, db=db)
     assert done.returncode == 0, done.stderr
     assert done.stdout.decode().startswith(
-        f"78 articles written to shards in {shards}, 0 already there")
+        f"34 articles written to shards in {shards}, 0 already there")
     return db, shards
 
 
@@ -55,10 +64,10 @@ def test_shards_loaded_give_the_archive_a_direct_ingest_gives(sharded, direct):
     assert archive_snapshot(db)["articles"] == []  # nothing stored until load
     done = run_cli("load", str(shards), db=db)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.decode().startswith("78 new, 0 unchanged")
+    assert done.stdout.decode().startswith("34 new, 0 unchanged")
     assert differences(archive_snapshot(db), direct) == {}
     again = run_cli("load", str(shards), db=db)
-    assert again.stdout.decode().startswith("0 new, 78 unchanged")
+    assert again.stdout.decode().startswith("0 new, 34 unchanged")
     assert differences(archive_snapshot(db), direct) == {}
 
 
@@ -69,11 +78,11 @@ def test_a_rerun_redoes_only_the_blocks_a_killed_run_did_not_finish(sharded, dir
     (shards / "shard-000002.parquet.tmp").write_bytes(b"PAR1 half a shard")
     (shards / "shard-000003.done").unlink()  # killed between the shard and its marker
     kept = {p.name: p.stat().st_mtime_ns for p in shards.glob("shard-00000[01].*")}
-    done = run_cli("ingest", str(GVC), "--shards", str(shards), "--shard-size", "10", db=db)
+    done = run_cli("ingest", str(slice_file), "--shards", str(shards), "--shard-size", "3", db=db)
     assert done.returncode == 0, done.stderr
-    # blocks 2 (25 articles) and 3 (the last 3) again, of 25 as the manifest says, not 10
-    assert done.stdout.decode().startswith("28 articles written to shards in "
-                                           f"{shards}, 50 already there"), done.stdout
+    # blocks 2 (10 articles) and 3 (the last 4) again, of 10 as the manifest says, not 3
+    assert done.stdout.decode().startswith("14 articles written to shards in "
+                                           f"{shards}, 20 already there"), done.stdout
     assert {p.name: p.stat().st_mtime_ns for p in shards.glob("shard-00000[01].*")} == kept
     assert not list(shards.glob("*.tmp"))
     assert run_cli("load", str(shards), db=db).returncode == 0
@@ -86,7 +95,7 @@ def test_load_stops_before_a_shard_not_written_yet(sharded):
     done = run_cli("load", str(shards), db=db)
     assert done.returncode == 1
     assert f"{shards / 'shard-000001'}: this shard is not written yet" in done.stderr.decode()
-    assert done.stdout.decode().startswith("25 new")
+    assert done.stdout.decode().startswith("10 new")
 
 
 def test_a_broken_shard_is_named_and_nothing_after_it_loaded(sharded):
@@ -107,7 +116,7 @@ def test_shards_of_other_settings_are_refused(sharded, tmp_path):
     assert done.returncode == 1 and "made with other settings (annotator" in done.stderr.decode()
     other = tmp_path / "other"
     shutil.copytree(shards, other)
-    again = run_cli("ingest", str(GVC), "--shards", str(other), db=db)
+    again = run_cli("ingest", str(slice_file), "--shards", str(other), db=db)
     assert again.returncode == 1 and "write to a new directory" in again.stderr.decode()
 
 
@@ -116,7 +125,7 @@ def test_shard_columns_are_plain_data(sharded):
 
     _, shards = sharded
     table = pq.read_table(shards / "shard-000000.parquet")
-    assert table.num_rows == 25
+    assert table.num_rows == 10
     row = table.slice(0, 1).to_pylist()[0]
     annotation = json.loads(row["annotation"])
     assert annotation["article_id"] == row["id"] and annotation["revision"] == 0

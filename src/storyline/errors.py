@@ -14,7 +14,7 @@
 
 The CLI prints ``str(error)`` on one line and never a traceback; the server maps the same
 classes to HTTP statuses in one place (``server.py``: input and query errors 400, not found
-404, missing dependencies and store errors 500).
+404, missing dependencies, engine and store errors 500).
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
-from .errors import (InputError, MissingDependencyError, ModelMissingError, NotFoundError,
+from .errors import (EngineError, InputError, MissingDependencyError, ModelMissingError, NotFoundError,
                      StoreError, StorylineError)
 from .library import Library
 
@@ -120,7 +120,7 @@ def _status(error: StorylineError) -> int:
     a bad query or cursor)."""
     if isinstance(error, NotFoundError):
         return 404
-    if isinstance(error, (MissingDependencyError, ModelMissingError, StoreError)):
+    if isinstance(error, (EngineError, MissingDependencyError, ModelMissingError, StoreError)):
         return 500
     return 400
 
