@@ -101,8 +101,14 @@ class Stream:
                 continue
             yield record, annotation
 
-    def write(self, path: Path, start: int, stop: int) -> Path:
-        harness.write_jsonl(path, (record for record, _ in self.items(start, stop)))
+    def write(self, path: Path, start: int, stop: int, *, clean: bool = False) -> Path:
+        """The records from ``start`` to ``stop`` as JSON Lines; with ``clean``, each body as
+        ``body`` (stored as it is), so that the replayed annotation indexes the stored body."""
+        records = (record for record, _ in self.items(start, stop))
+        if clean:
+            records = ({**{k: v for k, v in r.items() if k != "text"}, "body": r["text"]}
+                       for r in records)
+        harness.write_jsonl(path, records)
         return path
 
 
@@ -314,7 +320,7 @@ class Archive:
             return
         start = time.perf_counter()
         chunk = self.stream.write(self.corpora / f"archive-{self.size}-{size}.jsonl",
-                                  self.size, size)
+                                  self.size, size, clean=True)
         with Library(self.path) as lib:
             report = lib.ingest([chunk], jobs=JOBS, annotate=False, stories=False)
             if report.errors or report.new != size - self.size:
