@@ -71,7 +71,7 @@ def test_shards_loaded_give_the_archive_a_direct_ingest_gives(sharded, direct):
     assert differences(archive_snapshot(db), direct) == {}
 
 
-def test_a_rerun_redoes_only_the_blocks_a_killed_run_did_not_finish(sharded, direct):
+def test_a_rerun_redoes_only_the_blocks_a_killed_run_did_not_finish(sharded, direct, slice_file):
     db, shards = sharded
     for path in shards.glob("shard-000002.*"):
         path.unlink()
@@ -107,7 +107,7 @@ def test_a_broken_shard_is_named_and_nothing_after_it_loaded(sharded):
     assert archive_snapshot(db)["articles"] == []  # the batch holding it was rolled back
 
 
-def test_shards_of_other_settings_are_refused(sharded, tmp_path):
+def test_shards_of_other_settings_are_refused(sharded, tmp_path, slice_file):
     db, shards = sharded
     manifest = shards / "storyline-shards.json"
     found = json.loads(manifest.read_text())
