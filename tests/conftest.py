@@ -83,6 +83,13 @@ def annotate_text(body: str, published: str | None = "2021-03-14", article_id: s
     return annotate_batch([article], nlp_model())[0]
 
 
+def pytest_collection_modifyitems(items):
+    """The tests that need Ray run last: a Ray driver runs threads in this process, and a
+    process with threads starts its worker pools by forkserver instead of forking (so
+    workers no longer share the loaded model nor a test's monkeypatches)."""
+    items.sort(key=lambda item: "ray_session" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def ray_session():
     """One local Ray of 2 CPUs for the whole test run (starting one takes seconds), quiet,
