@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -85,20 +86,33 @@ def ingest(items: Iterable[Item], store: Store, *, settings: IngestSettings | No
     ``timings`` collects what each stage cost.
     """
     settings = settings or IngestSettings()
-    timings = timings if timings is not None else Timings()
+    with _writing(store, settings, engine, annotate, annotator_version, grouper, timings,
+                  on_error, on_item) as writer:
+        writer.run(items)
+    return writer.report
+
+
+@contextmanager
+def _writing(store: Store, settings: IngestSettings, engine: Engine | None, annotate: bool,
+             annotator_version: int, grouper: StoryGrouper | None, timings: Timings | None,
+             on_error, on_item, shards: ShardWriter | None = None) -> Iterator[_Writer]:
+    """A writer over ``engine`` (one local job, closed after, without one) for one run:
+    the archive bound to the near-duplicate setting first (unless writing shards), and the
+    open batch rolled back if the run stops halfway."""
     own = engine is None
     engine = LocalEngine(1) if engine is None else engine
-    writer = _Writer(store, settings, engine, annotate, annotator_version, grouper, timings,
-                     on_error, on_item)
+    writer = _Writer(store, settings, engine, annotate, annotator_version, grouper,
+                     timings if timings is not None else Timings(), on_error, on_item,
+                     shards=shards)
     try:
-        with store.transaction():
-            store.bind_setting("near-duplicate signatures", settings.dedup.fingerprint())
-        writer.run(items)
+        if shards is None:
+            with store.transaction():
+                store.bind_setting("near-duplicate signatures", settings.dedup.fingerprint())
+        yield writer
     finally:
         writer.abandon()
         if own:
             engine.close()
-    return writer.report
 
 
 def write_shards(items: Iterable[Item], store: Store, directory, *,
@@ -115,19 +129,11 @@ def write_shards(items: Iterable[Item], store: Store, directory, *,
     redone. The report counts articles written to shards as ``new``.
     """
     settings = settings or IngestSettings()
-    timings = timings if timings is not None else Timings()
     shards = ShardWriter(directory, shard_settings(settings, annotator_version),
                          settings.shard_items)
-    own = engine is None
-    engine = LocalEngine(1) if engine is None else engine
-    writer = _Writer(store, settings, engine, True, annotator_version, None, timings,
-                     on_error, on_item, shards=shards)
-    try:
+    with _writing(store, settings, engine, True, annotator_version, None, timings, on_error,
+                  on_item, shards=shards) as writer:
         writer.run(items)
-    finally:
-        writer.abandon()
-        if own:
-            engine.close()
     return writer.report
 
 
@@ -141,19 +147,9 @@ def load_shards(directory, store: Store, *, settings: IngestSettings | None = No
     archive as ingesting their inputs directly. Loading a shard twice changes nothing (its
     inputs are then unchanged)."""
     settings = settings or IngestSettings()
-    timings = timings if timings is not None else Timings()
-    own = engine is None
-    engine = LocalEngine(1) if engine is None else engine
-    writer = _Writer(store, settings, engine, True, annotator_version, grouper, timings,
-                     on_error, on_item)
-    try:
-        with store.transaction():
-            store.bind_setting("near-duplicate signatures", settings.dedup.fingerprint())
+    with _writing(store, settings, engine, True, annotator_version, grouper, timings,
+                  on_error, on_item) as writer:
         writer.load(read_shards(directory, shard_settings(settings, annotator_version)))
-    finally:
-        writer.abandon()
-        if own:
-            engine.close()
     return writer.report
 
 
@@ -204,11 +200,7 @@ class _Writer:
                 self._shard(work, prepared)
             else:
                 self._take(work.item, prepared, work.learned)
-            self._taken += 1
-            self._chars += _item_chars(work.item)
-            if (self._taken >= self.settings.batch_size
-                    or self._chars >= self.settings.batch_chars):
-                self._commit()
+            self._counted(_item_chars(work.item))
         self._commit()
         if self.shards is not None:
             self.shards.close()
@@ -218,12 +210,15 @@ class _Writer:
         for row in rows:
             self._begin()
             self._take(row.raw, row.prepared, None)
-            self._taken += 1
-            self._chars += len(row.raw.text)
-            if (self._taken >= self.settings.batch_size
-                    or self._chars >= self.settings.batch_chars):
-                self._commit()
+            self._counted(len(row.raw.text))
         self._commit()
+
+    def _counted(self, chars: int) -> None:
+        """One more item in the open batch; the batch commits once it is full."""
+        self._taken += 1
+        self._chars += chars
+        if self._taken >= self.settings.batch_size or self._chars >= self.settings.batch_chars:
+            self._commit()
 
     def _shard(self, work: Work, prepared) -> None:
         """Keep one item the engine is done with for its shard; errors are reported now."""
