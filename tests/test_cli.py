@@ -215,7 +215,7 @@ def test_ingest_annotates_by_default(tmp_path, seed_jsonl):
     db = tmp_path / "d.db"
     assert run_cli("ingest", str(seed_jsonl), db=db).returncode == 0
     speakers = {q["speaker"] for q in json.loads(run_cli("quotes", "--json", db=db).stdout)}
-    assert {"Sadiq Khan", "Helen Ball", "Ed Davey", "Victoria Atkins", "the crowd"} <= speakers
+    assert {"Sadiq Khan", "Helen Ball", "Ed Davey", "Victoria Atkins", "the assembled crowd"} <= speakers
     assert "Nothing to do" in run_cli("annotate", db=db).stdout.decode()
 
 

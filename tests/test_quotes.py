@@ -68,7 +68,7 @@ def test_seed_pair_speakers(seed_annotations):
         "I asked": "Sadiq Khan",           # over four paragraphs, "said Mr Khan"
         "where enforcement": "Helen Ball",
         "Hundreds of": "Helen Ball",       # She said: (pronoun)
-        "shame on": "the crowd",
+        "shame on": "the assembled crowd",
         "consider your": "Ed Davey",       # urging her to "..."
         "a complete": "Ed Davey",          # He said ... (not Dame Cressida)
         "urgently seeking": "Sadiq Khan",  # London Mayor Sadiq Khan also said
@@ -150,3 +150,55 @@ def test_pronoun_agrees_with_honorific(pronoun, expected):
             f'{pronoun} said the response was "a failure".')
     quote = next(q for q in annotate_text(body).quotes if q.kind == "partial")
     assert quote.speaker == expected
+
+
+# -- sources beyond a named subject ---------------------------------------------------------
+
+
+def _direct(body):
+    return [(q.speaker, q.text) for q in annotate_text(body).quotes if q.kind != "indirect"]
+
+
+def test_documents_and_bodies_are_sources_as_written():
+    body = ('The state party announced on Thursday that she would not attend.\n\n'
+            '"The campaign has informed the party that she will not be attending," the release said.\n\n'
+            '"Ultimately, the plaintiff was the only one to be reprimanded," the lawsuit says.')
+    assert [s for s, _ in _direct(body)] == ["the release", "the lawsuit"]
+
+
+def test_a_description_keeps_its_words():
+    body = ('"But was it criminal wrongdoing?" asked a former senior law enforcement official.')
+    speakers = [s for s, _ in _direct(body)]
+    assert speakers == ["a former senior law enforcement official"]
+
+
+def test_a_share_of_a_poll_is_not_a_speaker():
+    body = ('In the poll, 48 percent said the country was on the "wrong track" this year.')
+    assert all(s is None for s, _ in _direct(body))
+
+
+def test_a_cue_in_another_paragraph_is_not_the_quotes():
+    body = ('"Guns have no place in our neighborhoods," said Adrian Mapp, a delegate. "It is time '
+            'for comprehensive gun reform\n'
+            'Martha Allen, a delegate from Vermont, criticized her state\'s lax gun laws.')
+    quotes = _direct(body)
+    assert [s for s, _ in quotes] == ["Adrian Mapp", "Adrian Mapp"]
+
+
+def test_a_name_before_a_colon_opens_the_quote():
+    body = ('The timing of the surge does not surprise Republican pollster Daron Shaw: '
+            '"Historically, lesser-known candidates have seen the biggest boost."')
+    assert [s for s, _ in _direct(body)] == ["Daron Shaw"]
+
+
+def test_any_verb_right_after_a_quote_is_its_cue():
+    body = ('"Imagine him going up against both of them on the same stage," mused radio host '
+            'Stu Burguiere on Friday.')
+    assert [s for s, _ in _direct(body)] == ["Stu Burguiere"]
+
+
+def test_a_round_up_signature_names_the_pundit_not_the_paper():
+    body = ('The week in review.\n\n'
+            '"The convention did what it had to do, and no more." — Gerald F. Seib, The Wall Street Journal\n\n'
+            'More tomorrow.')
+    assert [s for s, _ in _direct(body)] == ["Gerald F. Seib"]

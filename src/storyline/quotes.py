@@ -10,9 +10,11 @@ the speaker stays None: a quote given to the wrong person is worse than no speak
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 from .entities import EntityIndex
 from .nlp import Reading
@@ -56,8 +58,21 @@ _LEMMAS = {**{form: verb for verb in sorted(SPEECH_LEMMAS) for form in _inflecti
            **_IRREGULAR}
 
 
+def lemma_of(word: str) -> str:
+    """The lemma of a speech verb's form ("said" -> "say"); other words as they are."""
+    return _LEMMAS.get(word, word)
+
+
 def _lemma(token) -> str:
-    return _LEMMAS.get(token.lower_, token.lower_)
+    return lemma_of(token.lower_)
+
+
+#: Learned from PolNeAR's train split by ``bench/mine_speakers.py``: the nouns that head
+#: sources written as descriptions ("the campaign", "the lawsuit", "a poll"), and the words
+#: beyond :data:`SPEECH_LEMMAS` that introduce quotes ("citing", "blamed").
+_LEXICON = json.loads(resources.files("storyline").joinpath("speakers.json").read_text("utf-8"))
+SOURCE_NOUNS = frozenset(_LEXICON["source_nouns"])
+CUE_WORDS = frozenset(_LEXICON["cue_words"])
 
 
 def _is_verb(token) -> bool:
@@ -210,6 +225,13 @@ class _Article:
     def inside_quote(self, offset: int) -> bool:
         return any(q.start <= offset < q.end for q in self.quoted)
 
+    def same_paragraph(self, offset: int, quote: Quoted) -> bool:
+        """Whether no line break lies between a word and a quote: a cue in another
+        paragraph introduces something else (a quote may itself run over paragraphs)."""
+        if offset < quote.open:
+            return "\n" not in self.body[offset:quote.open]
+        return offset < quote.close or "\n" not in self.body[quote.close:offset]
+
     def tokens(self, sentence: int):
         """(body offset, token) of a parsed sentence's tokens, or nothing."""
         doc = self.reading.parses.get(sentence)
@@ -223,7 +245,7 @@ class _Article:
 
 
 def _is_speech_verb(token) -> bool:
-    return _lemma(token) in SPEECH_LEMMAS and _is_verb(token)
+    return (_lemma(token) in SPEECH_LEMMAS or token.lower_ in CUE_WORDS) and _is_verb(token)
 
 
 def _subject(verb, outside=lambda token: True):
@@ -243,7 +265,13 @@ def _subject(verb, outside=lambda token: True):
                 return child
         if verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.tag_.startswith("NN") \
                 and outside(verb.head):
-            return verb.head
+            noun = verb.head
+            if noun.dep_ == "dobj" and noun.head is not noun and any(
+                    c.dep_ in _SUBJECT_DEPS for c in noun.head.children) and not any(
+                    c.dep_ == "prep" and c.lower_ == "of" for c in noun.children):
+                verb = noun.head  # "X issued a statement saying": X speaks
+                continue
+            return noun
         if verb.dep_ in ("advcl", "xcomp", "conj", "ccomp", "relcl", "pcomp", "prep", "pobj") \
                 and verb.head is not verb:
             verb = verb.head
@@ -299,23 +327,33 @@ insider colleague colleagues force forces
 """.split())
 
 
-def _is_animate(head) -> bool:
-    """Whether a common-noun subject can speak: people and groups, not "the ad" or "a report"."""
+def _is_source(head) -> bool:
+    """Whether a common-noun subject can be a source: people and groups, and the documents
+    and bodies news cites ("the report", "the lawsuit", "a poll"), as learned from
+    PolNeAR's train sources; not "the weather" or "the idea"."""
     word = head.lower_
-    return word in _PEOPLE or word.rstrip("s") in _PEOPLE or word.endswith(
-        ("ist", "ists", "ian", "ians", "man", "men", "woman", "women"))
+    if head.tag_ not in ("NN", "NNS") or any(c.dep_ == "nummod" for c in head.children):
+        return False  # "some", "many", "48 percent": shares of a poll, not a voice
+    return word in _PEOPLE or word.rstrip("s") in _PEOPLE or word in SOURCE_NOUNS \
+        or word.endswith(("ist", "ists", "ian", "ians", "man", "men", "woman", "women"))
 
 
 def _clean_name(text: str) -> str:
     return re.sub(r"^[^\w]+|[^\w.)]+$", "", text.strip())
 
 
-def _description(head) -> str:
-    """An unnamed speaker as a description: "the crowd", "a source", "officials"."""
-    det = next((c.lower_ for c in head.lefts if c.dep_ == "det"), None)
-    if det in ("the", "a", "an", "this", "that", "these", "those", "some", "one"):
-        return f"{det} {head.lower_}" if not _is_proper(head) else f"{det} {head.text}"
-    return head.lower_ if not _is_proper(head) else head.text
+def _description(text: str) -> str:
+    """An unnamed speaker as the text describes it: "the crowd", "a state official", "a
+    paper from the Brookings Institution"; only a capital that starts a sentence goes."""
+    text = _clean_name(_DATELINE.sub("", text))
+    first = text.split(" ", 1)[0]
+    if first.lower() in _DETERMINERS and first[:1].isupper():
+        text = first.lower() + text[len(first):]
+    return text
+
+
+_DETERMINERS = frozenset("the a an this that these those some one another".split())
+_DATELINE = re.compile(r"^[A-Z][A-Z.,' ]+(?:\([^)]*\))?\s*[-—–]\s*")
 
 
 def _resolve_subject(art: _Article, head, base: int) -> _Speaker | None:
@@ -340,9 +378,9 @@ def _resolve_subject(art: _Article, head, base: int) -> _Speaker | None:
     entity = art.index.by_role(text)
     if entity is not None:
         return _Speaker(entity.name, entity, start, end)
-    if not _is_animate(head):
+    if not _is_source(head):
         return None
-    return _Speaker(_description(head), None, start, end)
+    return _Speaker(_description(text), None, start, end)
 
 
 def _strip_determiner(text: str) -> str:
@@ -397,7 +435,7 @@ def _governing_cue(art: _Article, quote: Quoted, sentence: int):
     for top in tops:
         for ancestor in top.ancestors:
             offset = art.reading.sentences[sentence][0] + ancestor.idx
-            if art.inside_quote(offset):
+            if art.inside_quote(offset) or not art.same_paragraph(offset, quote):
                 continue
             if _is_speech_verb(ancestor):
                 return offset, ancestor
@@ -431,7 +469,7 @@ def _cue_for(art: _Article, quote: Quoted):
         if sentence == last + 1 and not _sentence_continues(art, quote, sentence):
             continue
         for offset, token in art.tokens(sentence):
-            if art.inside_quote(offset):
+            if art.inside_quote(offset) or not art.same_paragraph(offset, quote):
                 continue
             if _is_speech_verb(token) or _according_to(token) is not None:
                 distance = quote.open - offset if offset < quote.open else offset - quote.close
@@ -443,9 +481,25 @@ def _cue_for(art: _Article, quote: Quoted):
             if _is_speech_verb(token) and not art.inside_quote(offset):
                 options.append((quote.open - offset, offset, token))
     if not options:
-        return None
+        return _verb_after(art, quote, last)
     options.sort(key=lambda o: (o[0], o[1]))
     return options[0][1], options[0][2]
+
+
+def _verb_after(art: _Article, quote: Quoted, sentence: int):
+    """Whatever verb follows a quote that ends on a comma, "?" or "!" is its cue, in the
+    reporter's "…,” mused the host" and "…?” Trump reacted", speech verb or not."""
+    if not art.body[quote.start:quote.end].rstrip().endswith((",", "?", "!")):
+        return None
+    for offset, token in art.tokens(sentence):
+        if offset < quote.close or art.inside_quote(offset):
+            continue
+        between = art.body[quote.close:offset]
+        if len(between) > 60 or re.search(r"[\n.;:!?“”\"]", between):
+            return None
+        if token.tag_ in ("VBD", "VBZ"):
+            return offset, token
+    return None
 
 
 def _sentence_continues(art: _Article, quote: Quoted, sentence: int) -> bool:
@@ -470,15 +524,24 @@ def _speaker_for(art: _Article, quote: Quoted) -> tuple[_Speaker | None, object]
     base = art.reading.sentences[art.sentence_at(offset)][0]
     while True:
         head = _according_to(token) or _subject(token, lambda t: not art.inside_quote(base + t.idx))
+        if head is None and quote.close <= offset and not art.body[quote.close:offset].strip(" ,"):
+            head = _inverted_subject(token)
         speaker = _resolve_subject(art, head, base) if head is not None else None
-        if speaker is None and token.tag_ == "VBG" and token.i > 0:
-            speaker = _person_before(art, base + token.nbor(-1).idx)
+        if (speaker is None or speaker.entity is None) and token.tag_ == "VBG" and token.i > 0:
+            speaker = _person_before(art, base + token.nbor(-1).idx) or speaker
         if speaker is not None:
             return speaker, (offset, token)
         outer = _outer_cue(art, offset, token)
         if outer is None:
             return None, found
         offset, token = outer
+
+
+def _inverted_subject(verb):
+    """The speaker after the cue that the parse took for its object: "…?” asked a former
+    official", "…,” mused radio host Stu Burguiere"."""
+    return next((c for c in verb.rights if c.dep_ in ("dobj", "attr", "npadvmod")
+                 and c.tag_.startswith("NN")), None)
 
 
 def _person_before(art: _Article, offset: int) -> _Speaker | None:
@@ -491,7 +554,7 @@ def _person_before(art: _Article, offset: int) -> _Speaker | None:
 
 _SMALL_WORDS = frozenset("a an and at by for in of on or the to with vs".split())
 _DASH_SOURCE = re.compile(r"[ \t\u00a0]*[―—–][ \t\u00a0]*((?:[A-Z][\w.'’-]*[ \u00a0]?){1,5})"
-                          r"[ \t\u00a0.]*(?:\n|$)")
+                          r"(?:,[ \u00a0]+[^\n“”\"]{1,80}?)?[ \t\u00a0.]*(?:\n|$)")
 
 
 def looks_like_title(text: str) -> bool:
@@ -505,7 +568,8 @@ def looks_like_title(text: str) -> bool:
 
 
 def _dash_source(art: _Article, quote: Quoted) -> _Speaker | None:
-    """The speaker signed after the quote: "…” ― Carla Sanchez"."""
+    """The speaker signed after the quote: "…” ― Carla Sanchez", and a round-up's "…” —
+    Gerald F. Seib, The Wall Street Journal" (the affiliation is not the speaker)."""
     match = _DASH_SOURCE.match(art.body, quote.close)
     if not match:
         return None
@@ -539,7 +603,7 @@ def _adjacent_speaker(art: _Article, quote: Quoted) -> _Speaker | None:
         match = _BEFORE.search(before)
         base = max(0, quote.open - 200)
     if match is None:
-        return None
+        return _colon_source(art, quote)
     group = "who" if match.group("who") else "whom"
     start, end = base + match.start(group), base + match.end(group)
     name = art.body[start:end]
@@ -550,6 +614,22 @@ def _adjacent_speaker(art: _Article, quote: Quoted) -> _Speaker | None:
         return _Speaker(entity.name, entity, start, end) if entity else None
     entity = art.index.at(start, end) or art.index.by_name(name)
     return _Speaker(entity.name if entity else _clean_name(name), entity, start, end)
+
+
+_COLON = re.compile(r"(" + _NAME + r")[ \t\u00a0]*:[ \t\u00a0]*$")
+
+
+def _colon_source(art: _Article, quote: Quoted) -> _Speaker | None:
+    """A person or organisation named right before a colon that opens the quote: "...
+    doesn't surprise pollster Daron Shaw: “…”", the transcript's "Hillary Clinton: “…”"."""
+    match = _COLON.search(art.body, max(0, quote.open - 120), quote.open)
+    if match is None:
+        return None
+    start, end = match.span(1)
+    entity = art.index.at(end - 1, end)
+    if entity is None or entity.type not in ("PERSON", "ORG"):
+        return None
+    return _Speaker(entity.name, entity, start, end)
 
 
 def _kind(body: str, quote: Quoted) -> str:
@@ -607,7 +687,7 @@ def extract_quotes(article_id: str, body: str, reading: Reading,
             earlier = [(end, who) for end, who in said if end <= quoted.open]
             if earlier:
                 end, who = max(earlier, key=lambda e: e[0])
-                if _follows(body, end, quoted.open):
+                if _follows(body, end, quoted.open) or _continues(art, end, quoted.open):
                     speaker = who
         quotes.append(_quote(art, span, kind, speaker,
                              (cue[0], cue[0] + len(cue[1].text)) if cue else None))
@@ -624,6 +704,15 @@ def _follows(body: str, end: int, start: int) -> bool:
     when nothing but the rest of that sentence, or one paragraph break, lies between."""
     between = body[end:start]
     return between.count("\n\n") <= 1 and len(between) < 200
+
+
+def _continues(art: _Article, end: int, start: int) -> bool:
+    """A cue-less quote later in the same paragraph as the words attributed before it is
+    theirs too, unless the reporter names somebody else in between."""
+    if "\n" in art.body[end:start]:
+        return False
+    return not any(end <= m.start < start and not art.inside_quote(m.start)
+                   for e in art.entities if e.type in ("PERSON", "ORG") for m in e.mentions)
 
 
 def _indirect_quotes(art: _Article) -> list[tuple[Quote, _Speaker | None]]:

@@ -73,8 +73,12 @@ def eval_quotes_cmd(
     """Quote recall, precision and speaker accuracy vs textacy, on the same articles.
 
     Recall: gold attributions with quotation marks that a found quote overlaps (half of the
-    shorter span). Precision: found direct and partial quotes that overlap any gold
-    attribution. Speakers: share right where the gold speaker is written as a name.
+    shorter span). Precision: found direct and partial quotes that overlap a gold
+    attribution; "strict" matches found and gold quotes one to one. Named speakers: share
+    right where the gold speaker is written as a name, and the precision of the speakers
+    given; described: share right where it is a description ("the newspaper", "a
+    spokesman"). Every system's speakers are judged by the same rule: the speaker it names
+    or the words it read them from.
     """
     from ..evaluate import evaluate_quotes
 
@@ -85,12 +89,17 @@ def eval_quotes_cmd(
     first = results[0]
     _print_scores(
         f"Quotes: {path} ({first.articles} articles, {first.gold_quoted} quoted attributions)",
-        ("found", "recall", "precision", "speakers", "judged", "indirect", "ind. prec.",
-         "articles/s"),
-        [(r.system, str(r.found), f"{r.recall:.3f}", f"{r.precision:.3f}",
-          f"{r.speaker_accuracy:.3f}", str(r.speakers_judged), str(r.indirect_found),
-          "-" if r.indirect_precision is None else f"{r.indirect_precision:.3f}",
-          f"{r.articles_per_second:.1f}") for r in results])
+        ("found", "recall (strict)", "precision (strict)", "named speakers", "named prec.",
+         "described", "ind. prec.", "articles/s"),
+        [(r.system, str(r.found), f"{r.recall:.3f} ({r.strict_recall:.3f})",
+          f"{r.precision:.3f} ({r.strict_precision:.3f})",
+          f"{r.speaker_accuracy:.3f} of {r.speakers_judged}", _figure(r.speaker_precision),
+          f"{_figure(r.description_accuracy)} of {r.descriptions_judged}",
+          _figure(r.indirect_precision), f"{r.articles_per_second:.1f}") for r in results])
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 @eval_app.command("clustering")
