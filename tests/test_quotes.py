@@ -202,3 +202,11 @@ def test_a_round_up_signature_names_the_pundit_not_the_paper():
             '"The convention did what it had to do, and no more." — Gerald F. Seib, The Wall Street Journal\n\n'
             'More tomorrow.')
     assert [s for s, _ in _direct(body)] == ["Gerald F. Seib"]
+
+
+def test_a_dateline_is_not_the_speaker():
+    body = ('Trump says he is unlikely to get on with Cameron.\n\n'
+            'LONDON (Reuters) - Donald Trump said he was unlikely to have a good relationship with '
+            'David Cameron, who called him "divisive, stupid and wrong" in parliament.')
+    speakers = {q.speaker for q in annotate_text(body).quotes}
+    assert "LONDON" not in speakers

@@ -357,6 +357,11 @@ _DATELINE = re.compile(r"^[A-Z][A-Z.,' ]+(?:\([^)]*\))?\s*[-—–]\s*")
 
 
 def _resolve_subject(art: _Article, head, base: int) -> _Speaker | None:
+    if _is_dateline(art, head, base):
+        head = next((t for t in head.head.children if t.dep_ in _SUBJECT_DEPS and t is not head
+                     and t.i > head.i), None)
+        if head is None:
+            return None
     start, end = _noun_phrase(head, base)
     lower = head.lower_
     if lower in _PRONOUN_GENDER and _is_pronoun(head):
@@ -381,6 +386,13 @@ def _resolve_subject(art: _Article, head, base: int) -> _Speaker | None:
     if not _is_source(head):
         return None
     return _Speaker(_description(text), None, start, end)
+
+
+def _is_dateline(art: _Article, head, base: int) -> bool:
+    """"LONDON (Reuters) - Donald Trump said": the parse may make the place the subject."""
+    start = base + head.idx
+    return len(head.text) > 1 and head.text.isupper() and _DATELINE.match(
+        art.body[start:start + 80]) is not None and (start == 0 or art.body[start - 1] == "\n")
 
 
 def _strip_determiner(text: str) -> str:
