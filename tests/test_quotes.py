@@ -210,3 +210,15 @@ def test_a_dateline_is_not_the_speaker():
             'David Cameron, who called him "divisive, stupid and wrong" in parliament.')
     speakers = {q.speaker for q in annotate_text(body).quotes}
     assert "LONDON" not in speakers
+
+
+def test_a_colon_after_any_verb_opens_the_quote():
+    body = ('Bernie Sanders delivered a snappy retort: "No one is tearing this up. We are going '
+            'to go forward."')
+    assert [s for s, _ in _direct(body)] == ["Bernie Sanders"]
+
+
+def test_a_short_speech_sentence_introduces_the_next_quote():
+    body = ('Political scientist Dianne Bystrom agreed. "Mainstream Republicans are running out '
+            'of time to find an alternative."')
+    assert [s for s, _ in _direct(body)] == ["Dianne Bystrom"]

@@ -35,7 +35,12 @@ SPEECH_CUES = (
     "stated", "declared", "announced", "acknowledged", "admitted", "replied", "responded",
     "recalled", "noted", "called for", "called on", "calling for", "denied", "confirmed",
     "predicted", "promised", "vowed", "stressed", "suggested", "shouted", "reports",
-    "reported", "continued",
+    "reported", "continued", "agreed", "agrees", "accused", "alleged", "asserted", "blasted",
+    "boasted", "cautioned", "commented", "complained", "conceded", "concluded", "contended",
+    "countered", "cried", "criticized", "criticised", "demanded", "emphasized", "joked",
+    "lamented", "maintained", "mocked", "observed", "pledged", "praised", "quipped",
+    "recounted", "remarked", "repeated", "retorted", "revealed", "screamed", "slammed",
+    "testified", "touted", "whispered", "yelled", "insisted", "mused", "wondered",
 )
 _CUE = re.compile(r"\b(?:" + "|".join(sorted(SPEECH_CUES, key=len, reverse=True)) + r")\b",
                   re.IGNORECASE)

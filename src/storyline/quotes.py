@@ -493,9 +493,42 @@ def _cue_for(art: _Article, quote: Quoted):
             if _is_speech_verb(token) and not art.inside_quote(offset):
                 options.append((quote.open - offset, offset, token))
     if not options:
-        return _verb_after(art, quote, last)
+        return _colon_verb(art, quote) or _verb_after(art, quote, last) \
+            or _cue_just_before(art, quote, first)
     options.sort(key=lambda o: (o[0], o[1]))
     return options[0][1], options[0][2]
+
+
+def _colon_verb(art: _Article, quote: Quoted):
+    """The main verb of the reporter's sentence that a colon ends right before the quote,
+    speech verb or not: "Sanders delivered a snappy retort: “…”"."""
+    before = art.body[:quote.open].rstrip()
+    if not before.endswith(":"):
+        return None
+    colon = len(before) - 1
+    for offset, token in art.tokens(art.sentence_at(colon)):
+        if offset >= colon or art.inside_quote(offset) or not _is_verb(token):
+            continue
+        head_offset = offset - token.idx + token.head.idx
+        if token.dep_ == "ROOT" or head_offset > colon:  # the parse may hang it on the quote
+            return offset, token
+    return None
+
+
+def _cue_just_before(art: _Article, quote: Quoted, sentence: int):
+    """A quote that opens a sentence of its own, right after a short sentence of the same
+    paragraph whose main verb is a speech verb: "Dianne Bystrom agreed. “…”"."""
+    start = art.reading.sentences[sentence][0]
+    if sentence == 0 or art.body[start:quote.open].strip() or art.inside_quote(start - 1):
+        return None
+    p_start, p_end = art.reading.sentences[sentence - 1]
+    if p_end - p_start > 120 or "\n" in art.body[p_start:quote.open] \
+            or any(p_start <= q.open < p_end for q in art.quoted):
+        return None
+    for offset, token in art.tokens(sentence - 1):
+        if token.dep_ == "ROOT" and _is_speech_verb(token):
+            return offset, token
+    return None
 
 
 def _verb_after(art: _Article, quote: Quoted, sentence: int):
