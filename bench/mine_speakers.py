@@ -27,7 +27,7 @@ from pathlib import Path
 from storyline.evaluate.quotes import is_description, load_quote_set
 from storyline.quotes import SPEECH_LEMMAS, lemma_of
 
-MIN_COUNT = 3
+MIN_COUNT = 2
 #: a source noun must head a source in this share of its uses in the text ...
 MIN_SHARE = 0.03
 #: ... and a cue word must introduce a quote in this share of its uses
