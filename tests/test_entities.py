@@ -114,6 +114,65 @@ def test_a_hashtag_is_not_an_organisation():
     assert tag_.type == "OTHER"
 
 
+# -- platforms and broadcasters are not people ------------------------------------------------
+
+def test_a_platform_posted_on_is_not_a_person():
+    body = "Trump posted a message on Twitter reading “Thank you Georgia” moments later."
+    entities = group(body, ("Trump", "PERSON"), ("Twitter", "PERSON"), ("Georgia", "GPE"))
+    assert [(e.name, e.type) for e in entities] == [("Trump", "PERSON"), ("Twitter", "ORG"),
+                                                    ("Georgia", "GPE")]
+
+
+def test_a_broadcaster_told_is_not_a_person():
+    body = "Asked whether she should go, the Home Office minister told Sky News: “Not now.”"
+    entities = group(body, ("Home Office", "ORG"), ("Sky", "PERSON"))
+    assert named(entities, "Sky").type == "ORG"
+    body = "The Home Office minister told Sky: “Not now.” She repeated it on Sky later."
+    assert named(group(body, ("Home Office", "ORG"), ("Sky", "PERSON"), ("Sky", "PERSON")),
+                 "Sky").type == "ORG"
+
+
+def test_a_platform_listed_among_organisations_is_not_a_person():
+    body = "The campaign spent $10 million on Facebook, Google and Twitter last year."
+    entities = group(body, ("$10 million", "MONEY"), ("Facebook", "ORG"), ("Google", "ORG"),
+                     ("Twitter", "PERSON"), ("last year", "DATE"))
+    assert {e.type for e in entities} == {"ORG"}
+
+
+def test_a_broadcasters_possessive_is_split_from_its_presenter():
+    body = "She told Sky: “We act.” She told Sky’s Sophy Ridge On Sunday: “We grieve.”"
+    entities = group(body, ("Sky", "PERSON"), ("Sky’s Sophy Ridge", "ORG"))
+    sky = named(entities, "Sky")
+    assert sky.type == "ORG" and [m.text for m in sky.mentions] == ["Sky", "Sky"]
+    assert "Sophy Ridge" in [e.name for e in entities]
+
+
+@pytest.mark.parametrize("body, spec", [
+    # a person told, introduced by full name
+    ("John Smith chairs the board. The minister told Smith: “Not now.”",
+     [("John Smith", "PERSON"), ("Smith", "PERSON")]),
+    # a person after "on", as a possessive
+    ("Aides lobbied on Biden's behalf on Monday.", [("Biden", "PERSON"), ("Monday", "DATE")]),
+    # a full name the model missed, written after a first name
+    ("Allies told Emanuel: “Resign.” CHICAGO - Rahm Emanuel may have thought so.",
+     [("Emanuel", "PERSON")]),
+    # a title makes a person
+    ("Critics told Mr. Keyworth so. Later they told Keyworth again.",
+     [("Keyworth", "PERSON"), ("Keyworth", "PERSON")]),
+    # a reporter's byline
+    ("The vote is Tuesday. Wolf reported from Washington.",
+     [("Tuesday", "DATE"), ("Wolf", "PERSON"), ("Washington", "GPE")]),
+    # a first name the model split from its surname
+    ("The running mate told Bill O’Reilly of Fox News so.",
+     [("Bill", "PERSON"), ("O’Reilly", "PERSON"), ("Fox News", "ORG")]),
+])
+def test_a_person_in_a_like_position_stays_a_person(body, spec):
+    entities = group(body, *spec)
+    names = {text for text, label in spec if label == "PERSON"}
+    wanted = [e for e in entities if any(name in e.name for name in names)]
+    assert wanted and all(e.type == "PERSON" for e in wanted), [(e.name, e.type) for e in entities]
+
+
 # -- titles, roles, gender --------------------------------------------------------------------
 
 def test_titles_are_aliases_never_the_name():
@@ -436,6 +495,8 @@ def test_seed_b(seed):
     assert "Atkins" in atkins.aliases and "minister" in atkins.roles
     khan = named(entities, "Sadiq Khan")
     assert "mayor" in khan.roles
+    assert {e.name for e in entities if e.type == "PERSON"} >= {"Cressida Dick", "Ed Davey"}
+    assert named(entities, "Twitter").type == "ORG" and named(entities, "Sky").type == "ORG"
     clapham = [e for e in entities if "Clapham" in e.name]
     assert clapham and all(e.type != "PERSON" for e in clapham)
     assert "Met" in named(entities, "Metropolitan Police").aliases

