@@ -350,6 +350,28 @@ def test_eval_clustering_prints_bcubed_and_baselines(tmp_path):
     assert 0 < ours["f1"] <= 1 and ours["gold_stories"] == len({json.loads(x)["story"] for x in lines})
 
 
+def test_eval_quotes_prints_strict_and_speaker_figures(tmp_path):
+    import gzip
+
+    with gzip.open(DATA / "polnear-dev-slice.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = fh.readlines()[:3]
+    path = tmp_path / "few.jsonl"
+    path.write_text("".join(lines))
+    res = run_cli("eval", "quotes", str(path), "-j", "1", "--no-baseline")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout.decode()
+    for word in ("recall (strict)", "precision (strict)", "named speakers", "named prec.",
+                 "described"):
+        assert word in out
+    res = run_cli("eval", "quotes", str(path), "--json", "-j", "1")
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)
+    assert [r["system"] for r in rows] == ["storyline, 1 process", "textacy direct_quotations"]
+    for row in rows:
+        assert row["strict_precision"] <= row["precision"] and row["strict_recall"] <= row["recall"]
+        assert row["speakers_named"] <= row["speakers_judged"]
+
+
 def test_eval_summaries_prints_rouge_table_and_json(tmp_path):
     import gzip
 
