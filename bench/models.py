@@ -54,19 +54,9 @@ def _records(name: str, limit: int | None) -> list[dict]:
 
 
 def _annotate(records: list[dict], jobs: int):
-    from storyline.annotate import annotate_articles
-    from storyline.engine import LocalEngine
-    from storyline.records import Article
+    from storyline.evaluate.quotes import annotate_quote_set
 
-    articles = [Article(id=str(r["id"]), revision=1, outlet=r.get("outlet"), title=r.get("title"),
-                        url=r.get("url"), published=r.get("published"), body=r["text"])
-                for r in records]
-    with LocalEngine(jobs) as engine:
-        list(annotate_articles(articles[:1], engine=engine))  # loads the models, untimed
-        start = time.perf_counter()
-        annotations = list(annotate_articles(articles, engine=engine))
-        seconds = time.perf_counter() - start
-    return annotations, seconds
+    return annotate_quote_set(records, jobs)
 
 
 def _speaker_coverage(records: list[dict], annotations) -> dict:
