@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 
 from storyline.evaluate.quotes import is_description, load_quote_set
-from storyline.quotes import SPEECH_LEMMAS, lemma_of
+from storyline.lexicon import SPEECH_LEMMAS, lemma_of
 
 MIN_COUNT = 2
 #: a source noun must head a source in this share of its uses in the text ...

@@ -10,69 +10,23 @@ the speaker stays None: a quote given to the wrong person is worse than no speak
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
 from .entities import EntityIndex
 from .nlp import Reading
+from .lexicon import CUE_WORDS, PEOPLE, REPORTING_LEMMAS, SOURCE_NOUNS, SPEECH_LEMMAS, lemma_of
+from .quotemarks import Quoted, find_quoted, looks_like_title
 from .records import Entity, Quote
 from .spans import make_span
 
-#: Lemmas of verbs that introduce speech (or writing) when their subject is the speaker.
-SPEECH_LEMMAS = frozenset("""
-say tell add ask urge warn write tweet insist describe call state claim argue explain note
-declare announce acknowledge admit suggest reply respond recall continue chant shout report
-stress confirm deny allege accuse agree complain predict promise vow demand reveal boast
-concede emphasize emphasise cry scream yell joke quip recount testify blast slam criticize
-criticise praise pledge lament observe remark comment assert maintain contend counter retort
-sing whisper caution label brand dub post tout conclude charge mock repeat read hail
-""".split())
-#: Speech verbs whose clausal complement is reported speech ("X said (that) ...").
-REPORTING_LEMMAS = frozenset("""
-say tell add warn write tweet insist claim argue explain note declare announce acknowledge
-admit suggest reply respond confirm deny allege agree complain predict promise vow stress
-report state assert maintain contend concede reveal testify caution emphasize emphasise
-""".split())
-
-_IRREGULAR = {"said": "say", "told": "tell", "wrote": "write", "written": "write",
-              "sang": "sing", "sung": "sing", "thought": "think", "read": "read",
-              "spoke": "speak", "spoken": "speak"}
-
-
-def _inflections(verb: str) -> set[str]:
-    """Regular forms of a verb (over-generating is harmless: only real words are looked up)."""
-    stem = verb[:-1] if verb.endswith("e") else verb
-    forms = {verb, verb + "s", verb + "es", verb + "d", verb + "ed", stem + "ing",
-             verb + verb[-1] + "ed", verb + verb[-1] + "ing"}
-    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
-        forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
-    return forms
-
-
-#: Inflected form -> lemma for the speech verbs. The parse pass runs without spaCy's
-#: attribute ruler and lemmatizer (a fifth of its time); the tagger's fine tags remain.
-_LEMMAS = {**{form: verb for verb in sorted(SPEECH_LEMMAS) for form in _inflections(verb)},
-           **_IRREGULAR}
-
-
-def lemma_of(word: str) -> str:
-    """The lemma of a speech verb's form ("said" -> "say"); other words as they are."""
-    return _LEMMAS.get(word, word)
+__all__ = ["SPEECH_LEMMAS", "Quoted", "extract_quotes", "find_quoted", "lemma_of",
+           "looks_like_title"]
 
 
 def _lemma(token) -> str:
     return lemma_of(token.lower_)
-
-
-#: Learned from PolNeAR's train split by ``bench/mine_speakers.py``: the nouns that head
-#: sources written as descriptions ("the campaign", "the lawsuit", "a poll"), and the words
-#: beyond :data:`SPEECH_LEMMAS` that introduce quotes ("citing", "blamed").
-_LEXICON = json.loads(resources.files("storyline").joinpath("speakers.json").read_text("utf-8"))
-SOURCE_NOUNS = frozenset(_LEXICON["source_nouns"])
-CUE_WORDS = frozenset(_LEXICON["cue_words"])
 
 
 def _is_verb(token) -> bool:
@@ -87,8 +41,6 @@ def _is_pronoun(token) -> bool:
     return token.tag_ in ("PRP", "PRP$", "WP", "WP$")
 
 
-_OPEN = "“„«"
-_CLOSE = "”»"
 _PRONOUN_GENDER = {"he": "male", "him": "male", "she": "female", "her": "female"}
 _UNRESOLVED_PRONOUNS = frozenset("i we you it they me us them one who which that this".split())
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
@@ -96,102 +48,6 @@ _NAME_DEPS = frozenset(("compound", "flat", "amod", "det", "poss", "nmod", "numm
 _OBJECT_BEFORE = re.compile(
     r"(?:\b(?:to|with|from|by|for|against|of|on|at|about|told|asked|urged|and|than|"
     r"over|into|toward|towards|behind|under|like|between)\s+(?:the\s+)?)$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Quoted:
-    """Text between quotation marks: ``start:end`` are the words, ``open:close`` with marks."""
-
-    open: int
-    close: int
-    start: int
-    end: int
-    single: bool = False
-
-
-def _paragraphs(body: str) -> list[tuple[int, int]]:
-    bounds, start = [], 0
-    for match in re.finditer(r"\n\s*\n", body):
-        bounds.append((start, match.start()))
-        start = match.end()
-    bounds.append((start, len(body)))
-    return bounds
-
-
-def _double_quoted(body: str, start: int, end: int,
-                   opened: int | None = None) -> tuple[list[Quoted], int | None]:
-    """Pairs of double quotation marks in ``body[start:end]``, and where one is left open.
-
-    ``opened`` is the opening mark of a quote carried over from an earlier paragraph.
-    """
-    found: list[Quoted] = []
-    for i in range(start, end):
-        char = body[i]
-        if opened is None and (char in _OPEN or char == '"'):
-            opened = i
-        elif opened is not None and (char in _CLOSE or char == '"'):
-            if i > opened + 1:
-                found.append(Quoted(opened, i + 1, opened + 1, i))
-            opened = None
-    return found, opened
-
-
-_SINGLE_OPEN = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))['‘](?=\w)")
-_SINGLE_CLOSE = re.compile(r"(?<=[\w.,!?…])['’](?=[\s,.;:!?)\]—–-]|$)")
-
-
-def _single_quoted(body: str, start: int, end: int, taken: list[Quoted]) -> list[Quoted]:
-    """'Fragments' in single quotes, outside double quotes; apostrophes are not quotes."""
-    found = []
-    position = start
-    while True:
-        opening = _SINGLE_OPEN.search(body, position, end)
-        if not opening:
-            return found
-        o = opening.start()
-        if any(q.open <= o < q.close for q in taken):
-            position = o + 1
-            continue
-        closing = _SINGLE_CLOSE.search(body, o + 2, end)
-        if not closing:
-            return found
-        c = closing.start()
-        inner = body[o + 1:c]
-        if "\n" not in inner and len(inner.split()) <= 40 and not inner.endswith("s'"):
-            found.append(Quoted(o, c + 1, o + 1, c, single=True))
-            position = c + 1
-        else:
-            position = o + 1
-
-
-def find_quoted(body: str) -> list[Quoted]:
-    """Every quotation in the body, in order.
-
-    A paragraph that opens a quote without closing it continues into the next paragraph
-    when that one opens with a quotation mark (the newspaper convention for a long quote);
-    otherwise the quote ends with its paragraph.
-    """
-    paragraphs = _paragraphs(body)
-    quoted: list[Quoted] = []
-    pending: int | None = None
-    last_end = 0
-    for start, end in paragraphs:
-        text = body[start:end]
-        lead = start + len(text) - len(text.lstrip())
-        if pending is not None and lead < end and body[lead] in '"' + _OPEN:
-            found, pending = _double_quoted(body, lead + 1, end, opened=pending)
-        else:
-            if pending is not None:
-                quoted.append(Quoted(pending, last_end, pending + 1, last_end))
-            found, pending = _double_quoted(body, start, end)
-        quoted.extend(found)
-        last_end = end
-    if pending is not None:
-        quoted.append(Quoted(pending, last_end, pending + 1, last_end))
-    singles = []
-    for start, end in paragraphs:
-        singles.extend(_single_quoted(body, start, end, quoted))
-    return sorted(quoted + singles, key=lambda q: q.open)
 
 
 # -- attribution --------------------------------------------------------------------------
@@ -310,21 +166,6 @@ def _noun_phrase(head, base: int) -> tuple[int, int]:
     return base + left.idx, base + right.idx + len(right.text)
 
 
-_PEOPLE = frozenset("""
-crowd crowds woman women man men people person source sources official officials spokesman
-spokeswoman spokesperson police protesters protester demonstrators residents resident witness
-witnesses critics critic aide aides adviser advisers advisor voters voter supporters supporter
-lawmakers lawmaker leader leaders minister ministers president chairman chairwoman chair
-government campaign committee council party family friend friends neighbour neighbor neighbours
-neighbors mother father son daughter wife husband sister brother child children students student
-officer officers doctor doctors nurse nurses victim victims experts expert analyst analysts
-observers observer diplomat diplomats senator senators governor mayor secretary commissioner
-candidate candidates nominee staff staffer staffers team administration agency department court
-judge jury prosecutors prosecutor lawyer lawyers attorney attorneys authorities organisers
-organizers group groups members member fans audience listeners reporter reporters journalist
-journalists host hosts someone anyone everyone nobody mob chorus activists activist insiders
-insider colleague colleagues force forces
-""".split())
 
 
 def _is_source(head) -> bool:
@@ -334,7 +175,7 @@ def _is_source(head) -> bool:
     word = head.lower_
     if head.tag_ not in ("NN", "NNS") or any(c.dep_ == "nummod" for c in head.children):
         return False  # "some", "many", "48 percent": shares of a poll, not a voice
-    return word in _PEOPLE or word.rstrip("s") in _PEOPLE or word in SOURCE_NOUNS \
+    return word in PEOPLE or word.rstrip("s") in PEOPLE or word in SOURCE_NOUNS \
         or word.endswith(("ist", "ists", "ian", "ians", "man", "men", "woman", "women"))
 
 
@@ -597,19 +438,8 @@ def _person_before(art: _Article, offset: int) -> _Speaker | None:
     return None
 
 
-_SMALL_WORDS = frozenset("a an and at by for in of on or the to with vs".split())
 _DASH_SOURCE = re.compile(r"[ \t\u00a0]*[―—–][ \t\u00a0]*((?:[A-Z][\w.'’-]*[ \u00a0]?){1,5})"
                           r"(?:,[ \u00a0]+[^\n“”\"]{1,80}?)?[ \t\u00a0.]*(?:\n|$)")
-
-
-def looks_like_title(text: str) -> bool:
-    """Short Title Case words in quotes name a show, a book or a slogan, not speech:
-    "Fox News Sunday", "Contract with America", "The 411."."""
-    words = re.findall(r"[^\W\d_][\w'’-]*|\d\w*", text)
-    if not words or len(words) > 6:
-        return False
-    return all(w[0].isupper() or w[0].isdigit() or w.lower() in _SMALL_WORDS for w in words) \
-        and (words[0][0].isupper() or words[0][0].isdigit())
 
 
 def _dash_source(art: _Article, quote: Quoted) -> _Speaker | None:
