@@ -208,3 +208,11 @@ def test_a_section_label_over_the_repeated_headline_goes_with_it():
     # without the headline under it, a short first line stays
     raw = "Immunology\n\nThe cells sense bitter compounds in the gut.\n\nMore follows."
     assert clean_body(raw, title=title) == raw
+
+
+def test_title_case_headings_are_kept_but_name_tags_go():
+    for heading in ["The Birth of Chaos", "Preparing the Data", "Experiment With Different Values",
+                    "The Dark Hunter"]:
+        assert boilerplate_reason(heading) is None, heading
+    for tag in ["Cressida Dick", "Sadiq Khan", "Charles de Gaulle"]:
+        assert boilerplate_reason(tag) == "name tag", tag

@@ -165,11 +165,20 @@ def _is_outlet_line(line: str, outlet: str | None) -> bool:
         and words[0][0].isupper() and not any(w.lower() in {"said", "says"} for w in words)
 
 
+#: Capitalised words that start or sit inside a title-case heading ("The Birth of Chaos",
+#: "Experiment With Different Values") but not a person's name.
+_HEADING_WORDS = {"The", "A", "An", "With", "For", "Of", "To", "In", "On", "At", "From", "By",
+                  "And", "Or", "Is", "Are", "How", "Why", "What", "When"}
+
+
 def _is_name_only(line: str) -> bool:
-    """A line of two to four capitalised words and no punctuation: a photo's name tag."""
+    """A line of two to four capitalised words and no punctuation: a photo's name tag, not a
+    title-case heading (one that starts with an article or an "-ing" word, or capitalises a
+    function word)."""
     words = line.split()
     return 2 <= len(words) <= 4 and all(_NAME_WORD.match(w) for w in words) \
-        and not re.search(r"[.!?:;,\"“”‘’()]", line) and words[0][0].isupper()
+        and not re.search(r"[.!?:;,\"“”‘’()]", line) and words[0][0].isupper() \
+        and not any(w in _HEADING_WORDS for w in words) and not words[0].endswith("ing")
 
 
 def boilerplate_reason(line: str, outlet: str | None = None) -> str | None:
