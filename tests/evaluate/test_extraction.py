@@ -75,14 +75,14 @@ def test_bad_checks_file_names_the_line(tmp_path):
 @pytest.mark.slow
 def test_extraction_checks_quality_gate():
     """Floors a little under what was measured on this committed slice of the tuning half of
-    mozilla/readability's test pages (33 pages): storyline kept 520 of 568 required strings
+    mozilla/readability's test pages (33 pages): storyline kept 524 of 568 required strings
     and dropped 107 of 113 boilerplate ones; plain trafilatura.extract 530 and 105."""
     path = DATA / "extraction-checks-slice.jsonl.gz"
     assert is_checks_set(path)
     results = evaluate_checks(path, jobs=2)
     ours, plain = results[0], results[-1]
     assert ours.pages == 33 and ours.required == 568 and ours.boilerplate == 113
-    assert ours.kept >= 510
+    assert ours.kept >= 515
     assert ours.dropped >= 105
     assert ours.dropped >= plain.dropped
     assert results[1].kept == ours.kept  # parallel extraction changes nothing
