@@ -16,6 +16,9 @@ that ``storyline eval extraction`` scores:
   the expected text; at most :data:`MAX_EXCLUDE` a page, picked with a fixed seed. The
   pages are split by page into a tune half and a check half (seed :data:`SEED`).
 
+``tests/data/extraction-checks-slice.jsonl.gz`` is the smallest pages of the tune half
+(under 300 KB gzipped), written by ``--slice``: mozilla/readability's test pages, Apache-2.0.
+
 Usage: python bench/checks.py trafilatura MIRROR OUT.jsonl
        python bench/checks.py causes CHECKS.jsonl...   (why required strings are lost)
        python bench/checks.py readability MIRROR OUTDIR [--slice tests/data/...jsonl.gz]
