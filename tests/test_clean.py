@@ -160,3 +160,59 @@ def test_a_long_paragraph_with_a_trademark_mark_is_no_caption():
             "track record. ") * 40 + "SOURCE Summit Entertainment"
     assert boilerplate_reason(text) is None
     assert boilerplate_reason("Sadiq Khan (right) with Dame Cressida Dick") == "picture caption"
+
+
+# Article text that balanced-mode extraction now hands over and cleaning must keep, and the
+# boilerplate that comes with it and must still go (issue 18, part 4).
+
+def test_short_paragraphs_lists_quotes_and_other_languages_are_kept():
+    raw = ("The vote passed.\n\n"
+           "Then silence.\n\n"
+           "- Two new bridges over the river\n- A bus lane on the ring road\n\n"
+           "“We will not stop until the job is done.”\n\n"
+           "> Every child deserves a warm school.\n\n"
+           "Die Stadt will bis 2025 alle Schulen sanieren.\n\n"
+           "Zázrak jedné sezony? West Ham dává pochybovačům stále větší odpověď.\n\n"
+           "市议会周二通过了新的预算方案。")
+    assert clean_body(raw) == "\n\n".join(paragraphs(raw))
+
+
+def test_two_tagged_lines_are_kept_but_a_run_of_related_headlines_goes():
+    two = "Review: the new headset [Video]\n\nThe battery lasts ten hours.\n\nUnboxing it [Video]"
+    assert clean_body(two) == two
+    run = ("The battery lasts ten hours, the maker says.\n\n"
+           "Audio review: my new go-to wireless headset [Video]\n\n"
+           "Amazon bestseller: a manual espresso machine reviewed [Video]\n\n"
+           "Power station review: charge nine devices at once [Video]")
+    assert clean_body(run) == "The battery lasts ten hours, the maker says."
+
+
+def test_subscription_messages_affiliate_disclosures_and_bare_links_go():
+    for junk in ["Thanks for signing up!",
+                 "Keep an eye on your inbox for the latest sports news.",
+                 "There was an error processing your subscription.",
+                 "If you buy something through this post, IGN may get a share of the sale.",
+                 "We may earn a commission when you buy through links on our site.",
+                 "https://www.example.com/news/article/Cat-found-14848175.php"]:
+        assert boilerplate_reason(junk) is not None, junk
+    for text in ["Residents were told to check the river levels before travelling.",
+                 "She said the link between the two cases was still unclear.",
+                 "The company earned a record profit this year."]:
+        assert boilerplate_reason(text) is None, text
+
+
+def test_a_section_label_over_the_repeated_headline_goes_with_it():
+    title = "Cells That Taste Danger Set Off Immune Responses"
+    raw = f"Immunology\n\n{title}\n\nThe cells sense bitter compounds in the gut."
+    assert clean_body(raw, title=title) == "The cells sense bitter compounds in the gut."
+    # without the headline under it, a short first line stays
+    raw = "Immunology\n\nThe cells sense bitter compounds in the gut.\n\nMore follows."
+    assert clean_body(raw, title=title) == raw
+
+
+def test_title_case_headings_are_kept_but_name_tags_go():
+    for heading in ["The Birth of Chaos", "Preparing the Data", "Experiment With Different Values",
+                    "The Dark Hunter"]:
+        assert boilerplate_reason(heading) is None, heading
+    for tag in ["Cressida Dick", "Sadiq Khan", "Charles de Gaulle"]:
+        assert boilerplate_reason(tag) == "name tag", tag

@@ -68,6 +68,10 @@ _PROMO_HEADING = re.compile(
 )
 #: "[INSIGHT]", "[VIDEO]": the tag some outlets put after a related headline.
 _HEADLINE_TAG = re.compile(r"\s*\[[A-Z][A-Z ]{1,20}\]$")
+#: "[Video]", "[Gallery]": the tag that marks a headline in a run of related headlines.
+_ANY_TAG = re.compile(r"\s*\[[A-Z][A-Za-z ]{1,20}\]$")
+#: Related headlines without a heading: this many tagged short lines in a row.
+TAGGED_RUN = 3
 #: A byline or timestamp line ("By Jane Roe", "Updated 3:45 PM ET", "5:45 AM PST 11/19/2019 by X").
 _DATELINE = re.compile(
     r"^((?i:by)\s+[A-Z][\w'’.-]*(\s+[A-Z][\w'’.-]*){0,3}([\s,]+(and|&)\s+[A-Z][\w'’.-]*"
@@ -82,9 +86,21 @@ _FURNITURE = re.compile(
     r"|terms (of|and) (use|service|conditions)|all rights reserved|^copyright\b|^©|^\(c\) \d{4}"
     r"|this (article|story) (is|was) (part of|brought to you)|enable javascript"
     r"|\bsubscribe to [^.!?]{0,50}newsletters?\b|\bsign up for [^.!?]{0,50}newsletters?\b"
-    r"|\b(right|straight|directly|delivered) (in|to|into) your inbox\b|\bclick here\b",
+    r"|\b(right|straight|directly|delivered) (in|to|into) your inbox\b|\bclick here\b"
+    r"|^thanks? (you )?for (signing up|subscribing)\b|\b(keep an eye on|check) your inbox\b"
+    r"|\berror processing your (subscription|request|sign[- ]?up)\b",
     re.IGNORECASE,
 )
+#: "If you buy something through this post, X may get a share of the sale": an affiliate
+#: disclosure.
+_AFFILIATE = re.compile(
+    r"\b(if|when) you (buy|purchase|click|shop)\b.{0,80}\b(links?|post|article|site|page)\b"
+    r".{0,80}\b(commission|share of the (sale|revenue)|compensat\w*|affiliate)\b"
+    r"|\b(we|may) (earn|receive|get) (an? )?(small )?(affiliate )?commission\b",
+    re.IGNORECASE,
+)
+#: A paragraph that is only a web address.
+_BARE_URL = re.compile(r"^(<)?(https?://|www\.)\S+(>)?$", re.IGNORECASE)
 _CREDIT = re.compile(
     r"PRESS ASSOCIATION Photo|Picture date:|\bPA (Wire|Media|Images)\b|\b(AP|AFP|EPA|PA) Photo\b"
     r"|Getty Images|Shutterstock|\bREX\b|\bAlamy\b|Photograph:|Photo(graph)? ?(credit|by)?:"
@@ -149,11 +165,20 @@ def _is_outlet_line(line: str, outlet: str | None) -> bool:
         and words[0][0].isupper() and not any(w.lower() in {"said", "says"} for w in words)
 
 
+#: Capitalised words that start or sit inside a title-case heading ("The Birth of Chaos",
+#: "Experiment With Different Values") but not a person's name.
+_HEADING_WORDS = {"The", "A", "An", "With", "For", "Of", "To", "In", "On", "At", "From", "By",
+                  "And", "Or", "Is", "Are", "How", "Why", "What", "When"}
+
+
 def _is_name_only(line: str) -> bool:
-    """A line of two to four capitalised words and no punctuation: a photo's name tag."""
+    """A line of two to four capitalised words and no punctuation: a photo's name tag, not a
+    title-case heading (one that starts with an article or an "-ing" word, or capitalises a
+    function word)."""
     words = line.split()
     return 2 <= len(words) <= 4 and all(_NAME_WORD.match(w) for w in words) \
-        and not re.search(r"[.!?:;,\"“”‘’()]", line) and words[0][0].isupper()
+        and not re.search(r"[.!?:;,\"“”‘’()]", line) and words[0][0].isupper() \
+        and not any(w in _HEADING_WORDS for w in words) and not words[0].endswith("ing")
 
 
 def boilerplate_reason(line: str, outlet: str | None = None) -> str | None:
@@ -165,6 +190,10 @@ def boilerplate_reason(line: str, outlet: str | None = None) -> str | None:
         return "call to action"
     if words <= 40 and (_FURNITURE.search(line) or _CONTACT.search(line) or _FILED.match(line)):
         return "site furniture"
+    if words <= 60 and _AFFILIATE.search(line):
+        return "affiliate disclosure"
+    if _BARE_URL.match(line):
+        return "bare link"
     if (words <= 8 and _SOURCE.match(line)) or _ADVERT.match(line):
         return "site furniture"
     if _SOCIAL.match(line):
@@ -242,6 +271,23 @@ def _without_promo_lists(pars: list[str]) -> list[str]:
     return kept
 
 
+def _without_tagged_runs(pars: list[str]) -> list[str]:
+    """Drop runs of :data:`TAGGED_RUN` or more short lines that each end in a "[Video]"-like
+    tag: a list of related headlines with no heading over it."""
+    tagged = [len(p.split()) <= 20 and bool(_ANY_TAG.search(p)) for p in pars]
+    kept, i = [], 0
+    while i < len(pars):
+        j = i
+        while j < len(pars) and tagged[j]:
+            j += 1
+        if j - i >= TAGGED_RUN:
+            i = j
+            continue
+        kept.extend(pars[i:max(j, i + 1)])
+        i = max(j, i + 1)
+    return kept
+
+
 def _without_repeated_header_rows(pars: list[str]) -> list[str]:
     """Drop table rows that repeat their table's header row (a ``<tfoot>`` copy of it)."""
     kept, header = [], None
@@ -260,10 +306,13 @@ def _without_repeated_header_rows(pars: list[str]) -> list[str]:
 def _without_headline(pars: list[str], title: str | None) -> list[str]:
     """Drop the headline repeated on top of the text and the byline/timestamp under it."""
     start, seen = 0, False
+    if len(pars) > 2 and len(pars[0].split()) <= 3 and not _ENDS_SENTENCE.search(pars[0]) \
+            and repeats_title(pars[1], title) and not repeats_title(pars[0], title):
+        start = 1  # a section label ("Immunology") over the headline goes with it
     while start < len(pars) and (repeats_title(pars[start], title) or (
             seen and len(pars[start].split()) <= 15 and _DATELINE.match(pars[start]))):
         start, seen = start + 1, True
-    return pars[start:] if start < len(pars) else pars
+    return pars[start:] if start < len(pars) and seen else pars
 
 
 def clean_body(text: str, *, outlet: str | None = None, learned: Collection[int] = (),
@@ -274,7 +323,7 @@ def clean_body(text: str, *, outlet: str | None = None, learned: Collection[int]
     they are dropped only while something of the article remains. ``title`` (the headline)
     is dropped where the text repeats it on top, unless nothing else is left.
     """
-    pars = _without_repeated_header_rows(_without_promo_lists(paragraphs(text)))
+    pars = _without_repeated_header_rows(_without_tagged_runs(_without_promo_lists(paragraphs(text))))
     kept = [p for p in pars if boilerplate_reason(p, outlet) is None]
     if learned:
         without = [p for p in kept if line_key(p) not in learned]

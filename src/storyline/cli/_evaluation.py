@@ -22,18 +22,39 @@ AnnotatingJobs = Annotated[Optional[int], typer.Option(
 @eval_app.command("extraction")
 def eval_extraction_cmd(
     path: Annotated[Path, typer.Argument(metavar="FILE.jsonl", exists=True, dir_okay=False,
-                                         help="Records with 'html' and gold 'body'.")],
+                                         help="Records with 'html' and gold 'body', or with "
+                                              "'must_include'/'must_exclude' strings.")],
     json_: JsonFlag = False,
     limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N pages.")] = None,
     jobs: ParallelJobs = None,
+    show_misses: Annotated[bool, typer.Option(
+        "--show-misses", help="Checks sets: list the required strings lost and the "
+                              "boilerplate strings kept by storyline.")] = False,
 ) -> None:
     """Token precision/recall/F1 of our stored bodies vs plain trafilatura.extract.
 
     Ours is a full ingest (extraction, cleaning, de-duplication, storage) into a temporary
-    database, once on one process and once on --jobs; pages/s counts all of it.
+    database, once on one process and once on --jobs; pages/s counts all of it. A file whose
+    records carry 'must_include'/'must_exclude' string lists instead of a 'body' is scored
+    as checks: required strings kept, boilerplate strings dropped (whitespace normalised).
     """
-    from ..evaluate import evaluate_extraction
+    from ..evaluate import evaluate_checks, evaluate_extraction, is_checks_set
 
+    if is_checks_set(path):
+        checks = evaluate_checks(path, limit=limit, jobs=jobs)
+        if json_:
+            typer.echo(json.dumps([r.to_dict() for r in checks], indent=2))
+            return
+        _print_scores(f"Extraction checks: {path} ({checks[0].pages} pages)",
+                      ("required kept", "boilerplate dropped", "pages", "pages/s"),
+                      [(r.system, f"{r.kept} of {r.required}", f"{r.dropped} of {r.boilerplate}",
+                        str(r.pages), f"{r.pages_per_second:.1f}") for r in checks])
+        if show_misses:
+            for page, text in checks[0].lost:
+                typer.echo(f"lost\t{page}\t{text}")
+            for page, text in checks[0].leaked:
+                typer.echo(f"leaked\t{page}\t{text}")
+        return
     results = evaluate_extraction(path, limit=limit, jobs=jobs)
     if json_:
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2))

@@ -7,7 +7,17 @@ sets, against headlines). :mod:`._sets` reads every set.
 """
 
 from .clustering import ClusteringScore, bcubed, evaluate_clustering, load_clustering_set
-from .extraction import ExtractionScore, evaluate_extraction, load_extraction_set, score_extraction
+from .extraction import (
+    CheckScore,
+    ExtractionScore,
+    evaluate_checks,
+    evaluate_extraction,
+    is_checks_set,
+    load_checks_set,
+    load_extraction_set,
+    score_checks,
+    score_extraction,
+)
 from .quotes import QuoteScore, evaluate_quotes, is_name, load_quote_set, same_speaker, score_quotes
 from .summaries import (
     StorySentences,
@@ -22,8 +32,9 @@ from .summaries import (
 )
 
 __all__ = [
-    "ClusteringScore", "ExtractionScore", "QuoteScore", "StorySentences", "SummaryScore",
-    "bcubed", "best_rouge", "corroborated_sentences", "evaluate_clustering",
+    "CheckScore", "ClusteringScore", "ExtractionScore", "QuoteScore", "StorySentences", "SummaryScore",
+    "bcubed", "best_rouge", "evaluate_checks", "is_checks_set", "load_checks_set",
+    "score_checks", "corroborated_sentences", "evaluate_clustering",
     "evaluate_extraction", "evaluate_quotes", "evaluate_summaries", "is_name",
     "lead_sentences", "lexrank_sentences", "load_clustering_set", "load_extraction_set",
     "load_quote_set", "same_speaker", "score_extraction", "score_quotes", "score_summaries",

@@ -3,6 +3,11 @@
 Extraction uses the article-extraction-benchmark's metric (scrapinghub): ``\\w+`` tokens,
 4-token shingles counted as multisets, precision and recall averaged over pages, F1 of the
 averages, and accuracy = share of pages whose token list equals the gold one.
+
+A set whose records carry ``must_include`` / ``must_exclude`` strings instead of a gold
+``body`` (other projects' test assertions) is scored as checks: required strings kept and
+boilerplate strings dropped, a string counting as kept where it appears in the body once
+whitespace is normalised on both sides.
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ import re
 import tempfile
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..errors import NotFoundError, Origin
+from ..errors import InputError, NotFoundError, Origin
 from ._sets import read_records
 
 _TOKEN = re.compile(r"\w+")
@@ -70,6 +75,73 @@ def load_extraction_set(path: str | Path, limit: int | None = None) -> list[dict
     return read_records(path, limit, {"html": str, "body": str}, "page")
 
 
+@dataclass
+class CheckScore:
+    system: str
+    pages: int
+    kept: int
+    required: int
+    dropped: int
+    boilerplate: int
+    seconds: float
+    #: (page id, string) of required strings lost and of boilerplate strings kept
+    lost: list = field(default_factory=list, repr=False)
+    leaked: list = field(default_factory=list, repr=False)
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else float("inf")
+
+    def to_dict(self) -> dict:
+        return {**{k: v for k, v in asdict(self).items() if k not in ("lost", "leaked")},
+                "pages_per_second": round(self.pages_per_second, 2)}
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _flat(text: str) -> str:
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def is_checks_set(path: str | Path) -> bool:
+    """Whether the set's first record carries must_include/must_exclude instead of a body."""
+    first = read_records(path, 1, {}, "page")
+    return bool(first) and "body" not in first[0] and \
+        ("must_include" in first[0] or "must_exclude" in first[0])
+
+
+def load_checks_set(path: str | Path, limit: int | None = None) -> list[dict]:
+    """Records with ``html`` and lists ``must_include`` and ``must_exclude`` of strings."""
+    records = read_records(path, limit, {"html": str, "must_include": list, "must_exclude": list},
+                           "page")
+    for number, rec in enumerate(records, start=1):
+        for name in ("must_include", "must_exclude"):
+            if not all(isinstance(s, str) and s.strip() for s in rec[name]):
+                raise InputError(Origin(str(path), line=number),
+                                 "holds something that is not a non-empty string", field=name)
+    return records
+
+
+def score_checks(system: str, records: list[dict], bodies: list[str], seconds: float) -> CheckScore:
+    score = CheckScore(system, len(records), 0, 0, 0, 0, seconds)
+    for rec, body in zip(records, bodies):
+        flat = _flat(body)
+        for s in rec["must_include"]:
+            score.required += 1
+            if _flat(s) in flat:
+                score.kept += 1
+            else:
+                score.lost.append((str(rec["id"]), s))
+        for s in rec["must_exclude"]:
+            score.boilerplate += 1
+            if _flat(s) in flat:
+                score.leaked.append((str(rec["id"]), s))
+            else:
+                score.dropped += 1
+    return score
+
+
 def warm_up(html: str) -> None:
     """Import and run both extractors once, so that timings measure pages, not imports."""
     import trafilatura
@@ -82,15 +154,11 @@ def warm_up(html: str) -> None:
     signature("warm up the minhash", DedupSettings())
 
 
-def evaluate_extraction(path: str | Path, *, limit: int | None = None, jobs: int | None = None) -> list[ExtractionScore]:
-    """Our stored bodies (full ingest into a temporary database) against plain trafilatura."""
-    import trafilatura
-
+def _ingested_bodies(records: list[dict], jobs: int | None) -> dict[int, tuple[list[str], float]]:
+    """Each record's stored body after a full ingest, once on one process and once on
+    ``jobs``: {jobs: (bodies, seconds)}."""
     from ..library import Library
 
-    records = load_extraction_set(path, limit)
-    warm_up(records[0]["html"] if records else "<html></html>")
-    golds = [r["body"] for r in records]
     with tempfile.TemporaryDirectory() as tmp:
         pages = Path(tmp) / "pages.jsonl"
         with open(pages, "w", encoding="utf-8") as fh:
@@ -109,15 +177,42 @@ def evaluate_extraction(path: str | Path, *, limit: int | None = None, jobs: int
                     except NotFoundError:
                         bodies.append("")
             runs[jobs] = (bodies, seconds)
+    return runs
+
+
+def _plain(records: list[dict]) -> tuple[list[str], float]:
+    import trafilatura
 
     start = time.perf_counter()
     plain = [trafilatura.extract(r["html"], url=r.get("url")) or "" for r in records]
-    plain_seconds = time.perf_counter() - start
+    return plain, time.perf_counter() - start
 
+
+def _system(jobs: int) -> str:
+    return f"storyline, {jobs} process{'es' if jobs > 1 else ''}"
+
+
+def evaluate_extraction(path: str | Path, *, limit: int | None = None, jobs: int | None = None) -> list[ExtractionScore]:
+    """Our stored bodies (full ingest into a temporary database) against plain trafilatura."""
+    records = load_extraction_set(path, limit)
+    warm_up(records[0]["html"] if records else "<html></html>")
+    golds = [r["body"] for r in records]
+    runs = _ingested_bodies(records, jobs)
+    plain, plain_seconds = _plain(records)
     results = []
-    systems = [(f"storyline, {jobs} process{'es' if jobs > 1 else ''}", bodies, seconds)
-               for jobs, (bodies, seconds) in runs.items()]
+    systems = [(_system(jobs), bodies, seconds) for jobs, (bodies, seconds) in runs.items()]
     for name, preds, seconds in [*systems, ("trafilatura.extract", plain, plain_seconds)]:
         p, r, f, a = score_extraction(list(zip(golds, preds)))
         results.append(ExtractionScore(name, len(records), p, r, f, a, seconds))
     return results
+
+
+def evaluate_checks(path: str | Path, *, limit: int | None = None, jobs: int | None = None) -> list[CheckScore]:
+    """Must-appear / must-not-appear strings: our stored bodies against plain trafilatura."""
+    records = load_checks_set(path, limit)
+    warm_up(records[0]["html"] if records else "<html></html>")
+    runs = _ingested_bodies(records, jobs)
+    plain, plain_seconds = _plain(records)
+    return [*(score_checks(_system(jobs), records, bodies, seconds)
+              for jobs, (bodies, seconds) in runs.items()),
+            score_checks("trafilatura.extract", records, plain, plain_seconds)]
