@@ -15,7 +15,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .records import Entity
@@ -270,11 +270,8 @@ def _fix_types(body: str, ms: list[_Mention], lower: set[str]) -> list[_Mention]
     for m in ms:
         m.type = m.type if m.strong else votes[_fold(m.name)].most_common(1)[0][0]
     _media_are_not_people(body, ms)
-    chain: list[_Mention] = []  # "in Glasgow, Nottingham, Birmingham and Bristol"
-    for m in [*ms, None]:
-        if m is not None and chain and body[chain[-1].end:m.start] in (", ", " and ", ", and "):
-            chain.append(m)
-            continue
+    # "in Glasgow, Nottingham, Birmingham and Bristol"
+    for chain in _lists(body, ms, (", ", " and ", ", and ")):
         if len(chain) > 1 and any(c.type == "GPE" for c in chain):
             for c in chain:
                 if c.type == "PERSON" and not c.titled and " " not in c.name:
@@ -282,7 +279,6 @@ def _fix_types(body: str, ms: list[_Mention], lower: set[str]) -> list[_Mention]
             if 2 * sum(c.type == "GPE" for c in chain) > len(chain):
                 for c in chain:
                     c.type = "GPE" if c.type == "ORG" and " " not in c.name else c.type
-        chain = [m] if m is not None else []
     tokens = {t for m in ms if m.type == "PERSON" and " " in m.name for t in _fold(m.name).split()}
     kept = []
     for m in ms:
@@ -359,19 +355,29 @@ def _named_as_person(body: str, name: str) -> bool:
     return False
 
 
+def _lists(body: str, ms: list[_Mention],
+           separators: tuple[str, ...]) -> Iterator[list[_Mention]]:
+    """The mentions in body order, grouped into runs that only ``separators`` join ("A, B
+    and C"); a mention on its own is a run of one."""
+    chain: list[_Mention] = []
+    for m in ms:
+        if chain and body[chain[-1].end:m.start] in separators:
+            chain.append(m)
+            continue
+        if chain:
+            yield chain
+        chain = [m]
+    if chain:
+        yield chain
+
+
 def _among_organisations(body: str, ms: list[_Mention]) -> set[int]:
     """Mentions listed with organisations: "on Facebook, Google and Twitter"."""
     found: set[int] = set()
-    chain: list[_Mention] = []
-    for m in [*ms, None]:
-        if m is not None and chain and body[chain[-1].end:m.start] in (
-                ", ", " and ", ", and ", " or ", ", or "):
-            chain.append(m)
-            continue
+    for chain in _lists(body, ms, (", ", " and ", ", and ", " or ", ", or ")):
         orgs = sum(c.type == "ORG" for c in chain)
         if orgs >= 2 and 2 * orgs > len(chain):
             found |= {id(c) for c in chain if c.type == "PERSON"}
-        chain = [m] if m is not None else []
     return found
 
 

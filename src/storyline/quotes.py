@@ -166,8 +166,6 @@ def _noun_phrase(head, base: int) -> tuple[int, int]:
     return base + left.idx, base + right.idx + len(right.text)
 
 
-
-
 def _is_source(head) -> bool:
     """Whether a common-noun subject can be a source: people and groups, and the documents
     and bodies news cites ("the report", "the lawsuit", "a poll"), as learned from
@@ -183,6 +181,10 @@ def _clean_name(text: str) -> str:
     return re.sub(r"^[^\w]+|[^\w.)]+$", "", text.strip())
 
 
+_DETERMINERS = frozenset("the a an this that these those some one another".split())
+_DATELINE = re.compile(r"^[A-Z][A-Z.,' ]+(?:\([^)]*\))?\s*[-—–]\s*")
+
+
 def _description(text: str) -> str:
     """An unnamed speaker as the text describes it: "the crowd", "a state official", "a
     paper from the Brookings Institution"; only a capital that starts a sentence goes."""
@@ -191,10 +193,6 @@ def _description(text: str) -> str:
     if first.lower() in _DETERMINERS and first[:1].isupper():
         text = first.lower() + text[len(first):]
     return text
-
-
-_DETERMINERS = frozenset("the a an this that these those some one another".split())
-_DATELINE = re.compile(r"^[A-Z][A-Z.,' ]+(?:\([^)]*\))?\s*[-—–]\s*")
 
 
 def _resolve_subject(art: _Article, head, base: int) -> _Speaker | None:
@@ -363,7 +361,7 @@ def _cue_just_before(art: _Article, quote: Quoted, sentence: int):
     if sentence == 0 or art.body[start:quote.open].strip() or art.inside_quote(start - 1):
         return None
     p_start, p_end = art.reading.sentences[sentence - 1]
-    if p_end - p_start > 120 or "\n" in art.body[p_start:quote.open] \
+    if p_end - p_start > 120 or not art.same_paragraph(p_start, quote) \
             or any(p_start <= q.open < p_end for q in art.quoted):
         return None
     for offset, token in art.tokens(sentence - 1):

@@ -159,29 +159,27 @@ def score_quotes(records: list[dict], predictions: list[list[dict]], system: str
     judged = right = named = described = described_right = indirect = indirect_right = 0
     for record, predicted in zip(records, predictions):
         golds = record["quotes"]
-        direct = [p for p in predicted if p["kind"] != "indirect"]
-        edges = {}
-        for i, pred in enumerate(direct):
-            overlaps = [(_match(pred, g), j) for j, g in enumerate(golds)]
-            edges[i] = [j for o, j in sorted((o, j) for o, j in overlaps if o is not None)[::-1]]
+        overlaps = [[_match(pred, gold) for gold in golds] for pred in predicted]
+        edges = {i: [j for _, j in sorted(((o, j) for j, o in enumerate(row) if o is not None),
+                                          reverse=True)]
+                 for i, row in enumerate(overlaps) if predicted[i]["kind"] != "indirect"}
         pairs = _one_to_one(edges)
-        found += len(direct)
+        found += len(edges)
         correct_found += sum(1 for targets in edges.values() if targets)
         strict_found += len(pairs)
         strict_hits += sum(1 for j in pairs.values() if golds[j]["has_quote_marks"])
-        for pred in predicted:
+        for pred, row in zip(predicted, overlaps):
             if pred["kind"] == "indirect":
                 indirect += 1
-                indirect_right += any(_match(pred, g) is not None for g in golds)
-        for gold in golds:
+                indirect_right += any(o is not None for o in row)
+        for j, gold in enumerate(golds):
             if not gold["has_quote_marks"]:
                 continue
             gold_quoted += 1
             best, best_overlap = None, 0
-            for pred in predicted:
-                overlap = _match(pred, gold)
-                if overlap is not None and overlap > best_overlap:
-                    best, best_overlap = pred, overlap
+            for pred, row in zip(predicted, overlaps):
+                if row[j] is not None and row[j] > best_overlap:
+                    best, best_overlap = pred, row[j]
             if best is None:
                 continue
             hits += 1
