@@ -70,6 +70,9 @@ def test_bad_checks_file_names_the_line(tmp_path):
     path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "must_include": ["ok", 3]}) + "\n")
     with pytest.raises(InputError, match=r"checks.jsonl:2: field 'must_include'"):
         load_checks_set(path)
+    path.write_text(json.dumps(good) + "\n\n" + json.dumps({**good, "must_include": [" "]}) + "\n")
+    with pytest.raises(InputError, match=r"checks.jsonl:3: field 'must_include'"):
+        load_checks_set(path)  # the file's line, blank lines counted
 
 
 @pytest.mark.slow

@@ -15,9 +15,10 @@ _GOLD_FIELDS = ("story", "story_name", "topic", "noise", "published_raw")
 
 
 def read_records(path: str | Path, limit: int | None, fields: dict[str, type],
-                 default_id: str) -> list[dict]:
-    """JSON Lines records (``.gz`` too) that must carry ``fields`` of the given types; a bad
-    line raises :class:`InputError` naming the file, the line and the field."""
+                 default_id: str, string_lists: tuple[str, ...] = ()) -> list[dict]:
+    """JSON Lines records (``.gz`` too) that must carry ``fields`` of the given types, the
+    ``string_lists`` among them holding only non-empty strings; a bad line raises
+    :class:`InputError` naming the file, the line and the field."""
     records = []
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as fh:
@@ -33,6 +34,10 @@ def read_records(path: str | Path, limit: int | None, fields: dict[str, type],
                     raise InputError(Origin(str(path), line=number),
                                      f"missing or not a {'list' if kind is list else 'string'}",
                                      field=name)
+            for name in string_lists:
+                if not all(isinstance(item, str) and item.strip() for item in rec[name]):
+                    raise InputError(Origin(str(path), line=number),
+                                     "holds something that is not a non-empty string", field=name)
             rec.setdefault("id", f"{default_id}-{number}")
             records.append(rec)
             if limit and len(records) >= limit:

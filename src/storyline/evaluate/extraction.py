@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..errors import InputError, NotFoundError, Origin
+from ..errors import NotFoundError, Origin
 from ._sets import read_records
 
 _TOKEN = re.compile(r"\w+")
@@ -113,14 +113,8 @@ def is_checks_set(path: str | Path) -> bool:
 
 def load_checks_set(path: str | Path, limit: int | None = None) -> list[dict]:
     """Records with ``html`` and lists ``must_include`` and ``must_exclude`` of strings."""
-    records = read_records(path, limit, {"html": str, "must_include": list, "must_exclude": list},
-                           "page")
-    for number, rec in enumerate(records, start=1):
-        for name in ("must_include", "must_exclude"):
-            if not all(isinstance(s, str) and s.strip() for s in rec[name]):
-                raise InputError(Origin(str(path), line=number),
-                                 "holds something that is not a non-empty string", field=name)
-    return records
+    return read_records(path, limit, {"html": str, "must_include": list, "must_exclude": list},
+                        "page", string_lists=("must_include", "must_exclude"))
 
 
 def score_checks(system: str, records: list[dict], bodies: list[str], seconds: float) -> CheckScore:
