@@ -14,6 +14,7 @@ read back from an export is stored unchanged.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections.abc import Collection
@@ -274,17 +275,12 @@ def _without_promo_lists(pars: list[str]) -> list[str]:
 def _without_tagged_runs(pars: list[str]) -> list[str]:
     """Drop runs of :data:`TAGGED_RUN` or more short lines that each end in a "[Video]"-like
     tag: a list of related headlines with no heading over it."""
-    tagged = [len(p.split()) <= 20 and bool(_ANY_TAG.search(p)) for p in pars]
-    kept, i = [], 0
-    while i < len(pars):
-        j = i
-        while j < len(pars) and tagged[j]:
-            j += 1
-        if j - i >= TAGGED_RUN:
-            i = j
-            continue
-        kept.extend(pars[i:max(j, i + 1)])
-        i = max(j, i + 1)
+    kept: list[str] = []
+    for tagged, run in itertools.groupby(
+            pars, key=lambda p: len(p.split()) <= 20 and bool(_ANY_TAG.search(p))):
+        run = list(run)
+        if not (tagged and len(run) >= TAGGED_RUN):
+            kept.extend(run)
     return kept
 
 
