@@ -52,7 +52,11 @@ bench: $(STAMP)
 	$(PY) -m bench.ingest
 	$(PY) -m bench.annotate
 	$(PY) -m bench.stories
+	$(PY) -m bench.fit_story_weights
 	$(PY) -m bench.brief
+	$(PY) -m bench.timeline
+	$(PY) -m bench.updates
+	$(PY) -m bench.digest
 	$(PY) -m bench.serve
 	$(PY) -m bench.serve --workers 2 --no-cross-check
 	$(PY) -m bench.robustness

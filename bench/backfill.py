@@ -38,7 +38,7 @@ from pathlib import Path
 
 from bench import harness
 from bench.annotate import MODEL_PACKAGE, PEER_BATCH_SIZE
-from bench.stories import load_pairs, replay
+from bench.stories import annotated_pairs, replay
 
 DEFAULT_SIZES = (1000, 10000)
 QUICK_SIZES = (200, 1000)
@@ -354,14 +354,8 @@ def bench(options: harness.Options, sizes: Sequence[int], marginal: Sequence[int
     out = options.out
     corpora = out / "corpora"
     with harness.fresh_workdir(out) as work:
-        source_db = work / "sources.db"
-        say(f"[bold]sources[/]: ingesting and annotating {sources or 'all'} articles of "
-            f"{', '.join(harness.STORY_SETS)} (jobs={harness.ANNOTATE_JOBS})")
-        prepared = harness.prepare_sources(options.data, source_db, sources,
-                                           out / "logs" / "prepare")
-        pairs = load_pairs(source_db)
+        pairs, prepared = annotated_pairs(options, work / "sources.db", sources, say)
         stream = Stream(pairs, options.seed)
-        say(f"  {len(pairs)} annotated articles in {prepared['seconds']:.0f} s")
         runs: list[Run] = []
         stages: list[Stages] = []
         done_full: dict[int, list[Run]] = {}

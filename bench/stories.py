@@ -71,6 +71,20 @@ def load_pairs(db: Path) -> list[tuple]:
     return pairs
 
 
+def annotated_pairs(options: harness.Options, source_db: Path, sources: int,
+                    say: Callable[[str], None]) -> tuple[list[tuple], dict]:
+    """``sources`` articles of the story sets (all: 0) annotated once into ``source_db``
+    (untimed by the benches that replay them), as :func:`load_pairs`, and what preparing
+    them cost (``harness.prepare_sources``)."""
+    say(f"[bold]sources[/]: ingesting and annotating {sources or 'all'} articles of "
+        f"{', '.join(harness.STORY_SETS)} (jobs={harness.ANNOTATE_JOBS})")
+    prepared = harness.prepare_sources(options.data, source_db, sources,
+                                       options.out / "logs" / "prepare")
+    pairs = load_pairs(source_db)
+    say(f"  {len(pairs)} annotated articles in {prepared['seconds']:.0f} s")
+    return pairs, prepared
+
+
 _CAPITALISED = re.compile(r"\b([A-Z][a-z]+)")
 
 
@@ -605,13 +619,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             work = Path(tmp)
             harness.story_files(options.data)
             source_db = work / "sources.db"
-            say(f"[bold]sources[/]: ingesting and annotating {sources or 'all'} articles of "
-                f"{', '.join(harness.STORY_SETS)} (jobs={harness.ANNOTATE_JOBS})")
-            found = harness.prepare_sources(options.data, source_db, sources,
-                                            options.out / "logs" / "prepare")
-            pairs = load_pairs(source_db)
+            pairs, found = annotated_pairs(options, source_db, sources, say)
             stream = {"sources": len(pairs), "prepare_seconds": found["seconds"]}
-            say(f"  {len(pairs)} annotated articles in {found['seconds']:.0f} s")
             points = bench_storyline(pairs, sizes, timed, options.seed, work, say)
             del pairs
             peers = bench_peer(source_db, peer_sizes, options.seed, options.out, say)

@@ -41,8 +41,11 @@ def write_jsonl(path: Path, records: list) -> Path:
 
 def run_cli(*args: str, db: Path | None = None, input: bytes | None = None,
             env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the real ``storyline`` entry point in a subprocess, as a user would."""
-    full_env = {**os.environ, **(env or {})}
+    """Run the real ``storyline`` entry point in a subprocess, as a user would.
+
+    Output is piped, so rich wraps tables at 80 columns unless told otherwise; a wide
+    ``COLUMNS`` keeps a title with a long checkout path on one line, wherever CI clones."""
+    full_env = {**os.environ, "COLUMNS": "250", **(env or {})}
     full_env.pop("STORYLINE_DB", None) if env is None or "STORYLINE_DB" not in env else None
     cmd = [sys.executable, "-m", "storyline"]
     if db is not None:

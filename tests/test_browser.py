@@ -308,3 +308,74 @@ def test_next_line_mark_is_clickable_after_a_click(page, archive):
     second = page.locator("#summary li").nth(1).locator("a.cite").first
     second.click(timeout=2000)
     expect(second).to_have_class(re.compile(r"\bactive\b"))
+
+
+def _follow_mark(page, mark) -> None:
+    """Click a picture's mark: the page goes to its link's target, which exists."""
+    href = mark.get_attribute("href")
+    assert href and href.startswith("#"), href
+    mark.click()
+    expect(page).to_have_url(re.compile(re.escape(href) + "$"))
+    target = page.locator(href)
+    expect(target).to_have_count(1)
+    expect(target).to_be_in_viewport()
+    assert page.evaluate("location.hash") == href
+    assert page.evaluate("document.querySelector(':target').id") == href[1:]
+
+
+@pytest.mark.parametrize("where", ["story page", "html brief"])
+def test_pictures_render_and_their_marks_lead_to_the_citation(page, archive, tmp_path, where):
+    lib, story_id = archive
+    if where == "story page":
+        page.goto(f"/stories/{story_id}")
+    else:  # the self-contained file `storyline brief ID --format html` writes
+        path = tmp_path / "brief.html"
+        path.write_text(lib.brief(story_id).to_html(), encoding="utf-8")
+        page.goto(path.as_uri())
+    brief = brief_of(archive)
+    for kind in ("coverage", "timeline"):
+        svg = page.locator(f"svg.picture.pic-{kind}")
+        expect(svg).to_have_count(1)
+        expect(svg).to_be_visible()
+        box = svg.bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 30, (kind, box)
+        assert svg.get_attribute("role") == "img"
+        assert svg.locator("desc").text_content()
+    coverage = page.locator("svg.picture.pic-coverage a.mark")
+    expect(coverage).to_have_count(len(brief["sources"]))
+    assert coverage.first.bounding_box()["width"] > 0
+    _follow_mark(page, coverage.last)
+    expect(page.locator(":target")).to_contain_text(brief["sources"][-1]["label"])
+    timeline = page.locator("svg.picture.pic-timeline a.mark")
+    expect(timeline).to_have_count(len(brief["timeline"]))
+    page.evaluate("window.scrollTo(0, 0)")
+    timeline.first.scroll_into_view_if_needed()
+    _follow_mark(page, timeline.first)
+    entry = page.locator(":target")
+    expect(entry).to_contain_text(brief["timeline"][0]["date"])
+    expect(entry).to_contain_text(squash(brief["timeline"][0]["text"])[:40])
+    assert_no_problems(page)
+
+
+def test_story_page_shows_what_is_new_since_the_last_visit(page, archive):
+    """The last visit is kept in the browser: none on a first visit (nothing shown, the
+    visit remembered); an older one shows the story's updates since, from the API."""
+    _, story_id = archive
+    key = f"storyline:visited:{story_id}"
+    page.goto(f"/stories/{story_id}")
+    page.evaluate(f"window.localStorage.removeItem({json.dumps(key)})")
+    page.reload()
+    expect(page.locator("#whats-new")).to_be_hidden()
+    assert page.evaluate(f"window.localStorage.getItem({json.dumps(key)})")
+    page.evaluate(f"window.localStorage.setItem({json.dumps(key)}, '2000-01-01T00:00:00Z')")
+    page.reload()
+    box = page.locator("#whats-new")
+    expect(box).to_be_visible()
+    items = box.locator("ul.news > li")
+    expect(items.first).to_be_visible()
+    labels = [li.locator("strong").inner_text() for li in items.all()]
+    assert labels.count("New source: ") == 2  # both outlets are new since 2000
+    expect(box.locator(".when")).to_contain_text("changes since")
+    assert page.evaluate(f"window.localStorage.getItem({json.dumps(key)})") != \
+        "2000-01-01T00:00:00Z"
+    assert_no_problems(page)

@@ -350,6 +350,23 @@ def test_eval_clustering_prints_bcubed_and_baselines(tmp_path):
     assert 0 < ours["f1"] <= 1 and ours["gold_stories"] == len({json.loads(x)["story"] for x in lines})
 
 
+def test_eval_clustering_in_batches_groups_each_batch_after_the_last(tmp_path):
+    import gzip
+
+    with gzip.open(DATA / "gvc-dev-slice.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = fh.readlines()[:12]
+    path = tmp_path / "few.jsonl"
+    path.write_text("".join(lines))
+    res = run_cli("eval", "clustering", str(path), "--orders", "1", "-j", "1", "--arrival",
+                  "batches", "--batches", "4",
+                  "--no-baseline")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout.decode()
+    assert "each arriving in 4 batches" in out and "order seed 0, 4 batches" in out
+    bad = run_cli("eval", "clustering", str(path), "--arrival", "batches", "--batches", "1")
+    assert bad.returncode == 2 and "--batches" in bad.stderr.decode()
+
+
 def test_eval_quotes_prints_strict_and_speaker_figures(tmp_path):
     import gzip
 
@@ -383,7 +400,7 @@ def test_eval_summaries_prints_rouge_table_and_json(tmp_path):
     res = run_cli("eval", "summaries", str(path), "-n", "2", "-j", "1")
     assert res.returncode == 0, res.stderr
     out = res.stdout.decode()
-    for word in ("R-1", "R-2", "cited", "redundancy", "corroborated", "storyline brief summary",
+    for word in ("R-1", "R-2", "cited", "redundant", "same", "gold", "storyline brief summary",
                  "lead (round-robin over sources)", "LexRank (sumy)", "headlines"):
         assert word in out
     res = run_cli("eval", "summaries", str(path), "--json", "--sentences", "2", "-j", "1")
@@ -394,3 +411,24 @@ def test_eval_summaries_prints_rouge_table_and_json(tmp_path):
     for row in rows:
         assert 0 < row["stories"] <= len(stories) and row["requested_sentences"] == 2
         assert 0 < row["rouge1"] <= 1 and 0 <= row["rouge2"] <= 1 and row["cited"] == 1.0
+
+
+def test_eval_summaries_judges_corroboration_by_gold_event_pairs(tmp_path):
+    import gzip
+
+    with gzip.open(DATA / "ecbplus-dev-slice.jsonl.gz", "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    story = records[0]["story"]
+    path = tmp_path / "few.jsonl"
+    chosen = [r for r in records if r["story"] == story][:6]
+    path.write_text("".join(json.dumps(r) + "\n" for r in chosen))
+    res = run_cli("eval", "summaries", str(path), "--json", "-j", "1", "--pairs",
+                  str(DATA / "ecbplus-facts-dev-slice"))
+    assert res.returncode == 0, res.stderr
+    for row in json.loads(res.stdout):
+        assert 0 < row["judged"] <= 1 and 0 <= row["corroborated_gold"] <= 1
+    res = run_cli("eval", "summaries", str(path), "-j", "1")  # no pairs beside tmp_path
+    assert res.returncode == 0, res.stderr
+    assert "Gold: –" in res.stdout.decode()
+    missing = run_cli("eval", "summaries", str(path), "--pairs", str(tmp_path))
+    assert missing.returncode == 1 and "pairs.jsonl" in missing.stderr.decode()

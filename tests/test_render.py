@@ -149,7 +149,9 @@ def _parse(page: str) -> _Tags:
 
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2", "h3",
                 "p", "section", "ul", "ol", "li", "sup", "a", "span", "br", "div", "table", "thead",
-                "tbody", "tr", "th", "td", "time", "cite"}
+                "tbody", "tr", "th", "td", "time", "cite", "figure", "figcaption",
+                # the inline SVG pictures
+                "svg", "desc", "g", "text", "line", "circle", "rect", "path"}
 _OUR_TAG = re.compile(r"<!DOCTYPE html>|</?(" + "|".join(sorted(ALLOWED_TAGS)) + r")[\s>/]")
 
 

@@ -102,18 +102,6 @@ def test_conflict_needs_both_sides_to_miss_the_others_main_names():
     assert _conflict([], {}, ["@ellen degeneres"], degeneres) == 0.0
 
 
-def test_probability_falls_with_days_apart():
-    settings = StorySettings()
-    index = StoryIndex(settings, Vocabulary())
-    first = index.assign_story(plain("a", VIGIL, day=738000))
-    story = index.stories[first.story_id]
-    article = plain("b", VIGIL_2, day=738000)
-    vectors = _vectors(index, article)
-    same_day = probability(pair_features(vectors, article.names, 738000, story, settings), settings)
-    year_on = probability(pair_features(vectors, article.names, 738400, story, settings), settings)
-    assert same_day > year_on
-
-
 def _vectors(index, article):
     from storyline.stories import article_vectors
 
@@ -250,3 +238,64 @@ def test_dot_products_do_not_depend_on_the_hash_seed():
                               env={"PYTHONHASHSEED": str(seed)}, check=True).stdout
                for seed in range(6)}
     assert len(outputs) == 1, outputs
+
+
+# -- places and years --------------------------------------------------------------------------
+
+SHOOTING = ("Police are investigating a shooting at a bar that sent four people to the "
+            "hospital early on Sunday, according to the county dispatch.")
+
+
+def _p_against(story_kwargs: dict, article_kwargs: dict) -> float:
+    """The probability that an article of SHOOTING's words joins a story of them, each
+    side naming these places (a place is a name too) and dating to these years."""
+    settings = StorySettings()
+    index = StoryIndex(settings, Vocabulary())
+    first = plain("a", SHOOTING, day=738000, names=story_kwargs.get("places"))
+    first.places.update(story_kwargs.get("places", {}))
+    first.years.update(story_kwargs.get("years", {}))
+    story = index.stories[index.assign_story(first).story_id]
+    article = plain("b", SHOOTING, day=738000, names=article_kwargs.get("places"))
+    article.places.update(article_kwargs.get("places", {}))
+    article.years.update(article_kwargs.get("years", {}))
+    vectors = _vectors(index, article)
+    return probability(pair_features(vectors, article.names, story, settings,
+                                     places=article.places, years=article.years), settings)
+
+
+def test_the_same_words_in_another_town_are_less_likely_the_same_event():
+    same = _p_against({"places": {"@kokomo": 2}}, {"places": {"@kokomo": 1}})
+    other = _p_against({"places": {"@kokomo": 2}}, {"places": {"@stockton": 2}})
+    unknown = _p_against({"places": {"@kokomo": 2}}, {})
+    assert other < same and other < unknown
+
+
+def test_the_same_words_in_another_year_are_less_likely_the_same_event():
+    same = _p_against({"years": {"2008": 3}}, {"years": {"2008": 1}})
+    other = _p_against({"years": {"2008": 3}}, {"years": {"2013": 3}})
+    assert other < same
+
+
+def test_an_undated_articles_years_come_from_the_dates_it_mentions(seed_annotations):
+    article = seed_articles()[0]
+    annotation = seed_annotations[article.id]
+    record = story_article(article, annotation)
+    assert record.years[article.published[:4]] >= 2
+    undated = story_article(replace(article, published=None), annotation)
+    assert undated.day is None
+    assert sum(undated.years.values()) == sum(record.years.values()) - 2
+    assert record.places  # Clapham Common, London
+
+
+def test_a_story_stored_before_places_and_years_still_loads():
+    state = _state_of_quake()
+    del state["places"], state["years"]
+    story = Story.from_state("s1", state)
+    assert story.places == {} and story.years == {}
+
+
+def test_weights_of_the_wrong_length_are_named():
+    from storyline.errors import InputError
+
+    with pytest.raises(InputError, match="weights"):
+        StorySettings(weights=(1.0, 2.0, 3.0))

@@ -163,3 +163,16 @@ def test_every_text_writes_intervals_as_the_command_line_does():
 
     assert [every_text(s) for s in (None, 1800, 7200, 5400, 86400, 90)] == [
         "", "30m", "2h", "1h30m", "1d", "1m30s"]
+
+
+def test_story_page_draws_coverage_and_timeline_linked_to_the_page(site):
+    client, seed, hostile_story, _ = site
+    page = client.get(f"/stories/{seed}").text
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="picture') == 2
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    hrefs = set(re.findall(r'<a class="mark[^"]*" href="#([^"]+)"', page))
+    assert {"src-1", "src-2", "tl-1"} <= hrefs <= ids
+    # presentation attributes only: the CSP (style-src 'self') allows no inline style
+    assert "style=" not in page and "<style" not in page
+    hostile = client.get(f"/stories/{hostile_story}").text
+    assert "&lt;b&gt;Bold&lt;/b&gt; Gazette" in hostile.split('class="picture pic-coverage"')[1]

@@ -22,19 +22,21 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from . import __version__
 from .brief import BRIEF_VERSION, Brief, BriefSettings, BriefSource, build_brief
+from .brief.updates import iso_time
 from .engine import Engine, Failure, LocalEngine, cpu_count
 from .errors import InputError, NotAnnotatedError, NotFoundError, Origin, QueryError
 from .pipeline import IngestSettings, ingest, load_shards, write_shards
 from .shards import shard_name
 from .readers import read_inputs
 from .records import Annotation, Article, IngestReport, normalize_published
-from .results import (ArchiveCounts, ArticleDetail, Feed, Health, QuoteHit, RoundReport,
-                      SearchHit, StoryDetail, StorySummary)
+from .results import (ArchiveCounts, ArticleDetail, Feed, Follow, Health, QuoteHit,
+                      RoundReport, SearchHit, StoryDetail, StorySummary)
 from .store import Store
 from .stories import StoryGrouper, StorySettings
 from .timing import Timings
@@ -45,6 +47,10 @@ if TYPE_CHECKING:
 DEFAULT_DB = "storyline.db"
 # part of every cached brief's key: a change of the defaults rebuilds them
 _DEFAULT_BRIEF_SETTINGS = repr(BriefSettings())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _nonempty(query: str | None) -> str | None:
@@ -104,19 +110,29 @@ def highlight_pieces(text: str, spans: Iterable[Sequence[int]]) -> list[tuple[st
     return [(piece, match) for piece, match in pieces if piece]
 
 
-def brief_sources(store: Store, article_ids: Iterable[str]) -> list[BriefSource]:
+def brief_sources(store: Store, article_ids: Iterable[str], *,
+                  revisions: dict[str, int] | None = None) -> list[BriefSource]:
     """The distinct articles among ``article_ids`` with their annotations, in the order
-    given, each near-duplicate folded under its original when that is among them too."""
-    articles = [store.article(i) for i in dict.fromkeys(article_ids)]
-    present = {a.id for a in articles}
-    sources = {a.id: BriefSource(a, store.annotation(a.id)) for a in articles
+    given, each near-duplicate folded under its original when that is among them too; with
+    ``revisions``, each article at the revision given there (its current one otherwise)."""
+    def at(article_id: str) -> tuple[Article, Annotation | None]:
+        if revisions and article_id in revisions:
+            article = store.article_at(article_id, revisions[article_id])
+            if article is not None:
+                return article, store.annotation_at(article_id, article.revision)
+        return store.article(article_id), store.annotation(article_id)
+
+    found = {i: at(i) for i in dict.fromkeys(article_ids)}
+    articles = [article for article, _ in found.values()]
+    present = set(found)
+    sources = {a.id: BriefSource(a, found[a.id][1]) for a in articles
                if a.duplicate_of not in present}
     for article in articles:
         if article.id not in sources:
             original = article.duplicate_of
             while original not in sources:
                 original = next(a.duplicate_of for a in articles if a.id == original)
-            sources[original].copies.append((article, store.annotation(article.id)))
+            sources[original].copies.append(found[article.id])
     return list(sources.values())
 
 
@@ -124,14 +140,19 @@ class Library:
     """An archive of articles in one SQLite file."""
 
     def __init__(self, path: str | Path | None = None, *, settings: IngestSettings | None = None,
-                 story_settings: StorySettings | None = None, engine: Engine | None = None):
+                 story_settings: StorySettings | None = None, engine: Engine | None = None,
+                 clock: Callable[[], datetime] | None = None):
         """``engine`` runs the pure stages (extraction, preparation, annotation); without
-        one, each call runs them on a :class:`~storyline.engine.LocalEngine` of its ``jobs``."""
+        one, each call runs them on a :class:`~storyline.engine.LocalEngine` of its ``jobs``.
+        ``clock`` tells the time kept brief versions are made at (default: UTC now)."""
         self.path = str(path) if path is not None else default_db_path()
+        self.clock = clock or _utcnow
         self.engine = engine
         self.settings = settings or IngestSettings()
         self.story_settings = story_settings or StorySettings()
         self.store = Store(self.path)
+        if clock is not None:
+            self.store.clock = lambda: iso_time(self.clock())
 
     def __enter__(self) -> Library:
         return self
@@ -165,7 +186,8 @@ class Library:
         (sentences, entities, quotes, dates; skip with ``annotate=False``), on ``jobs``
         worker processes (default: every core); a worker that fails or dies costs only the
         record it was on. New articles then join their stories (``stories=False``
-        leaves them for :meth:`group`; without annotation there are no stories yet).
+        leaves them for :meth:`group`; without annotation there are no stories yet), and
+        a story whose brief was kept before has its new brief kept (:meth:`updates`).
         ``timings`` collects what each stage cost (see :class:`~storyline.timing.Timings`).
         Raises :class:`InputError` (field ``published``) for a ``published`` that is no date.
         """
@@ -189,10 +211,20 @@ class Library:
                                     annotator_version=ANNOTATOR_VERSION, timings=timings)
             grouper = (StoryGrouper(self.store, self.story_settings) if annotate and stories
                        else None)
-            return ingest(items, self.store, settings=self.settings, engine=engine,
-                          on_error=on_error, on_item=on_item, annotate=annotate,
-                          annotator_version=ANNOTATOR_VERSION, grouper=grouper,
-                          timings=timings)
+            report = ingest(items, self.store, settings=self.settings, engine=engine,
+                            on_error=on_error, on_item=on_item, annotate=annotate,
+                            annotator_version=ANNOTATOR_VERSION, grouper=grouper,
+                            timings=timings)
+        if grouper is not None:
+            self._keep_followed_briefs(report.ids)
+        return report
+
+    def _keep_followed_briefs(self, article_ids: Iterable[str]) -> None:
+        """Build (and so keep a version of) the brief of each story these articles are in
+        whose brief has been kept before: a story someone reads has every change kept."""
+        stories = {self.store.story_of(i) for i in article_ids} - {None}
+        for story_id in sorted(s for s in stories if self.store.brief_versions(s, limit=1)):
+            self.brief_json(story_id)
 
     def load_shards(self, directory: str | Path, *, jobs: int | None = None,
                     stories: bool = True,
@@ -344,23 +376,90 @@ class Library:
         sources = brief_sources(self.store, [s.article_id for s in story.sources])
         return build_brief(story.story_id, story.title, sources, settings)
 
-    def brief_json(self, story_id: str, *, build: bool = True) -> str | None:
+    def brief_json(self, story_id: str, *, build: bool = True,
+                   now: datetime | None = None) -> str | None:
         """The brief of one story as the schema's JSON text, from the database's brief
         cache when the story is unchanged since it was built (same articles, revisions,
         annotations and headline), else built and cached (or None with ``build=False``,
-        which only looks). A merged id resolves; raises NotFoundError."""
+        which only looks). A brief that differs from the last one kept is kept too, as a
+        version of the story's brief made ``now`` (default: ``self.clock()``; see
+        :meth:`updates`). A merged id resolves; raises NotFoundError."""
         resolved = self.store.resolve_story(story_id)
         if resolved is None:
             raise NotFoundError("story", story_id)
-        fingerprint = json.dumps([BRIEF_VERSION, _DEFAULT_BRIEF_SETTINGS,
-                                  self.store.story_fingerprint(resolved)])
+        made_of = self.store.story_fingerprint(resolved)
+        fingerprint = json.dumps([BRIEF_VERSION, _DEFAULT_BRIEF_SETTINGS, made_of])
         key = hashlib.sha1(fingerprint.encode()).hexdigest()
         cached = self.store.cached_brief(resolved, key)
         if cached is not None or not build:
             return cached
         data = json.dumps(self.brief(resolved).to_dict(), ensure_ascii=False)
-        self.store.put_brief(resolved, key, data)  # left uncached while a writer holds the file
+        # left uncached (and unkept) while a writer holds the file
+        self.store.put_brief(resolved, key, data, made_at=iso_time(now or self.clock()),
+                             revisions={row[0]: row[1] for row in made_of[1:]})
         return data
+
+    def updates(self, story_id: str, since: str, *, now: datetime | None = None) -> dict:
+        """What changed in a story since ``since`` (``updates.schema.json``): between its
+        brief as it stood then and its brief ``now`` (built and kept first if the story
+        changed). As it stood then: the newest version kept by then, when it was made from
+        the revisions stored by then, else rebuilt from those revisions
+        (:mod:`storyline.history`); no article by then: everything is new. ``since`` is an
+        ISO time or a duration back from ``now`` (``30m``, ``6h``, ``2d``). Versions are
+        kept as briefs are built (:meth:`brief_json`: the API's brief, ``storyline brief
+        --format json``, this). Raises InputError (field ``since``) for a ``since`` that is
+        neither, NotFoundError for an unknown story."""
+        from .history import story_updates
+
+        return story_updates(self, story_id, since, now=now)
+
+    def update_history(self, story_id: str) -> list[dict]:
+        """Every change of a story's brief: for each kept version after the first, what
+        changed from the one before (:meth:`updates`' shape, ``until`` the time it was
+        made), oldest first. A merged id resolves; raises NotFoundError."""
+        from .history import update_history
+
+        return update_history(self, story_id)
+
+    def follow(self, story_id: str | None = None, *, query: str | None = None,
+               entity: str | None = None, now: datetime | None = None) -> Follow:
+        """Follow a story (by id; a merged id resolves), a search (FTS5, as :meth:`search`)
+        or a person's or organisation's name: exactly one (:mod:`storyline.follows`). Keeps
+        the briefs of what it matches as made ``now``, so the first :meth:`digest` says what
+        changed since. NotFoundError for an unknown story, InputError naming the field
+        (``story_id``, ``query``, ``entity``) for an empty one, QueryError for a bad query."""
+        from . import follows
+
+        return follows.follow(self, story_id, query=query, entity=entity, now=now)
+
+    def follows(self) -> list[Follow]:
+        """Every follow, oldest first."""
+        return self.store.follows()
+
+    def unfollow(self, follow_id: int | str) -> None:
+        """Stop following; NotFoundError for an unknown follow id."""
+        from . import follows
+
+        follows.unfollow(self, follow_id)
+
+    def digest(self, since: str | None = None, now: datetime | None = None, *,
+               follow: int | str | None = None, remember: bool = True) -> dict:
+        """What is new for every follow (or one: ``follow``) since its last digest (or
+        since it was made; ``since``: an ISO time or a duration back from ``now`` for all,
+        ``"last"`` as None): ``{"since", "until", "follows": [{"follow", "since", "gone",
+        "stories": [{"story_id", "title", "new", "updates"}]}]}``, ``updates`` as
+        :meth:`updates`. Once it completes, each follow remembers ``now`` and the stories it
+        matched (not with ``remember=False``). InputError (field ``since``), NotFoundError."""
+        from . import follows
+
+        return follows.digest(self, since, now, follow=follow, remember=remember)
+
+    def follow_history(self, follow_id: int | str) -> tuple[Follow, list[dict]]:
+        """The follow and every change of its stories since it was made, oldest first
+        (:func:`storyline.follows.follow_history`); NotFoundError for an unknown id."""
+        from . import follows
+
+        return follows.follow_history(self, follow_id)
 
     def bodies(self, article_ids: Iterable[str]) -> dict[str, str]:
         """Current bodies by id, for cutting the text of spans; unknown ids are left out."""
@@ -528,9 +627,11 @@ class Library:
         with self._engine(jobs) as engine, Fetcher(fetch) as fetcher:
             def ingest_items(items: list) -> IngestReport:
                 pages = extract_pages(items, engine, self.settings.limits)
-                return ingest(pages, self.store, settings=self.settings, engine=engine,
-                              annotate=True, annotator_version=ANNOTATOR_VERSION,
-                              grouper=grouper)
+                report = ingest(pages, self.store, settings=self.settings, engine=engine,
+                                annotate=True, annotator_version=ANNOTATOR_VERSION,
+                                grouper=grouper)
+                self._keep_followed_briefs(report.ids)
+                return report
 
             yield Round(self.store, fetcher, ingest_items, on_progress=on_progress,
                         on_error=on_error, stop=stop or (lambda: False))

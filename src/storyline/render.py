@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, urlsplit
 
+from .pictures import brief_articles, coverage_svg, source_anchors, timeline_svg
+
 __all__ = ["BRIEF_CSS", "mark_spans", "render_brief_html", "render_html", "render_markdown"]
 
 TOP_ENTITIES = 20
@@ -181,7 +183,8 @@ def _md_marks(citer: _Citer, item: dict) -> str:
 
 
 def render_markdown(brief: dict, bodies: Mapping[str, str]) -> str:
-    """The brief as Markdown: summary, quotes by speaker, timeline, facts, entities, sources."""
+    """The brief as Markdown: summary, quotes by speaker, timeline (and its background when
+    there is any), facts, entities, sources."""
     c = _Citer(brief, bodies)
     out = [f"# {_md(brief.get('title') or brief.get('story_id') or 'Untitled story')}", "",
            " · ".join(_md(p) for p in _overview(c)), ""]
@@ -201,9 +204,14 @@ def render_markdown(brief: dict, bodies: Mapping[str, str]) -> str:
         lines.append("")
     section("Who said what", lines)
 
-    section("Timeline", [f"- **{_md(t.get('date'))}**"
-                         + (f" ({_md(t['expression'])})" if t.get("expression") else "")
-                         + f" {_md(_text(t, c))}{_md_marks(c, t)}" for t in brief.get("timeline") or ()])
+    def dated(t: dict) -> str:
+        return (f"- **{_md(t.get('date'))}**"
+                + (f" ({_md(t['expression'])})" if t.get("expression") else "")
+                + f" {_md(_text(t, c))}{_md_marks(c, t)}")
+
+    section("Timeline", [dated(t) for t in brief.get("timeline") or ()])
+    if brief.get("background"):
+        section("Background", [dated(t) for t in brief["background"]])
 
     lines = []
     for _status, _badge, head, group in _facts(brief):
@@ -291,7 +299,9 @@ padding:0 .45rem;border-radius:.3rem;margin-right:.45rem;vertical-align:.1em}
 .fact.single-source{border-color:#9aa0a6}.fact.single-source .badge{background:#eceef0;color:#3c4043}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e2e4e8;vertical-align:top}
-.sources{font-size:.92rem}.sources li:target{background:#fff5cc}.num{font-weight:700;color:#1a56a8}
+.sources{font-size:.92rem}.sources li:target,.timeline li:target{background:#fff5cc}
+.pictured{margin:1rem 0;font-family:system-ui,sans-serif}.pictured svg{display:block;max-width:100%;height:auto}
+.pictured figcaption{font-size:.85rem;color:#5f6670}.pictured a:focus{outline:2px solid #1a56a8}.num{font-weight:700;color:#1a56a8}
 @media print{body{font-size:11pt}main{max-width:none;padding:0}.tip{display:none!important}
 .cite{background:none;color:inherit}a{color:inherit}.sources a::after{content:" (" attr(href) ")";font-size:.85em}}
 """
@@ -328,7 +338,7 @@ def _cited_by_article(brief: dict) -> dict[str, set[tuple[int, int]]]:
     """(start, end) of every span a citation mark points at, by article: what a source's
     text marks so that a mark can light it up."""
     cited: dict[str, set[tuple[int, int]]] = {}
-    for key in ("summary", "quotes", "timeline", "facts"):
+    for key in ("summary", "quotes", "timeline", "background", "facts"):
         for item in brief.get(key) or ():
             for span in _cited(item)[0]:
                 if isinstance(span, dict) and isinstance(span.get("start"), int):
@@ -351,16 +361,27 @@ def _source_texts(c: _Citer, cited: dict[str, set[tuple[int, int]]], src: dict) 
     return "".join(out)
 
 
+def _figure(svg: str, caption: str) -> list[str]:
+    return [f'<figure class="pictured">{svg}<figcaption>{_e(caption)}</figcaption></figure>'] if svg else []
+
+
 def render_brief_html(brief: dict, bodies: Mapping[str, str], *, texts: bool = False,
-                      article_href: str | None = None) -> str:
+                      article_href: str | None = None,
+                      articles: Iterable[Mapping] | None = None) -> str:
     """The brief as an HTML fragment (header and sections), for a page of its own or the
     server's story page. ``texts`` adds each source's text under it with the cited spans
     marked, so a script can show where a citation comes from; ``article_href`` (with
-    ``{id}``) links each source to its article page."""
+    ``{id}``) links each source to its article page. ``articles`` (dicts with ``id``,
+    ``outlet``, ``published``, ``duplicate_of``) are what the coverage picture draws; without
+    them it draws the brief's sources, whose copies carry no date of their own."""
     c = _Citer(brief, bodies)
     title = brief.get("title") or brief.get("story_id") or "Untitled story"
+    coverage = coverage_svg(brief_articles(brief) if articles is None else articles,
+                            source_anchors(brief))
     out = [f"<header><h1>{_e(title)}</h1>",
-           f'<p class="meta">{" · ".join(map(_e, _overview(c)))}</p></header>']
+           f'<p class="meta">{" · ".join(map(_e, _overview(c)))}</p>',
+           *_figure(coverage, "Reports per outlet per day; each mark links to its source below."),
+           "</header>"]
 
     def section(sid: str, head: str, body: list[str], wrap: tuple[str, str] | None = None) -> None:
         if body and wrap:
@@ -382,11 +403,19 @@ def render_brief_html(brief: dict, bodies: Mapping[str, str], *, texts: bool = F
         body += ["</ul>", "</div>"]
     section("quotes", "Who said what", body)
 
-    section("timeline", "Timeline", [
-        f'<li><time datetime="{_e(t.get("date"))}">{_e(t.get("date"))}</time> '
-        + (f'<span class="aside">({_e(t["expression"])})</span> ' if t.get("expression") else "")
-        + f"{_e(_text(t, c))}{_html_marks(c, t)}</li>"
-        for t in brief.get("timeline") or ()], ("ul", "timeline"))
+    def dated(t: dict, tid: str = "") -> str:
+        return (f'<li{tid}><time datetime="{_e(t.get("date"))}">{_e(t.get("date"))}</time> '
+                + (f'<span class="aside">({_e(t["expression"])})</span> ' if t.get("expression") else "")
+                + f"{_e(_text(t, c))}{_html_marks(c, t)}</li>")
+
+    section("timeline", "Timeline", [dated(t, f' id="tl-{n}"') for n, t in enumerate(brief.get("timeline") or (), 1)],
+            ("ul", "timeline"))
+    if (picture := timeline_svg(brief)):
+        at = out.index('<section id="timeline">') + 2
+        out[at:at] = _figure(picture, "The dated events; each mark links to its entry below.")
+    if brief.get("background"):
+        section("background", "Background", [dated(t) for t in brief["background"]],
+                ("ul", "timeline background"))
 
     body = []
     for status, badge, head, group in _facts(brief):
@@ -426,11 +455,13 @@ def render_brief_html(brief: dict, bodies: Mapping[str, str], *, texts: bool = F
     return "\n".join(out)
 
 
-def render_html(brief: dict, bodies: Mapping[str, str]) -> str:
-    """The brief as one self-contained HTML page whose citation marks show the cited text."""
+def render_html(brief: dict, bodies: Mapping[str, str],
+                articles: Iterable[Mapping] | None = None) -> str:
+    """The brief as one self-contained HTML page whose citation marks show the cited text
+    (``articles``: as for :func:`render_brief_html`)."""
     title = brief.get("title") or brief.get("story_id") or "Untitled story"
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title)}</title>", f"<style>{BRIEF_CSS}</style>", "</head>", "<body>", "<main>",
-        render_brief_html(brief, bodies), "</main>", "</body>", "</html>"]) + "\n"
+        render_brief_html(brief, bodies, articles=articles), "</main>", "</body>", "</html>"]) + "\n"

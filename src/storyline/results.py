@@ -136,6 +136,37 @@ class Revision:
 
 
 @dataclass(frozen=True)
+class BriefVersion:
+    """One kept version of a story's brief: its JSON text (``brief.schema.json``), when it
+    was made (UTC ISO 8601) and the revision of each article it was made from."""
+
+    made_at: str
+    data: str
+    revisions: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Follow:
+    """One follow: a story (``kind`` ``story``, ``value`` its id), a search (``query``, an
+    FTS5 query) or a person's or organisation's name (``entity``). ``stories`` are the
+    stories it had matched by its last digest (or when it was made); times are UTC ISO 8601,
+    ``last_digest_at`` None until a digest completes."""
+
+    id: int
+    kind: str
+    value: str
+    created_at: str
+    last_digest_at: str | None = None
+    stories: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """The objects of ``storyline follows --json`` and ``GET /api/follows``."""
+        return {"id": self.id, "kind": self.kind, "value": self.value,
+                "created_at": self.created_at, "last_digest_at": self.last_digest_at,
+                "stories": list(self.stories)}
+
+
+@dataclass(frozen=True)
 class CurrentRevision:
     """What ingest compares a new input with: the current revision's number, the hash of the
     input it came from, and the fields a new input could change."""

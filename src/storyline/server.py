@@ -289,6 +289,30 @@ def _feeds_body(body: bytes) -> tuple[list[str], dict]:
     return urls, options
 
 
+_FOLLOW_BODY_SCHEMA = {
+    "type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
+    "properties": {"story_id": {"type": "string"}, "query": {"type": "string"},
+                   "entity": {"type": "string"}},
+    "example": {"entity": "Sadiq Khan"},
+}
+
+
+def _follow_body(body: bytes) -> dict:
+    """The one field of a ``POST /api/follows`` body; 400 naming what is wrong."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HTTPException(400, f"bad request: body: not JSON ({exc})") from None
+    known = _FOLLOW_BODY_SCHEMA["properties"]
+    if not isinstance(data, dict) or len(data) != 1 or not set(data) <= set(known):
+        raise HTTPException(400, 'bad request: body: send one of story_id, query or entity, '
+                                 'e.g. {"entity": "Sadiq Khan"}')
+    (field, value), = data.items()
+    if not isinstance(value, str):
+        raise HTTPException(400, f"bad request: {field}: must be a string")
+    return {field: value}
+
+
 def create_app(db: str | Path, *, token: str | None = None,
                max_body: int = DEFAULT_MAX_BODY, annotate_jobs: int = 1) -> FastAPI:
     """The service over the archive at ``db``. ``token`` enables writes (None: read-only);
@@ -371,6 +395,19 @@ def create_app(db: str | Path, *, token: str | None = None,
     def _build_brief(story_id: str) -> str:
         with libraries.borrow() as library:
             return library.brief_json(story_id)
+
+    @app.get("/api/stories/{story_id}/updates", tags=["stories"],
+             responses={200: {"description": "What changed, as updates.schema.json."}})
+    def get_updates(
+        story_id: str,
+        since: Annotated[str, Query(description="An ISO time (UTC unless it says), or a "
+                                    "duration back from now: 30m, 6h, 2d.")],
+    ) -> dict:
+        """What changed in the story since a time (updates.schema.json): new sources, facts
+        new, newly corroborated or newly disputed, quotes of new speakers, new timeline
+        entries and the new sentences of revised articles, each cited as in the brief."""
+        with libraries.borrow() as library:
+            return library.updates(story_id, since)
 
     @app.get("/api/articles/{article_id}", tags=["articles"])
     def get_article(article_id: str, annotations: bool = False) -> dict:
@@ -461,6 +498,54 @@ def create_app(db: str | Path, *, token: str | None = None,
             where = f"{exc.field}: " if exc.field else ""
             raise HTTPException(_status(exc), f"bad request: {where}{exc.message}") from None
         return {"feeds": added}
+
+    @app.get("/api/follows", tags=["follows"])
+    def list_follows() -> dict:
+        """Every follow, oldest first: the objects of `storyline follows --json`."""
+        with libraries.borrow() as library:
+            return {"follows": [f.to_dict() for f in library.follows()]}
+
+    @app.post("/api/follows", tags=["follows"],
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": _FOLLOW_BODY_SCHEMA}}}})
+    async def post_follow(request: Request) -> dict:
+        """Follow a story, a search or a name: a JSON object with one of `story_id`,
+        `query` (FTS5, as /api/search) or `entity` (a person's or organisation's name).
+        Answers the follow; 404 for an unknown story, 400 naming the field for an empty
+        one or a bad query."""
+        _check_token(request, token)
+        fields = _follow_body(await _read_body(request, max_body))
+
+        def add() -> dict:
+            with libraries.write_lock, libraries.borrow() as library:
+                return library.follow(**fields).to_dict()
+
+        try:
+            return await run_in_threadpool(add)
+        except InputError as exc:
+            where = f"{exc.field}: " if exc.field else ""
+            raise HTTPException(_status(exc), f"bad request: {where}{exc.message}") from None
+
+    @app.delete("/api/follows/{follow_id}", tags=["follows"])
+    def delete_follow(request: Request, follow_id: str) -> dict:
+        """Stop following (404 for an unknown id)."""
+        _check_token(request, token)
+        with libraries.write_lock, libraries.borrow() as library:
+            library.unfollow(follow_id)
+        return {"deleted": follow_id}
+
+    @app.get("/api/follows/{follow_id}/digest", tags=["follows"])
+    def get_digest(
+        follow_id: str,
+        since: Annotated[Optional[str], Query(description="last (the follow's last digest, "
+                                              "or when it was made), an ISO time or a "
+                                              "duration back from now: 30m, 6h, 2d.")] = None,
+    ) -> dict:
+        """What is new for one follow, as `storyline digest --json` says it: its stories'
+        updates, and for a search or a name the stories it did not match before. A read: it
+        does not move the follow's last digest (`storyline digest` does)."""
+        with libraries.borrow() as library:
+            return library.digest(since, follow=follow_id, remember=False)
 
     _mount_docs(app)
     from .web import mount_web

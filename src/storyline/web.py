@@ -1,5 +1,5 @@
 """The web pages of the newsroom service: stories, a story's brief, an article, search,
-the feeds followed.
+the feeds subscribed to, the follows (and their Atom feeds).
 
 Server-rendered with Jinja2 (autoescaped); the only script highlights a citation's
 sentence in its source. Pages send a Content-Security-Policy that allows no inline script,
@@ -9,6 +9,7 @@ so even text that slipped past escaping could not run.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from itertools import groupby
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from .errors import NotFoundError
 from .library import highlight_pieces
 from .render import BRIEF_CSS, mark_spans, render_brief_html
 
@@ -84,6 +86,27 @@ def feed_groups(feeds: list) -> list[tuple[str | None, list]]:
     """Feeds by category (the library lists them so: uncategorised first), each group by
     title."""
     return [(category, list(group)) for category, group in groupby(feeds, lambda f: f.category)]
+
+
+def story_articles(brief: dict, sources) -> list[dict]:
+    """A story's articles as the coverage picture draws them, each under the label its
+    brief source shows (a copy: its own outlet, else its original's label)."""
+    labels = {src.get("article_id"): src.get("label") for src in brief.get("sources") or ()}
+    for src in brief.get("sources") or ():
+        for aid in src.get("duplicates") or ():
+            labels.setdefault(aid, src.get("label"))
+    return [{"id": s.article_id,
+             "outlet": (s.outlet or labels.get(s.article_id)) if s.duplicate_of
+             else labels.get(s.article_id) or s.outlet,
+             "published": s.published, "duplicate_of": s.duplicate_of} for s in sources]
+
+
+def _title(library, story_id: str) -> str | None:
+    """A followed story's title; None for one that is gone."""
+    try:
+        return library.story(story_id).title
+    except NotFoundError:
+        return None
 
 
 def _article_marks(annotation) -> list[tuple]:
@@ -152,8 +175,50 @@ def mount_web(app: FastAPI) -> None:
             ids = [s["article_id"] for s in brief["sources"]]
             ids += [d for s in brief["sources"] for d in s.get("duplicates") or ()]
             bodies = library.bodies(ids)
-        html = render_brief_html(brief, bodies, texts=True, article_href="/articles/{id}")
+            articles = story_articles(brief, library.story(story_id).sources)
+        html = render_brief_html(brief, bodies, texts=True, article_href="/articles/{id}",
+                                 articles=articles)
         return _page(request, "story.html", brief=brief, brief_html=Markup(html))
+
+    @app.get("/stories/{story_id}/updates.atom", include_in_schema=False)
+    def story_updates_atom(request: Request, story_id: str) -> Response:
+        """Atom: one entry per change of the story's brief, what changed as HTML."""
+        from .atom import updates_atom
+        from .brief.updates import iso_time
+
+        with borrow() as library:
+            brief = json.loads(library.brief_json(story_id))  # keeps a version if it changed
+            history = library.update_history(story_id)
+        story_url = str(request.url_for("story", story_id=brief["story_id"]))
+        generated = iso_time(datetime.now(timezone.utc))
+        body = updates_atom(brief["story_id"], brief["title"], history,
+                            self_url=str(request.url), story_url=story_url, generated=generated)
+        return Response(body, media_type="application/atom+xml")
+
+    @app.get("/follows", response_class=HTMLResponse, include_in_schema=False)
+    def follows(request: Request) -> HTMLResponse:
+        with borrow() as library:
+            shown = [{**f.to_dict(), "stories": [{"story_id": s, "title": _title(library, s)}
+                                                  for s in f.stories]}
+                     for f in library.follows()]
+        return _page(request, "follows.html", follows=shown, when=when)
+
+    @app.get("/follows/{follow_id}.atom", include_in_schema=False)
+    def follow_atom(request: Request, follow_id: str) -> Response:
+        """Atom: one entry per version of each followed story's brief kept since the follow
+        was made."""
+        from .atom import follow_atom
+        from .brief.updates import iso_time
+        from .follows import follow_label
+
+        with borrow() as library:
+            item, history = library.follow_history(follow_id)
+        body = follow_atom(item.id, f"Follow: {follow_label(item)}", history,
+                           self_url=str(request.url), page_url=str(request.url_for("follows")),
+                           story_url=str(request.url_for("story", story_id="{id}")).replace(
+                               "%7Bid%7D", "{id}"),
+                           generated=iso_time(datetime.now(timezone.utc)))
+        return Response(body, media_type="application/atom+xml")
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article(request: Request, article_id: str) -> HTMLResponse:

@@ -33,20 +33,27 @@ def test_bad_clustering_file_names_the_line(tmp_path):
 
 @pytest.mark.slow
 def test_clustering_quality_gate():
-    """Floors a little under what was measured on committed dev slices (mean of two
-    ingest orders): ECB+ topics 2, 5, 7, 12, 14, 18 (143 articles, 12 stories) F1 0.903
-    (offline baseline 0.844); the Gun Violence Corpus dev split (78 articles) F1 1.000
-    (offline 0.991; 0.991 to 1.000 over eight orders)."""
+    """Floors a little under what was measured on the committed dev slices. ECB+ topics with
+    topic % 3 == 2 (116 articles, 12 stories; `python -m bench.slices`), 3 orders: F1 0.838
+    (0.847, 0.809, 0.857), 0.834 arriving in 6 batches (0.831, 0.809, 0.861); the offline
+    baseline does better on this slice (0.856), though not on all of ECB+ dev (0.898 and
+    0.876 against 0.889). The Gun Violence Corpus dev split (78 articles): 0.994 in every
+    order, 0.988 in 6 batches (0.994, 0.994, 0.976), offline 0.991."""
     ecb = {r.system: r for r in evaluate_clustering(DATA / "ecbplus-dev-slice.jsonl.gz",
                                                     orders=2, jobs=2)}
     ours = ecb["storyline online grouping, mean of 2 orders"]
-    offline = ecb["offline TF-IDF + average linkage (0.85)"]
-    assert ours.articles == 143 and ours.gold_stories == 12
-    assert ours.f1 >= 0.88 and ours.precision >= 0.86 and ours.recall >= 0.86
-    assert ours.f1 > offline.f1
+    assert ours.articles == 116 and ours.gold_stories == 12
+    assert ours.f1 >= 0.80 and ours.precision >= 0.82 and ours.recall >= 0.76
     assert ours.f1 > ecb["every article alone"].f1 + 0.5
+    assert ours.f1 >= ecb["offline TF-IDF + average linkage (0.85)"].f1 - 0.06
+    late = evaluate_clustering(DATA / "ecbplus-dev-slice.jsonl.gz", orders=1, jobs=2,
+                               batches=6, baseline=False)
+    assert late[0].system == "storyline, order seed 0, 6 batches" and late[0].f1 >= 0.80
     gvc = {r.system: r for r in evaluate_clustering(DATA / "gvc-dev-slice.jsonl.gz",
                                                     orders=2, jobs=2)}
     ours = gvc["storyline online grouping, mean of 2 orders"]
     assert ours.f1 >= 0.98 and ours.precision >= 0.98
     assert ours.f1 >= gvc["offline TF-IDF + average linkage (0.85)"].f1 - 0.01
+    late = {r.system: r for r in evaluate_clustering(DATA / "gvc-dev-slice.jsonl.gz", orders=2,
+                                                     jobs=2, batches=6, baseline=False)}
+    assert late["storyline online grouping, 6 batches, mean of 2 orders"].f1 >= 0.97

@@ -119,28 +119,38 @@ def gvc_summaries():
 def test_summaries_quality_gate(gvc_summaries):
     """Floors a little under what was measured on the committed GVC dev slice (all of GVC
     dev: 78 articles, 31 stories of 2+ articles), 3 sentences, against the stories'
-    headlines: ours ROUGE-1 0.244 / ROUGE-2 0.115, redundancy 0.150, corroborated 0.409;
-    lead 0.221 / 0.110 (redundancy 0.313, corroborated 0.183); LexRank 0.195 / 0.089."""
+    headlines: ours ROUGE-1 0.262 / ROUGE-2 0.123, redundancy (ROUGE-1 between its
+    sentences) 0.275, corroborated 0.366; lead 0.221 / 0.110 (redundancy 0.419, corroborated
+    0.183); LexRank 0.195 / 0.089 (redundancy 0.348). Cross-validated over GVC incidents
+    (``bench/tune_summary.py``) ours was 0.123 against lead's 0.110."""
     ours = gvc_summaries["storyline brief summary"]
     lead = gvc_summaries["lead (round-robin over sources)"]
     lexrank = gvc_summaries["LexRank (sumy)"]
     assert ours.stories == 31 and ours.sentences == 3.0
     assert all(r.cited == 1.0 for r in gvc_summaries.values())  # baselines cite spans too
-    assert ours.rouge1 >= 0.23 and ours.rouge2 >= 0.11
+    assert ours.rouge1 >= 0.25 and ours.rouge2 >= 0.118
     assert ours.rouge2 > lead.rouge2 and ours.rouge2 > lexrank.rouge2
-    assert ours.corroborated >= 0.38 and ours.redundancy <= 0.17
+    assert ours.corroborated >= 0.34 and ours.corroborated > lead.corroborated
+    assert ours.redundancy <= 0.30 and ours.corroborated_gold is None  # no gold pairs for GVC
     assert ours.redundancy < min(r.redundancy for r in gvc_summaries.values() if r is not ours)
 
 
 @pytest.mark.slow
 def test_summaries_quality_gate_on_ecbplus():
-    """The committed ECB+ slice (6 topics, 12 stories of 2+ articles) measured ours 0.342 /
-    0.170, lead 0.325 / 0.189, LexRank 0.307 / 0.151. On so few stories lead is ahead; on all
-    of ECB+ dev (40 stories) ours leads (0.169 against 0.145), so only floors are pinned."""
+    """The committed ECB+ slice (``bench/slices.py``: the dev topics whose number is 2 mod 3,
+    topics 2, 5, 8, 11, 14 and 20; 116 articles, 12 stories of 2+ articles), 3 sentences,
+    measured ours ROUGE-1 0.374 / ROUGE-2 0.217 (redundancy 0.351, corroborated 0.444),
+    lead 0.296 / 0.158 (0.511, 0.417), LexRank 0.328 / 0.188 (0.429, 0.333); by the
+    committed ecbplus-facts slice's gold event pairs, ours 0.952 of the 58% of
+    its sentences they cover, lead 1.000 of 50%, LexRank 0.882 of 47%. Floors a little under
+    ours; on this slice ours leads both baselines on ROUGE-2."""
     rows = {r.system: r for r in evaluate_summaries(DATA / "ecbplus-dev-slice.jsonl.gz",
-                                                    jobs=2, sentences=3)}
+                                                    jobs=2, sentences=3,
+                                                    pairs=DATA / "ecbplus-facts-dev-slice")}
     ours = rows["storyline brief summary"]
     assert ours.stories == 12 and ours.cited == 1.0
-    assert ours.rouge1 >= 0.32 and ours.rouge2 >= 0.16
+    assert ours.rouge1 >= 0.35 and ours.rouge2 >= 0.20
     assert ours.rouge2 > rows["LexRank (sumy)"].rouge2
-    assert ours.corroborated >= 0.6 and ours.redundancy <= 0.18
+    assert ours.rouge2 > rows["lead (round-robin over sources)"].rouge2
+    assert ours.corroborated >= 0.42 and ours.redundancy <= 0.38
+    assert ours.corroborated_gold >= 0.90 and ours.judged >= 0.4

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from .entities import merge_entities
-from .facts import build_facts
+from .facts import build_facts, corroborating_pairs
 from .model import Brief, BriefSettings, BriefSource
 from .quotes import merge_quotes
 from .sentences import ComparedSentence, compared_sentences, sentence_features
@@ -15,13 +15,18 @@ from .timeline import build_timeline
 from .words import tfidf_rows
 
 
-def build_brief(story_id: str, title: str, sources: Sequence[BriefSource],
-                settings: BriefSettings | None = None) -> Brief:
-    """The brief of one story from its distinct articles (copies folded under them),
-    given in the order to cite them (publication order)."""
-    settings = settings or BriefSettings()
-    sources = list(sources)
-    entities, entity_ids = merge_entities(sources)
+Related = dict[int, dict[int, float]]
+
+
+def compare_story(sources: Sequence[BriefSource], settings: BriefSettings,
+                  entity_ids: dict | None = None
+                  ) -> tuple[list[ComparedSentence], object, object, Related, Related]:
+    """What summary and facts compare in a story: its sentences, their TF-IDF rows and
+    pairwise products (``None`` without sentences), and for each sentence the sentences of
+    other sources that say the same (``similar``) or share details (``related``).
+    ``entity_ids`` maps entity ids to brief entity ids (:func:`merge_entities`)."""
+    if entity_ids is None:
+        entity_ids = merge_entities(sources)[1]
     entity_of = {}
     for source in sources:
         for entity in source.annotation.entities if source.annotation else ():
@@ -50,9 +55,21 @@ def build_brief(story_id: str, title: str, sources: Sequence[BriefSource],
             elif v >= settings.detail_similarity and \
                     len(a.details & b.details) >= settings.shared_details:
                 related[i][j] = v
+    return sentences, matrix, product, similar, related
 
+
+def build_brief(story_id: str, title: str, sources: Sequence[BriefSource],
+                settings: BriefSettings | None = None) -> Brief:
+    """The brief of one story from its distinct articles (copies folded under them),
+    given in the order to cite them (publication order)."""
+    settings = settings or BriefSettings()
+    sources = list(sources)
+    entities, entity_ids = merge_entities(sources)
+    sentences, matrix, product, similar, related = compare_story(sources, settings,
+                                                                 entity_ids)
     summary = build_summary(sentences, matrix, product, similar, sources, settings)
-    facts = build_facts(sentences, similar, related, sources, settings)
+    linked = corroborating_pairs(sentences, product, settings) if settings.fact_model else None
+    facts = build_facts(sentences, similar, related, sources, settings, linked)
     same = {}
     for i, others in similar.items():
         s = sentences[i]
@@ -60,5 +77,6 @@ def build_brief(story_id: str, title: str, sources: Sequence[BriefSource],
             same[(s.span.article_id, s.position)] = {
                 (sentences[j].span.article_id, sentences[j].position) for j in others}
     quotes = merge_quotes(sources, entity_ids, entities)
-    timeline = build_timeline(sources, same)
-    return Brief(story_id, title, sources, summary, quotes, entities, timeline, facts)
+    timeline, background = build_timeline(sources, same, settings)
+    return Brief(story_id, title, sources, summary, quotes, entities, timeline, facts,
+                 background)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..records import Annotation, Article, Quote
 from ..spans import Span, make_span
 from .model import BriefSettings, BriefSource
-from .words import Count, content_words, counted_numbers
+from .words import Count, content_words, counted_numbers, event_kinds
 
 #: A dateline opening a story: "SALT LAKE CITY —", "INDIANAPOLIS, Ind. (June 15, 2014) —",
 #: "(KMOV.com) –". A summary cites the sentence after it.
@@ -42,6 +42,8 @@ class ComparedSentence:
     details: frozenset
     date: str | None
     lede: Span | None = None
+    #: the kinds of event its words name (:func:`~storyline.brief.words.event_kinds`)
+    events: frozenset[str] = frozenset()
 
 
 def _unnamed_words(span: Span, names: Sequence[tuple[int, int]],
@@ -136,5 +138,6 @@ def sentence_features(index: int, article: Article, annotation: Annotation, outl
                 + [("count", c.noun, c.value) for c in numbers] + [("date", d) for d in dates]),
             unnamed=_unnamed_words(span, [(s, e) for s, e, _ in persons], words),
             article_people=everyone,
-            date=min((e.date for e in inside), default=None)))
+            date=min((e.date for e in inside), default=None),
+            events=event_kinds(words)))
     return found

@@ -111,3 +111,36 @@ def similarity_matrix(texts: Sequence[str]) -> np.ndarray:
     """Pairwise TF-IDF cosine of sentences, as the brief compares them."""
     rows = tfidf_rows([content_words(t) for t in texts])
     return (rows @ rows.T).toarray()
+
+
+#: Words that name one kind of news event, by stem (:func:`stem`), so that paraphrases
+#: meet: "gathered to pay tribute" and "a vigil to remember". General news vocabulary, not
+#: read off any evaluation set.
+_EVENT_KINDS = {
+    "gather": "gather vigil tribute mourn mourner remember commemorat memorial rally crowd",
+    "die": "die died dead death kill slain fatal perish",
+    "shoot": "shoot shot gunman gunfire gunshot",
+    "arrest": "arrest detain custody apprehend",
+    "charge": "charg accus indict prosecut",
+    "convict": "convict sentenc jail prison imprison guilty",
+    "injure": "injur wound hurt",
+    "fire": "fire blaze burn flame arson",
+    "quake": "earthquake quake tremor seismic aftershock",
+    "explode": "explosion explod blast bomb",
+    "attack": "attack assault raid",
+    "crash": "crash collision collid wreck derail",
+    "storm": "storm hurricane flood typhoon cyclone tornado",
+    "steal": "steal stole stolen theft robbery robb heist burglary",
+    "buy": "buy bought acquir acquisition purchase takeover merger",
+    "resign": "resign quit resignation",
+    "appoint": "appoint hir nominat nominee",
+    "announce": "announc unveil launch introduc releas",
+    "win": "win won victory beat defeat",
+    "treat": "rehab rehabilitation treatment clinic",
+}
+EVENT_KIND = {word: kind for kind, words in _EVENT_KINDS.items() for word in words.split()}
+
+
+def event_kinds(words: Sequence[str]) -> frozenset[str]:
+    """The kinds of event (:data:`EVENT_KIND`) that stemmed content words name."""
+    return frozenset(EVENT_KIND[w] for w in words if w in EVENT_KIND)

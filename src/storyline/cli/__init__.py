@@ -1,9 +1,9 @@
 """The ``storyline`` command: a thin shell over :class:`storyline.Library`, which it asks
 and whose answers it prints; it never opens the store itself.
 
-One module per group of commands (:mod:`.articles`, :mod:`.stories`, :mod:`.serving`,
-:mod:`.evaluation`), what they share in :mod:`.shared`; the table below registers them in the
-order ``storyline --help`` lists them.
+One module per group of commands (:mod:`.articles`, :mod:`.stories`, :mod:`.follows`,
+:mod:`.serving`, :mod:`.evaluation`), what they share in :mod:`.shared`; the table below
+registers them in the order ``storyline --help`` lists them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import typer
 
 from .. import __version__
 from ..errors import StorylineError
-from . import _articles, _feeds, _serving, _stories
+from . import _articles, _feeds, _follows, _serving, _stories
 from ._evaluation import eval_app
 from ._shared import DbOption, stderr
 
@@ -34,6 +34,9 @@ for _name, _command in (
     ("article", _articles.article_cmd), ("annotate", _articles.annotate_cmd),
     ("quotes", _articles.quotes_cmd), ("stories", _stories.stories_cmd),
     ("story", _stories.story_cmd), ("brief", _stories.brief_cmd),
+    ("updates", _stories.updates_cmd), ("follow", _follows.follow_cmd),
+    ("follows", _follows.follows_cmd), ("unfollow", _follows.unfollow_cmd),
+    ("digest", _follows.digest_cmd),
     ("recluster", _stories.recluster_cmd), ("export", _articles.export_cmd),
     ("search", _articles.search_cmd), ("watch", _feeds.watch_cmd),
     ("fetch", _feeds.fetch_cmd), ("serve", _serving.serve_cmd),

@@ -1,11 +1,12 @@
 """What every command shares: the ``--db`` and ``--json`` options, lines on stderr, usage
-errors, one-line text and progress bars."""
+errors, one-line text, Markdown out and progress bars."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -18,6 +19,24 @@ DbOption = Annotated[Optional[Path], typer.Option(
     "--db", help="Database file [env: STORYLINE_DB; default: ./storyline.db].",
     show_default=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+class TextFormat(str, Enum):
+    """What a command that prints Markdown or JSON takes as ``--format``."""
+
+    json = "json"
+    md = "md"
+
+
+def print_markdown(text: str) -> None:
+    """Markdown rendered by rich on a terminal, as written when piped or redirected."""
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def stderr(message: str) -> None:

@@ -1,4 +1,4 @@
-"""The commands over stories: list, show, brief, recluster."""
+"""The commands over stories: list, show, brief, updates, recluster."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import typer
 
 from ..library import Library
 from ..results import StorySummary
-from ._shared import DbOption, JsonFlag, db_path, one_line, options_checked, progress_bar, stderr
+from ._shared import (DbOption, JsonFlag, TextFormat, db_path, one_line, options_checked,
+                      print_markdown, progress_bar, stderr)
 
 
 def _story_line(story: StorySummary) -> str:
@@ -125,7 +126,8 @@ def brief_cmd(
     db: DbOption = None,
 ) -> None:
     """The brief of one story: a summary of cited sentences, who said what, the people and
-    places, a timeline, and the facts several outlets corroborate, one reports, or dispute."""
+    places, a timeline (what happened long before it apart, as background), and the facts
+    several outlets corroborate, one reports, or dispute."""
     from ..brief import BriefSettings
 
     with Library(db_path(ctx, db)) as lib:
@@ -148,13 +150,41 @@ def brief_cmd(
             raise typer.Exit(1) from None
         stderr(f"wrote {output} ({format.value}, {len(data['summary'])} summary sentences, "
                f"{len(data['sources'])} sources)")
-    elif format is BriefFormat.md and sys.stdout.isatty():
-        from rich.console import Console
-        from rich.markdown import Markdown
-
-        Console().print(Markdown(text))
+    elif format is BriefFormat.md:
+        print_markdown(text)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def updates_cmd(
+    ctx: typer.Context,
+    story_id: Annotated[str, typer.Argument(metavar="ID", help="Story id (a merged story's "
+                                                                "old id works too).")],
+    since: Annotated[str, typer.Option(
+        help="An ISO time (2021-03-14T09:00:00Z; UTC unless it says), or a duration back "
+             "from now: 30m, 6h, 2d.", show_default=False)],
+    json_: JsonFlag = False,
+    format: Annotated[TextFormat, typer.Option(
+        "--format", "-f", help="md (Markdown) or json (updates.schema.json; as --json).")
+    ] = TextFormat.md,
+    db: DbOption = None,
+) -> None:
+    """What changed in a story since a time: new sources, facts that are new, newly
+    corroborated or newly disputed, quotes of new speakers, new timeline entries, and the
+    new sentences of articles revised since, each cited as in the brief.
+
+    Compares the story's brief as it stood then with the brief now: the brief kept then
+    (one is kept each time a brief is built after its story changed: this command,
+    `storyline brief --format json`, the API), or, when none was kept from the articles
+    stored by then, the brief rebuilt from them. No article by then: everything is new."""
+    from ..brief.updates import updates_markdown
+
+    with Library(db_path(ctx, db)) as lib, options_checked("since"):
+        found = lib.updates(story_id, since)
+    if json_ or format is TextFormat.json:
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    print_markdown(updates_markdown(found))
 
 
 def recluster_cmd(

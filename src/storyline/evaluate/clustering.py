@@ -81,10 +81,33 @@ def offline_baseline(texts: list[str], distance: float) -> list[int] | None:
                                    distance_threshold=distance).fit_predict(vectors.toarray()).tolist()
 
 
-def _group_in_order(records: list[dict], seed: int | None, jobs: int | None,
-                    tmp: Path) -> tuple[dict[str, str], float, float, dict]:
+def group_arriving(lib, batches: int = 1) -> None:
+    """Group a library's stored articles as if they had arrived in ``batches`` ingests, one
+    after another in ingest order, each grouped in publication order after the stories of
+    the ones before; 1 regroups them all at once, as ``recluster`` does."""
+    from ..stories import StoryGrouper
+
+    if batches <= 1:
+        lib.recluster()
+        return
+    store = lib.store
+    with store.transaction():
+        store.clear_stories()
+    arrived = list(store.articles())
+    size = -(-len(arrived) // batches)
+    grouper = StoryGrouper(store, lib.story_settings)
+    for at in range(0, len(arrived), size):
+        with store.transaction():
+            grouper.group([(a, store.annotation(a.id)) for a in arrived[at:at + size]])
+
+
+def _group_in_order(records: list[dict], seed: int | None, jobs: int | None, tmp: Path,
+                    batches: int = 1) -> tuple[dict[str, str], float, float, dict]:
     """Ingest (and annotate) the records in an order shuffled with ``seed`` into a new
-    database, group them as ``recluster`` does; (assignments, ingest s, grouping s, articles)."""
+    database, then group them: all at once as ``recluster`` does (publication order), or,
+    with ``batches`` > 1, as that many ingests arriving one after another would, each batch
+    grouped in publication order after the stories of the batches before it. Returns
+    (assignments, ingest s, grouping s, articles)."""
     import random
 
     from ..library import Library
@@ -93,14 +116,14 @@ def _group_in_order(records: list[dict], seed: int | None, jobs: int | None,
     if seed is not None:
         random.Random(seed).shuffle(order)
     name = "file" if seed is None else f"seed{seed}"
-    source = tmp / f"{name}.jsonl"
+    source = tmp / f"{name}-{batches}.jsonl"
     write_without_gold(order, source)
-    with Library(tmp / f"{name}.db") as lib:
+    with Library(tmp / f"{name}-{batches}.db") as lib:
         start = time.perf_counter()
         lib.ingest([source], jobs=jobs, stories=False)
         ingest_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        lib.recluster()
+        group_arriving(lib, batches)
         seconds = time.perf_counter() - start
         return (lib.store.story_assignments(), ingest_seconds, seconds,
                 {a.id: a for a in lib.store.articles()})
@@ -108,7 +131,8 @@ def _group_in_order(records: list[dict], seed: int | None, jobs: int | None,
 
 def evaluate_clustering(path: str | Path, *, limit: int | None = None, jobs: int | None = None,
                         orders: int = 3, seed: int | None = 0, baseline: bool = True,
-                        distance: float = OFFLINE_DISTANCE) -> list[ClusteringScore]:
+                        distance: float = OFFLINE_DISTANCE,
+                        batches: int = 1) -> list[ClusteringScore]:
     """Online grouping (``recluster`` over a temporary database) against gold stories, beside
     two baselines on the same stored articles: every article alone, and offline TF-IDF +
     average-linkage clustering.
@@ -118,6 +142,8 @@ def evaluate_clustering(path: str | Path, *, limit: int | None = None, jobs: int
     in ``orders`` orders, shuffled with seeds ``seed``, ``seed + 1``, ...; the first row is
     the mean over them, followed by one row per order. ``seed=None`` keeps the file's order
     (which in most sets lists a story's articles together, and so flatters online grouping).
+    ``batches`` > 1 has each order arrive in that many batches, one after another, so older
+    reports may come after newer ones, as from a backfill or a feed that catches up.
     Grouping is timed after ingest and annotation, which are timed apart.
     """
     records = load_clustering_set(path, limit)
@@ -131,12 +157,14 @@ def evaluate_clustering(path: str | Path, *, limit: int | None = None, jobs: int
         found = len(set(labels.values())) + sum(i not in labels for i in gold)
         return ClusteringScore(system, len(gold), found, gold_count, p, r, f, seconds)
 
+    arrival = f", {batches} batches" if batches > 1 else ""
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for s in seeds:
-            predicted, ingest_seconds, seconds, stored = _group_in_order(records, s, jobs, Path(tmp))
-            run = score("storyline, file order" if s is None else f"storyline, order seed {s}",
-                        predicted, seconds)
+            predicted, ingest_seconds, seconds, stored = _group_in_order(
+                records, s, jobs, Path(tmp), batches)
+            run = score(("storyline, file order" if s is None else f"storyline, order seed {s}")
+                        + arrival, predicted, seconds)
             run.prepare_seconds = ingest_seconds
             runs.append(run)
     results = []
@@ -145,7 +173,7 @@ def evaluate_clustering(path: str | Path, *, limit: int | None = None, jobs: int
             return sum(getattr(r, name) for r in runs) / len(runs)
 
         results.append(ClusteringScore(
-            f"storyline online grouping, mean of {len(runs)} orders", len(gold),
+            f"storyline online grouping{arrival}, mean of {len(runs)} orders", len(gold),
             round(mean("stories")), gold_count, mean("precision"), mean("recall"), mean("f1"),
             mean("seconds"), mean("prepare_seconds")))
     results.extend(runs)

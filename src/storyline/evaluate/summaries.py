@@ -35,13 +35,20 @@ class SummaryScore:
     rouge2_recall: float
     #: share of summary sentences whose text is ``body[start:end]`` of the cited stored article
     cited: float
-    #: mean over stories of the highest similarity between two sentences of one summary
+    #: mean over stories of the highest ROUGE-1 F between two sentences of one summary
+    #: (rouge-score, stemmed: not the similarity the brief chooses by)
     redundancy: float
-    #: share of summary sentences that a sentence of another outlet says the same as
+    #: share of summary sentences that a sentence of another outlet says the same as, by
+    #: the brief's own similarity (what it optimises, so not a judgement of it)
     corroborated: float
     seconds: float
     #: ingest and annotation before summarising (the same for every system)
     prepare_seconds: float | None = None
+    #: with gold sentence pairs (ecbplus-facts): of the summary sentences the gold covers,
+    #: the share that report an event a sentence of another article of the story reports
+    #: too (None without gold), and the share of summary sentences the gold covers
+    corroborated_gold: float | None = None
+    judged: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -196,14 +203,56 @@ def corroborated_sentences(summary: list[Span], story: StorySentences,
     return found
 
 
-def summary_redundancy(texts: list[str]) -> float:
-    """The highest similarity between two sentences of one summary (0 for fewer than two)."""
-    if len(texts) < 2:
-        return 0.0
-    from ..brief import similarity_matrix
+def summary_redundancy(texts: list[str], scorer=None) -> float:
+    """The highest ROUGE-1 F between two sentences of one summary (0 for fewer than two):
+    measured apart from the similarity the brief picks sentences by."""
+    scorer = scorer or _rouge_scorer()
+    return max((scorer.score(a, b)["rouge1"].fmeasure
+                for n, a in enumerate(texts) for b in texts[n + 1:]), default=0.0)
 
-    matrix = similarity_matrix(texts)
-    return float(max(matrix[i, j] for i in range(len(texts)) for j in range(i + 1, len(texts))))
+
+class GoldEvents:
+    """Which sentences of an ECB+ story report an event another article of the story also
+    reports, by the gold event coreference of ecbplus-facts: a summary sentence is judged
+    by the gold sentences it overlaps (by half the shorter, as ``fact_metric.py`` does)."""
+
+    def __init__(self, fact_set, records: dict[str, dict]) -> None:
+        self.records = records
+        self.sentences: dict[str, list[tuple[int, int, tuple]]] = {}
+        for g in fact_set.sentences:
+            if g.get("field", "text") == "text":
+                key = (g["article_id"], g["start"], g["end"])
+                self.sentences.setdefault(g["article_id"], []).append((g["start"], g["end"], key))
+        self.corroborated: set[tuple] = set()
+        for pair in fact_set.pairs:
+            a, b = pair["a"], pair["b"]
+            if not pair.get("same_event") or a["article_id"] == b["article_id"] or \
+                    pair.get("story_a") != pair.get("story_b"):
+                continue
+            if a.get("field", "text") == "text" and b.get("field", "text") == "text":
+                for ref in (a, b):
+                    self.corroborated.add((ref["article_id"], ref["start"], ref["end"]))
+        self._mappers: dict = {}
+
+    def judge(self, span: Span, body: str) -> bool | None:
+        """True when a gold sentence under ``span`` is corroborated by another article,
+        False when the gold covers it and none is, None when the gold does not cover it."""
+        from .facts import FieldMapper, overlaps
+
+        record = self.records.get(span.article_id)
+        if record is None or span.article_id not in self.sentences:
+            return None
+        if span.article_id not in self._mappers:
+            self._mappers[span.article_id] = FieldMapper(body, record.get("text") or "")
+        mapped = self._mappers[span.article_id].span(span.start, span.end)
+        if mapped is None:
+            return None
+        start, end = mapped
+        under = [key for s, e, key in self.sentences[span.article_id]
+                 if overlaps(start, end, s, e)]
+        if not under:
+            return None
+        return any(key in self.corroborated for key in under)
 
 
 def _summary_stories(records: list[dict], stored: dict) -> list[tuple[str, list[str]]]:
@@ -237,12 +286,13 @@ def _ingest_summary_set(records: list[dict], db: Path, jobs: int | None,
 
 
 def score_summaries(store, records: list[dict], *, sentences: int = 3, settings=None,
-                    on_progress=None) -> list[SummaryScore]:
+                    on_progress=None, fact_set=None) -> list[SummaryScore]:
     """Our summary, lead and LexRank for every gold story of two or more articles held in
     ``store`` (already ingested and annotated), scored against the stories' headlines.
 
     ``settings`` (a :class:`~storyline.brief.BriefSettings`) replaces the default one; its
-    ``sentences`` is set to ``sentences`` either way.
+    ``sentences`` is set to ``sentences`` either way. With ``fact_set`` (the gold of an
+    ecbplus-facts folder) corroboration is also judged by the gold (:class:`GoldEvents`).
     """
     from dataclasses import replace
 
@@ -257,6 +307,7 @@ def score_summaries(store, records: list[dict], *, sentences: int = 3, settings=
     systems = ("storyline brief summary", "lead (round-robin over sources)",
                "LexRank (sumy)")
     totals = {name: Counter() for name in systems}
+    gold = GoldEvents(fact_set, {str(r["id"]): r for r in records}) if fact_set else None
 
     for done, (story, ids) in enumerate(stories, start=1):
         sources = brief_sources(store, ids)
@@ -285,9 +336,13 @@ def score_summaries(store, records: list[dict], *, sentences: int = 3, settings=
             t["sentences"] += len(spans)
             t["cited"] += sum(store.article(s.article_id).body[s.start:s.end] == s.text
                               for s in spans)
-            t["redundancy"] += summary_redundancy(texts)
+            t["redundancy"] += summary_redundancy(texts, scorer)
             t["corroborated"] += sum(corroborated_sentences(spans, sentences_of,
                                                             settings.same_similarity))
+            if gold is not None:
+                verdicts = [gold.judge(span, stored[span.article_id].body) for span in spans]
+                t["judged"] += sum(v is not None for v in verdicts)
+                t["corroborated_gold"] += sum(v is True for v in verdicts)
             t["seconds"] += seconds
         if on_progress:
             on_progress(done, len(stories))
@@ -303,12 +358,15 @@ def score_summaries(store, records: list[dict], *, sentences: int = 3, settings=
             rouge1_precision=t["rouge1_precision"] / n, rouge1_recall=t["rouge1_recall"] / n,
             rouge2_precision=t["rouge2_precision"] / n, rouge2_recall=t["rouge2_recall"] / n,
             cited=t["cited"] / count, redundancy=t["redundancy"] / n,
-            corroborated=t["corroborated"] / count, seconds=t["seconds"]))
+            corroborated=t["corroborated"] / count, seconds=t["seconds"],
+            corroborated_gold=(t["corroborated_gold"] / (t["judged"] or 1)) if gold else None,
+            judged=t["judged"] / count if gold else None))
     return results
 
 
 def evaluate_summaries(path: str | Path, *, limit: int | None = None, jobs: int | None = None,
-                       sentences: int = 3, on_progress=None) -> list[SummaryScore]:
+                       sentences: int = 3, on_progress=None,
+                       pairs: str | Path | None = None) -> list[SummaryScore]:
     """Our brief's summary against two extractive baselines, lead and LexRank, per gold story.
 
     The records are ingested and annotated into a temporary database (titles as titles, not
@@ -316,12 +374,21 @@ def evaluate_summaries(path: str | Path, *, limit: int | None = None, jobs: int 
     articles (in publication order), each system picks ``sentences`` sentences from the same
     stored bodies. References are the journalists' own headlines, the titles of the story's
     articles: ROUGE-1 and ROUGE-2 (rouge-score, Porter stemming) against the best-matching
-    headline, averaged over stories. ``on_progress(done, total)`` counts articles ingested,
-    then stories summarised.
+    headline, averaged over stories. ECB+'s "headlines" are the first sentences its
+    parser chose, not headlines an editor wrote. ``pairs``, an ecbplus-facts folder, judges
+    corroboration by gold event coreference. ``on_progress(done, total)`` counts articles
+    ingested, then stories summarised.
     """
     _rouge_scorer()
     load_lexrank()  # a missing package is reported before the long part
     records = load_clustering_set(path, limit)
+    fact_set = None
+    if pairs is not None:
+        from .facts import load_fact_set
+
+        fact_set = load_fact_set(pairs)
+        if not {str(r["id"]) for r in records} & {g["article_id"] for g in fact_set.sentences}:
+            fact_set = None  # pairs of another set (ECB+ beside GVC): nothing to judge
     multi = sum(1 for c in Counter(r["story"] for r in records).values() if c >= 2)
     total = len(records) + multi
     ingested = 0
@@ -339,7 +406,7 @@ def evaluate_summaries(path: str | Path, *, limit: int | None = None, jobs: int 
         prepare = _ingest_summary_set(records, db, jobs, on_item)
         with Library(db) as lib:
             results = score_summaries(
-                lib.store, records, sentences=sentences,
+                lib.store, records, sentences=sentences, fact_set=fact_set,
                 on_progress=(lambda done, _: on_progress(len(records) + done, total))
                 if on_progress else None)
     for r in results:

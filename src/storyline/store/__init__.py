@@ -8,7 +8,7 @@ after the last whole batch.
 
 :class:`Store` is one connection with one class of methods per concern (articles,
 annotations, story grouping's state, story summaries, search, the brief cache, near-duplicate
-signatures, settings, feeds) composed over it; they share only the connection, and the classes that
+signatures, settings, feeds, follows) composed over it; they share only the connection, and the classes that
 read articles build them with :meth:`ArticleStore._article`. The schema and its
 migrations are in :mod:`storyline.store._schema`. The query side answers
 records (:mod:`storyline.results`), not rows. This package is the only one that imports
@@ -18,7 +18,7 @@ records (:mod:`storyline.results`), not rows. This package is the only one that 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,7 +27,8 @@ from ._annotations import AnnotationStore
 from ._articles import ArticleStore
 from ._briefs import BriefStore
 from ._feeds import FeedStore
-from ._schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION, migrate
+from ._follows import FollowStore
+from ._schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION, migrate, now
 from ._search import SearchStore
 from ._settings import SettingStore
 from ._signatures import SignatureStore
@@ -36,11 +37,13 @@ from ._summaries import SummaryStore
 
 
 class Store(ArticleStore, AnnotationStore, StoryStore, SummaryStore, SearchStore, BriefStore,
-            SignatureStore, SettingStore, FeedStore):
+            SignatureStore, SettingStore, FeedStore, FollowStore):
     """The archive in one SQLite file (``":memory:"`` for tests)."""
 
     def __init__(self, path: str | Path):
         self.path = str(path)
+        #: the time a revision is ingested at (UTC ISO 8601); a Library with a clock sets it
+        self.clock: Callable[[], str] = now
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.conn.row_factory = sqlite3.Row

@@ -42,6 +42,16 @@ class AnnotationStore:
             return None
         return annotation_from_dict(json.loads(row["data"]), row["body"])
 
+    def annotation_at(self, article_id: str, revision: int) -> Annotation | None:
+        """The annotation of one revision of an article (older ones are kept), or None."""
+        row = self.conn.execute(
+            "SELECT n.data, r.body FROM annotations n JOIN revisions r ON "
+            "r.article_id = n.article_id AND r.revision = n.revision "
+            "WHERE n.article_id = ? AND n.revision = ?", (article_id, revision)).fetchone()
+        if row is None:
+            return None
+        return annotation_from_dict(json.loads(row["data"]), row["body"])
+
     _UNANNOTATED = ("FROM current_articles a WHERE NOT EXISTS (SELECT 1 FROM annotations n "
                     "WHERE n.article_id = a.id AND n.revision = a.revision AND n.annotator = ?)")
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..errors import InputError, NotFoundError, Origin
 from ..records import Article
 from ..results import CurrentRevision, Revision
-from ._schema import now
 
 ARTICLE_COLUMNS = ("id, revision, duplicate_of, outlet, title, url, published, body, raw, "
                    "metadata, origin, ingested_at")
@@ -21,6 +20,7 @@ class ArticleStore:
     """Writing and reading articles' current revisions."""
 
     conn: sqlite3.Connection
+    clock: Callable[[], str]
 
     def check_fits(self, article: Article) -> None:
         """Refuse, before writing anything, what SQLite cannot hold: text that is not valid
@@ -54,7 +54,7 @@ class ArticleStore:
         """Store ``article`` as revision ``article.revision`` of its id (1 for a new id);
         :meth:`check_fits` first, so nothing is written of an article SQLite cannot hold."""
         self.check_fits(article)
-        written = now()
+        written = self.clock()
         if article.revision == 1:
             self.conn.execute(
                 "INSERT INTO articles (id, revision, duplicate_of, created_at, updated_at) "
@@ -91,6 +91,16 @@ class ArticleStore:
         if row is None:
             raise NotFoundError("article", article_id)
         return self._article(row)
+
+    def article_at(self, article_id: str, revision: int) -> Article | None:
+        """One stored revision of an article as an Article (its copy link as it is now),
+        None when there is no such revision."""
+        row = self.conn.execute(
+            "SELECT a.id, r.revision, a.duplicate_of, r.outlet, r.title, r.url, r.published, "
+            "r.body, r.raw, r.metadata, r.origin, r.ingested_at FROM articles a JOIN revisions "
+            "r ON r.article_id = a.id WHERE a.id = ? AND r.revision = ?",
+            (article_id, revision)).fetchone()
+        return None if row is None else self._article(row)
 
     def articles(self, *, limit: int | None = None, outlet: str | None = None,
                  newest_first: bool = False) -> Iterator[Article]:

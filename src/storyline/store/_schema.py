@@ -173,6 +173,29 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     CREATE INDEX responses_article ON responses(article_id);
     CREATE INDEX revisions_url ON revisions(url);
     """),
+    (6, "brief history: every version of each story brief", """
+    CREATE TABLE brief_versions (
+        seq INTEGER PRIMARY KEY,
+        story_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        data TEXT NOT NULL,
+        revisions TEXT NOT NULL DEFAULT '{}',
+        made_at TEXT NOT NULL
+    );
+    CREATE INDEX brief_versions_story ON brief_versions(story_id, made_at, seq);
+    INSERT INTO brief_versions (story_id, key, data, made_at)
+        SELECT story_id, key, data, built_at FROM briefs ORDER BY built_at;
+    """),
+    (7, "follows: stories, searches and names a reader follows", """
+    CREATE TABLE follows (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_digest_at TEXT,
+        stories TEXT NOT NULL DEFAULT '[]'
+    );
+    """),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

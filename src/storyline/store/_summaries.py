@@ -13,14 +13,17 @@ from ._search import read_query
 SortKey = tuple[int, int, str]
 
 
-def _title(row: sqlite3.Row) -> str:
-    """The headline of a story's central article, else the first line of its body (cut at
-    120 characters)."""
-    title = row["headline"]
+def headline_of(title: str | None, body: str | None) -> str:
+    """A story's title from its central article: its headline, else the first line of its
+    body (cut at 120 characters)."""
     if not title:
-        first_line = (row["headline_body"] or "").strip().split("\n", 1)[0]
+        first_line = (body or "").strip().split("\n", 1)[0]
         title = first_line if len(first_line) <= 120 else first_line[:119].rstrip() + "…"
     return title
+
+
+def _title(row: sqlite3.Row) -> str:
+    return headline_of(row["headline"], row["headline_body"])
 
 
 def _outlets(row: sqlite3.Row) -> tuple[str, ...]:

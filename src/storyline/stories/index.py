@@ -8,10 +8,10 @@ recently touched), so the cost of one article does not grow with the archive.
 A story keeps running sums of its members' TF-IDF vectors (words of title and body, title
 words alone, named entities), so comparing an article with a story is average-linkage
 similarity at the cost of one sparse dot product per vector. Those similarities, whether
-the names that dominate each side are missing from the other, the gap in days and the
-story's size are combined by a logistic model into the probability that the article reports
-the story's event (:attr:`StorySettings.weights`, fitted on the dev splits of ECB+ and the
-Gun Violence Corpus by ``bench/fit_story_weights.py``). An article joins the most probable
+the names, places or years that dominate each side are missing from the other, and the
+story's size are combined by a logistic model into the probability that the
+article reports the story's event (:attr:`StorySettings.weights`, fitted on the dev splits
+of ECB+ and the Gun Violence Corpus by ``bench/fit_story_weights.py``). An article joins the most probable
 story above ``join_threshold``; a story that has grown close to another (probability above
 ``merge_threshold`` by the same model) absorbs it, and the merge is recorded so the old id
 still resolves. A near-duplicate always joins its original's story.
@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..errors import InputError, Origin
 from ..text import stop_words
 from ..records import Annotation, Article
 
@@ -38,6 +39,10 @@ _WORD = re.compile(r"\b\w\w+\b")
 #: Entity types whose names tell events apart (numbers, dates and "OTHER" do not).
 _NAMED = ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP")
 _ENTITY = "@"  # prefix that keeps names apart from words in one vocabulary
+#: Entity types that say where an event happened.
+_PLACES = ("GPE", "LOC", "FAC")
+#: How many numbers :func:`pair_features` gives.
+FEATURES = 7
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,13 @@ class StorySettings:
     join are the ones checked for merging with it: stories converge through such articles.
 
     ``weights`` are the logistic model's coefficients for (text similarity, title
-    similarity, entity similarity, dominant names conflict, log(1 + days apart),
-    log(story members)) and its intercept, fitted when ``max_candidates`` was 40 (the fit
-    script now gives slightly different ones; see the README).
+    similarity, entity similarity, dominant names conflict, log(story members), dominant
+    places conflict, dominant years conflict) and its intercept, fitted by ``bench/fit_story_weights.py`` on the ECB+
+    and GVC dev splits arriving in publication order and in six batches (its
+    cross-validated figures are in the README).
     """
 
-    weights: tuple[float, ...] = (9.17, 5.63, 8.83, -2.41, -0.14, -0.98, -2.83)
+    weights: tuple[float, ...] = (9.96, 4.98, 8.8, -1.66, -0.38, -1.22, -2.21, -3.87)
     join_threshold: float = 0.3
     merge_threshold: float = 0.5
     merge_probe: float = 0.05
@@ -65,6 +71,11 @@ class StorySettings:
     query_terms: int = 20
     max_candidates: int = 10
     salient_names: int = 3
+
+    def __post_init__(self):
+        if len(self.weights) != FEATURES + 1:
+            raise InputError(Origin("StorySettings"), f"needs {FEATURES} coefficients and an "
+                             f"intercept, not {len(self.weights)} numbers", field="weights")
 
     def fingerprint(self) -> str:
         return ",".join(f"{k}={v}" for k, v in sorted(self.__dict__.items()))
@@ -81,6 +92,8 @@ class StoryArticle:
     names: Counter
     title: str | None = None
     duplicate_of: str | None = None
+    places: Counter = field(default_factory=Counter)
+    years: Counter = field(default_factory=Counter)
 
 
 def words(text: str) -> list[str]:
@@ -105,7 +118,9 @@ def story_article(article: Article, annotation: Annotation | None,
     """The grouping record of a stored article (names come from its annotation).
 
     A person's surname is counted beside the full name, so "DeGeneres" in one outlet meets
-    "Ellen DeGeneres" in another.
+    "Ellen DeGeneres" in another. Places (GPE, LOC, FAC) are counted apart too, and so are
+    the years the article's dates fall in (its publication year counted twice): an
+    undated archive article still says when its event happened.
     """
     settings = settings or StorySettings()
     title_terms = Counter(words(article.title or ""))
@@ -113,6 +128,7 @@ def story_article(article: Article, annotation: Annotation | None,
     for word, count in title_terms.items():
         terms[word] += count * settings.title_weight
     names: Counter = Counter()
+    places: Counter = Counter()
     for entity in annotation.entities if annotation else ():
         if entity.type not in _NAMED:
             continue
@@ -120,11 +136,17 @@ def story_article(article: Article, annotation: Annotation | None,
         if not name:
             continue
         names[_ENTITY + name] += len(entity.mentions)
+        if entity.type in _PLACES:
+            places[_ENTITY + name] += len(entity.mentions)
         if entity.type == "PERSON" and " " in name:
             names[_ENTITY + name.rsplit(" ", 1)[1]] += len(entity.mentions)
-    return StoryArticle(id=article.id, day=publication_day(article.published), terms=terms,
+    years: Counter = Counter(e.date[:4] for e in annotation.events) if annotation else Counter()
+    day = publication_day(article.published)
+    if day is not None:
+        years[article.published[:4]] += 2
+    return StoryArticle(id=article.id, day=day, terms=terms,
                         title_terms=title_terms, names=names, title=article.title,
-                        duplicate_of=article.duplicate_of)
+                        duplicate_of=article.duplicate_of, places=places, years=years)
 
 
 def story_id(founding_article_id: str) -> str:
@@ -210,7 +232,10 @@ class Story:
     created: int = 0
     headline_article: str | None = None
     headline_vector: dict[str, float] = field(default_factory=dict)
+    places: dict[str, int] = field(default_factory=dict)
+    years: dict[str, int] = field(default_factory=dict)
     _salient: list[str] | None = field(default=None, repr=False, compare=False)
+    _dominant: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def to_state(self) -> dict:
         return {"members": self.members, "articles": self.articles, "text": self.text,
@@ -218,7 +243,8 @@ class Story:
                 "first_day": self.first_day, "last_day": self.last_day,
                 "touched_day": self.touched_day, "touched": self.touched,
                 "created": self.created, "headline_article": self.headline_article,
-                "headline_vector": self.headline_vector}
+                "headline_vector": self.headline_vector, "places": self.places,
+                "years": self.years}
 
     @classmethod
     def from_state(cls, id: str, state: Mapping) -> Story:
@@ -229,6 +255,13 @@ class Story:
         if self._salient is None or len(self._salient) != min(count, len(self.mentions)):
             self._salient = _most_common(self.mentions, count)
         return self._salient
+
+    def dominant(self, kind: str, count: int) -> list[str]:
+        """The ``count`` most counted ``places`` or ``years`` (kept until they change)."""
+        found = self._dominant.get(kind)
+        if found is None:
+            found = self._dominant[kind] = _most_common(getattr(self, kind), count)
+        return found
 
     def centrality(self, vector: Mapping[str, float]) -> float:
         return _dot(vector, self.text) / self.members if self.members else 0.0
@@ -268,33 +301,33 @@ def _conflict(a_names: list[str], a_all: Mapping, b_names: list[str], b_all: Map
     return 1.0
 
 
-def _gap(a_first: int | None, a_last: int | None, b_first: int | None,
-         b_last: int | None) -> float:
-    if a_first is None or b_first is None:
-        return 0.0
-    return float(max(0, b_first - a_last, a_first - b_last))
-
-
 def salient_names(mentions: Mapping[str, int], settings: StorySettings) -> list[str]:
     """An article's dominant names: its most mentioned, if mentioned more than once."""
     return [k for k in _most_common(mentions, settings.salient_names) if mentions[k] >= 2]
 
 
-def pair_features(vectors: Vectors, mentions: Mapping[str, int], day: int | None,
-                  story: Story, settings: StorySettings,
-                  salient: list[str] | None = None) -> list[float]:
-    """The model's inputs for one article (given as its vectors, its names' mention counts
-    and, precomputed or not, its :func:`salient_names`) against one story."""
-    n = story.members
+def pair_features(vectors: Vectors, mentions: Mapping[str, int], story: Story,
+                  settings: StorySettings,
+                  salient: list[str] | None = None,
+                  places: Mapping[str, int] | None = None,
+                  years: Mapping[str, int] | None = None) -> list[float]:
+    """The model's inputs for one article (given as its vectors, the mention counts of its
+    names, places and years, and, precomputed or not, its :func:`salient_names`) against
+    one story. Days apart are not among them: fitted, their weight came out near zero or
+    rising with the gap, as the years the texts give already tell events apart."""
+    n, k = story.members, settings.salient_names
     if salient is None:
         salient = salient_names(mentions, settings)
     return [
         _dot(vectors.text, story.text) / n,
         _dot(vectors.title, story.title) / n,
         _dot(vectors.names, story.names) / n,
-        _conflict(salient, mentions, story.salient(settings.salient_names), story.mentions),
-        math.log1p(_gap(day, day, story.first_day, story.last_day)),
+        _conflict(salient, mentions, story.salient(k), story.mentions),
         math.log(n),
+        _conflict(_most_common(places or {}, k), mentions, story.dominant("places", k),
+                  story.mentions),
+        _conflict(_most_common(years or {}, k), years or {}, story.dominant("years", k),
+                  story.years),
     ]
 
 
@@ -307,8 +340,9 @@ def story_pair_features(a: Story, b: Story, settings: StorySettings) -> list[flo
         _dot(a.title, b.title) / n,
         _dot(a.names, b.names) / n,
         _conflict(a.salient(k), a.mentions, b.salient(k), b.mentions),
-        math.log1p(_gap(a.first_day, a.last_day, b.first_day, b.last_day)),
         math.log(max(a.members, b.members)),
+        _conflict(a.dominant("places", k), a.mentions, b.dominant("places", k), b.mentions),
+        _conflict(a.dominant("years", k), a.years, b.dominant("years", k), b.years),
     ]
 
 
@@ -444,7 +478,8 @@ class StoryIndex:
         near: list[Story] = []
         salient = salient_names(article.names, s)
         for story in self.candidates(self.query(vectors)):
-            p = probability(pair_features(vectors, article.names, article.day, story, s, salient), s)
+            p = probability(pair_features(vectors, article.names, story, s, salient,
+                                          article.places, article.years), s)
             if p >= s.merge_probe:
                 near.append(story)
             if p > best_p:
@@ -476,7 +511,8 @@ class StoryIndex:
                                 title=vectors.title, names=vectors.names,
                                 mentions=article.names, first_day=article.day,
                                 last_day=article.day, headline_article=article.id,
-                                headline_vector=vectors.text))
+                                headline_vector=vectors.text, places=article.places,
+                                years=article.years))
         self._touch(story, article.day)
         self._reindex(story)
 
@@ -489,7 +525,10 @@ class StoryIndex:
         story.title = _add(story.title, other.title, s.story_terms)
         story.names = _add(story.names, other.names, s.story_terms)
         story.mentions = _add(dict(story.mentions), other.mentions, s.story_terms)
+        story.places = _add(dict(story.places), other.places, s.story_terms)
+        story.years = _add(dict(story.years), other.years, s.story_terms)
         story._salient = None
+        story._dominant = {}
         days = [d for d in (story.first_day, story.last_day, other.first_day, other.last_day)
                 if d is not None]
         if days:
