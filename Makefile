@@ -34,8 +34,12 @@ demo: $(STAMP)
 	@echo "The brief as a web page: $(CURDIR)/$(DEMO_HTML)"
 	@echo "Browse and search it: $(VENV)/bin/storyline --db $(DEMO_DB) serve  (then open http://127.0.0.1:8000/)"
 
+# the suite on TEST_JOBS processes (pytest-xdist), a file to a process so module fixtures run
+# once; then the Ray tests alone, since a Ray driver's threads change how pools start workers
+TEST_JOBS ?= 2
 test: $(STAMP) browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile --ignore=tests/engine/test_ray.py
+	$(PY) -m pytest -q tests/engine/test_ray.py
 
 # tests/test_browser.py drives Debian's chromium: install it when missing (as root), else
 # say how

@@ -33,7 +33,7 @@ from bench.brief import Pick, in_publication_order, prepare
 
 SETS = ("ecbplus", "gvc")
 #: The commit whose timeline listed every dated sentence (the parent of the change).
-BEFORE = "ad2883f"
+BEFORE = "c82ff40"
 #: As BriefSettings.background_days's default; the "old in timeline" column counts by it
 #: for both versions alike.
 BACKGROUND_DAYS = 30

@@ -94,7 +94,14 @@ def update_history(lib: Library, story_id: str) -> list[dict]:
 def compare(lib: Library, old: BriefVersion | None, new: BriefVersion, *, since: str,
             rebuilt: bool = False) -> dict:
     """The updates (``updates.schema.json``) from brief version ``old`` (None: everything
-    is new) to ``new``, each span cut from the revision its version was made from."""
+    is new) to ``new``, each span cut from the revision its version was made from. The
+    same brief made from the same revisions has nothing new, and is not compared: a digest
+    asks this of every story a follow matches, most of them unchanged."""
+    if old is not None and old.data == new.data and old.revisions == new.revisions:
+        brief = json.loads(new.data)
+        return brief_updates(brief, brief, old_bodies={}, new_bodies={}, revised=[],
+                             since=since, until=new.made_at, compared_with=old.made_at,
+                             rebuilt=rebuilt)
     old_brief = json.loads(old.data) if old else None
     new_brief = json.loads(new.data)
     old_bodies = version_bodies(lib, old_brief, old.revisions) if old else {}

@@ -12,8 +12,8 @@ import pytest
 from referencing import Registry, Resource
 
 from storyline import InputError, Library
-from storyline.brief.updates import brief_updates, parse_since, updates_markdown
-from storyline.history import brief_as_of
+from storyline.brief.updates import brief_updates, has_updates, parse_since, updates_markdown
+from storyline.history import brief_as_of, compare
 from storyline.store import Store
 from tests.conftest import DATA, EXAMPLES, ROOT, run_cli, write_jsonl
 
@@ -285,6 +285,19 @@ def test_the_diff_is_pure(grown):
     fresh = brief_updates(None, new, old_bodies={}, new_bodies=bodies)
     assert [s["article_id"] for s in fresh["sources"]] == ["seed-a", "seed-b"]
     assert len(fresh["facts"]) == len(new["facts"])
+
+
+def test_an_unchanged_version_is_not_compared_yet_says_what_the_diff_says(grown, tmp_path):
+    steps, bodies, versions, _ = grown
+    with open_library(tmp_path / "u.db") as lib:
+        grow(lib, tmp_path)
+        for version, body in zip(versions, bodies):
+            brief = json.loads(version.data)
+            full = brief_updates(brief, brief, old_bodies=body, new_bodies=body,
+                                 since=version.made_at, until=version.made_at,
+                                 compared_with=version.made_at)
+            assert compare(lib, version, version, since=version.made_at) == full
+            assert not has_updates(full)
 
 
 def test_a_database_from_before_keeps_its_cached_brief_as_the_first_version(tmp_path):

@@ -79,14 +79,15 @@ def _source_ids(brief: Mapping | None) -> set[str]:
 
 def _facts(old: Mapping | None, new: Mapping, old_bodies: Mapping[str, str],
            new_bodies: Mapping[str, str]) -> list[dict]:
-    was: dict[Key, str] = {}
+    was: dict[Key, set[str]] = {}
     for fact in (old or {}).get("facts", []):
         for key in _keys(fact["evidence"], old_bodies):
-            if _RANK[fact["status"]] > _RANK[was.get(key, "")]:
-                was[key] = fact["status"]
+            was.setdefault(key, set()).add(fact["status"])
     found = []
     for fact in new.get("facts", []):
-        before = [was[k] for k in _keys(fact["evidence"], new_bodies) if k in was]
+        # a sentence can be evidence of two facts (corroborated by one outlet, contradicted
+        # by another): a fact changed only when no fact of its sentences had its status
+        before = {s for k in _keys(fact["evidence"], new_bodies) for s in was.get(k, ())}
         status = fact["status"]
         if not before:
             change = "new"
