@@ -7,6 +7,8 @@ features of each candidate story the index retrieves, labelled by whether it is 
 article's gold story; the article then joins its gold story (teacher forcing), so the
 features describe the decisions the online grouping really faces. A logistic regression
 over all of them gives the coefficients and intercept for ``StorySettings.weights``.
+Teacher forcing joins no wrong story, so nothing is split while fitting; measuring groups
+with :meth:`StoryIndex.assign_story` itself, young stories split as in ingest.
 
 There is no train split of ECB+ or the Gun Violence Corpus here, so the fit is judged by
 ``--folds`` cross-validation: each set's topics (ECB+ ``topic``, both of its twin events

@@ -56,6 +56,18 @@ class StoryStore:
         self.conn.execute("DELETE FROM stories WHERE id = ?", (old_id,))
         self.conn.execute("DELETE FROM briefs WHERE story_id = ?", (old_id,))
 
+    def split_story(self, old_id: str, new_id: str, article_ids: Sequence[str]) -> None:
+        """Move these articles of a story to a story cut out of it (whose state the caller
+        puts); the old id keeps the rest. The new id, should it once have been merged away,
+        goes by itself again. Neither story's cached brief needs dropping: the cache is
+        keyed on the articles a brief is made of (:meth:`story_fingerprint`)."""
+        for i in range(0, len(article_ids), 500):
+            chunk = list(article_ids[i:i + 500])
+            self.conn.execute(
+                f"UPDATE story_articles SET story_id = ? WHERE story_id = ? AND article_id IN "
+                f"({','.join('?' * len(chunk))})", [new_id, old_id, *chunk])
+        self.conn.execute("DELETE FROM story_merges WHERE old_id = ?", (new_id,))
+
     def put_story_articles(self, rows: Iterable[tuple[str, str, float | None, int]]) -> None:
         """(article id, story id, probability, assignment number) of newly grouped articles."""
         self.conn.executemany(

@@ -84,9 +84,14 @@ class StoryGrouper:
             assignment = index.assign_story(record, duplicate_story=duplicate_story)
             for old in assignment.merged:
                 store.merge_story(old, assignment.story_id)
+            for new, kept in assignment.split.items():
+                store.split_story(kept, new, [aid for part in index.stories[new].parts or ()
+                                              for aid in part.article_ids()])
             rows.append((record.id, assignment.story_id, assignment.probability, index.touches))
             assignments.append(assignment)
-        store.put_story_articles([(aid, index.resolve(sid), p, n) for aid, sid, p, n in rows])
+        # an article grouped earlier in the batch may since have been merged or split away
+        store.put_story_articles([(aid, index.resolve(index.article_story.get(aid, sid)), p, n)
+                                  for aid, sid, p, n in rows])
         for sid in sorted(index.changed):
             if sid in index.stories:
                 store.put_story(sid, index.stories[sid].to_state())

@@ -16,6 +16,12 @@ story above ``join_threshold``; a story that has grown close to another (probabi
 ``merge_threshold`` by the same model) absorbs it, and the merge is recorded so the old id
 still resolves. A near-duplicate always joins its original's story.
 
+A young story (at most ``split_members`` members) also keeps each member's own state, so
+after it changes it can be looked at again: cut in the two halves least alike
+(:mod:`~storyline.stories.split`), it is split when the same model says the halves are
+apart (below ``merge_threshold``). That undoes the wrong early join out-of-order arrival
+makes, when one event's first report joins its twin's story and the rest follow it.
+
 Nothing here knows of storage: the index is given stories and document frequencies, and
 reports what changed for its caller to keep.
 """
@@ -34,6 +40,7 @@ from datetime import date
 from ..errors import InputError, Origin
 from ..text import stop_words
 from ..records import Annotation, Article
+from .split import cut, likeness, likeness_matrix
 
 _WORD = re.compile(r"\b\w\w+\b")
 #: Entity types whose names tell events apart (numbers, dates and "OTHER" do not).
@@ -57,6 +64,10 @@ class StorySettings:
     places conflict, dominant years conflict) and its intercept, fitted by ``bench/fit_story_weights.py`` on the ECB+
     and GVC dev splits arriving in publication order and in six batches (its
     cross-validated figures are in the README).
+
+    A story of at most ``split_members`` members keeps its members' states and, after each
+    change, is split in two when the halves of its cut are apart by the merge model and
+    each holds at least ``split_min_members`` members (0 never splits).
     """
 
     weights: tuple[float, ...] = (9.96, 4.98, 8.8, -1.66, -0.38, -1.22, -2.21, -3.87)
@@ -71,6 +82,8 @@ class StorySettings:
     query_terms: int = 20
     max_candidates: int = 10
     salient_names: int = 3
+    split_members: int = 25
+    split_min_members: int = 5
 
     def __post_init__(self):
         if len(self.weights) != FEATURES + 1:
@@ -234,21 +247,42 @@ class Story:
     headline_vector: dict[str, float] = field(default_factory=dict)
     places: dict[str, int] = field(default_factory=dict)
     years: dict[str, int] = field(default_factory=dict)
+    #: each member's own state while the story is young (None once past ``split_members``)
+    parts: list[Story] | None = None
+    #: near-duplicates attached to this member (in a member's state)
+    duplicates: list[str] = field(default_factory=list)
     _salient: list[str] | None = field(default=None, repr=False, compare=False)
     _dominant: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def to_state(self) -> dict:
-        return {"members": self.members, "articles": self.articles, "text": self.text,
-                "title": self.title, "names": self.names, "mentions": self.mentions,
-                "first_day": self.first_day, "last_day": self.last_day,
-                "touched_day": self.touched_day, "touched": self.touched,
-                "created": self.created, "headline_article": self.headline_article,
-                "headline_vector": self.headline_vector, "places": self.places,
-                "years": self.years}
+        state = {"members": self.members, "articles": self.articles, "text": self.text,
+                 "title": self.title, "names": self.names, "mentions": self.mentions,
+                 "first_day": self.first_day, "last_day": self.last_day,
+                 "touched_day": self.touched_day, "touched": self.touched,
+                 "created": self.created, "headline_article": self.headline_article,
+                 "headline_vector": self.headline_vector, "places": self.places,
+                 "years": self.years}
+        if self.parts is not None:  # a member's headline vector is its text vector
+            state["parts"] = [{"id": p.id, **{k: v for k, v in p.to_state().items()
+                                              if k != "headline_vector"}} for p in self.parts]
+        if self.duplicates:
+            state["duplicates"] = self.duplicates
+        return state
 
     @classmethod
     def from_state(cls, id: str, state: Mapping) -> Story:
-        return cls(id=id, **state)
+        """A story from :meth:`to_state` (one stored before members were kept has none)."""
+        state = dict(state)
+        parts = state.pop("parts", None)
+        if parts is not None:
+            parts = [cls.from_state(p["id"], {"headline_vector": p["text"],
+                                              **{k: v for k, v in p.items() if k != "id"}})
+                     for p in parts]
+        return cls(id=id, parts=parts, **state)
+
+    def article_ids(self) -> list[str]:
+        """The articles of a member's state: its own and its near-duplicates'."""
+        return [self.id, *self.duplicates]
 
     def salient(self, count: int) -> list[str]:
         """The ``count`` most mentioned names (kept until the mentions change)."""
@@ -270,13 +304,16 @@ class Story:
 @dataclass
 class Assignment:
     """Where one article went: ``probability`` is None for a new story or a duplicate;
-    ``merged`` lists the stories folded into ``story_id`` on the way."""
+    ``merged`` lists the stories folded into ``story_id`` on the way; ``split`` maps each
+    story cut out of a story on the way to the id of the story it was cut from (which
+    kept the older half)."""
 
     article_id: str
     story_id: str
     probability: float | None
     created: bool = False
     merged: list[str] = field(default_factory=list)
+    split: dict[str, str] = field(default_factory=dict)
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -381,6 +418,7 @@ class StoryIndex:
         self.article_story: dict[str, str] = {}
         self.changed: set[str] = set()
         self.removed: dict[str, str] = {}
+        self._alike: dict[tuple[str, str], float] = {}
         for story in stories:
             self.admit(story)
 
@@ -468,6 +506,11 @@ class StoryIndex:
         if duplicate_story is not None and duplicate_story in self.stories:
             story = self.stories[duplicate_story]
             story.articles += 1
+            if story.parts:
+                part = next((p for p in story.parts if article.duplicate_of in p.article_ids()),
+                            story.parts[0])
+                part.articles += 1
+                part.duplicates.append(article.id)
             self._touch(story, article.day)
             self.article_story[article.id] = story.id
             return Assignment(article.id, story.id, None)
@@ -489,15 +532,20 @@ class StoryIndex:
             best = self._new_story(article.id)
         self._join(best, article, vectors)
         story, merged = self._merge_into(best, [n for n in near if n is not best])
-        self.article_story[article.id] = story.id
-        return Assignment(article.id, story.id, best_p if joined else None,
-                          created=not joined and story is best, merged=merged)
+        split = self._split(story)
+        sid = self.resolve(self.article_story[article.id])
+        return Assignment(article.id, sid, best_p if joined else None,
+                          created=not joined and sid == best.id, merged=merged, split=split)
 
-    def _new_story(self, article_id: str) -> Story:
+    def _fresh_id(self, article_id: str) -> str:
         sid = story_id(article_id)
         while sid in self.stories or sid in self.removed:
             sid = story_id(sid)
-        story = Story(id=sid, created=self.touches)
+        return sid
+
+    def _new_story(self, article_id: str) -> Story:
+        sid = self._fresh_id(article_id)
+        story = Story(id=sid, created=self.touches, parts=[])
         self.stories[sid] = story
         return story
 
@@ -507,12 +555,16 @@ class StoryIndex:
         self.changed.add(story.id)
 
     def _join(self, story: Story, article: StoryArticle, vectors: Vectors) -> None:
-        self._fold(story, Story(id=article.id, members=1, articles=1, text=vectors.text,
-                                title=vectors.title, names=vectors.names,
-                                mentions=article.names, first_day=article.day,
-                                last_day=article.day, headline_article=article.id,
-                                headline_vector=vectors.text, places=article.places,
-                                years=article.years))
+        part = Story(id=article.id, members=1, articles=1, text=vectors.text,
+                     title=vectors.title, names=vectors.names, mentions=article.names,
+                     first_day=article.day, last_day=article.day, headline_article=article.id,
+                     headline_vector=vectors.text, places=article.places, years=article.years,
+                     created=self.touches)
+        self._fold(story, part)
+        if story.parts is not None:
+            story.parts = story.parts + [part] if story.members <= self.settings.split_members \
+                else None
+        self.article_story[article.id] = story.id
         self._touch(story, article.day)
         self._reindex(story)
 
@@ -565,6 +617,11 @@ class StoryIndex:
 
     def _absorb(self, story: Story, other: Story) -> None:
         self._fold(story, other)
+        if (story.parts is None or other.parts is None
+                or story.members > self.settings.split_members):
+            story.parts = None
+        else:
+            story.parts = sorted(story.parts + other.parts, key=lambda p: (p.created, p.id))
         touched = [d for d in (story.touched_day, other.touched_day) if d is not None]
         story.touched_day = max(touched) if touched else None
         self._drop(other.id)
@@ -575,6 +632,53 @@ class StoryIndex:
         self.removed[other.id] = story.id
         self._reindex(story)
         self.changed.add(story.id)
+
+    # -- the second look ----------------------------------------------------------------
+
+    def _likeness(self, a: Story, b: Story) -> float:
+        """:func:`~storyline.stories.split.likeness` of two members, kept (a member's vectors
+        never change) until many pairs are kept."""
+        key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+        found = self._alike.get(key)
+        if found is None:
+            if len(self._alike) > 50_000:
+                self._alike = {}
+            found = self._alike[key] = likeness(a, b, self.settings.weights)
+        return found
+
+    def _folded(self, sid: str, parts: list[Story]) -> Story:
+        """A story of these members' states, summed as joining them one by one sums them."""
+        story = Story(id=sid, parts=list(parts))
+        for part in parts:
+            self._fold(story, part)
+        return story
+
+    def _split(self, story: Story) -> dict[str, str]:
+        """Cut a young story in two when its halves are apart by the merge model; the half
+        with its oldest member keeps its id. Returns {new story id: kept id}."""
+        s, parts = self.settings, story.parts
+        if not parts or s.split_min_members <= 0 or len(parts) < 2 * s.split_min_members:
+            return {}
+        halves = cut(likeness_matrix(parts, self._likeness))
+        if halves is None or min(len(h) for h in halves) < s.split_min_members:
+            return {}
+        # parts are in joining order, so the first half (the one with parts[0]) has the founder
+        kept, rest = ([parts[i] for i in h] for h in halves)
+        old, new = self._folded(story.id, kept), self._folded("", rest)
+        if probability(story_pair_features(old, new, s), s) >= s.merge_threshold:
+            return {}
+        new.id = self._fresh_id(rest[0].id)
+        old.created, new.created = story.created, rest[0].created
+        old.touched, new.touched = story.touched, self.touches
+        old.touched_day = new.touched_day = story.touched_day
+        for half in (old, new):
+            self.stories[half.id] = half
+            self._reindex(half)
+            self.changed.add(half.id)
+        for part in rest:
+            for aid in part.article_ids():
+                self.article_story[aid] = new.id
+        return {new.id: old.id}
 
     def resolve(self, sid: str) -> str:
         """The id a story goes by now (a merged story's id leads to the one that absorbed it)."""
