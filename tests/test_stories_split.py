@@ -217,3 +217,28 @@ def test_after_any_splits_every_article_is_in_one_live_story_with_its_state(stre
     for n in range(len(stream)):
         sid = index.resolve(index.article_story[f"a{n}"])
         assert sid in index.stories and held.get(f"a{n}", sid) == sid
+
+
+def test_a_read_story_that_loses_articles_to_a_split_keeps_a_new_version(tmp_path):
+    jackman, ellen = _twins()
+    fields = ("id", "title", "text", "published", "outlet", "url")
+    mixed = [x for pair in zip(jackman[:5], ellen[:5]) for x in pair]
+    source = write_jsonl(tmp_path / "twins.jsonl", [{k: r[k] for k in fields} for r in mixed])
+    # a late Jackman report that joins the story (jackman[5] founds its own instead)
+    late = write_jsonl(tmp_path / "late.jsonl", [{k: jackman[6][k] for k in fields}])
+    with Library(tmp_path / "twins.db") as lib:
+        lib.ingest([source], stories=False)
+        store = lib.store
+        with store.transaction():
+            StoryGrouper(store, StorySettings(join_threshold=0.0, split_min_members=0)).group(
+                [(a, store.annotation(a.id)) for a in store.articles()])
+        (old,) = {store.story_of(r["id"]) for r in mixed}
+        lib.brief_json(old)  # read, so its changes are kept
+        lib.ingest([late])  # it lands in the half that moves away
+        new = store.story_of(jackman[6]["id"])
+        assert new != old and store.story_of(ellen[0]["id"]) == old
+        assert {store.story_of(r["id"]) for r in jackman[:5]} == {new}
+        versions = store.brief_versions(old)
+        assert len(versions) == 2
+        assert {s["article_id"] for s in json.loads(versions[-1].data)["sources"]} == {
+            r["id"] for r in ellen[:5]}

@@ -216,13 +216,17 @@ class Library:
                             annotator_version=ANNOTATOR_VERSION, grouper=grouper,
                             timings=timings)
         if grouper is not None:
-            self._keep_followed_briefs(report.ids)
+            self._keep_followed_briefs(report.ids, grouper.take_changed())
         return report
 
-    def _keep_followed_briefs(self, article_ids: Iterable[str]) -> None:
-        """Build (and so keep a version of) the brief of each story these articles are in
-        whose brief has been kept before: a story someone reads has every change kept."""
-        stories = {self.store.story_of(i) for i in article_ids} - {None}
+    def _keep_followed_briefs(self, article_ids: Iterable[str],
+                              changed: Iterable[str] = ()) -> None:
+        """Build (and so keep a version of) the brief of each story these articles are in,
+        or that grouping ``changed`` (one that lost articles to a split, or absorbed a
+        story), whose brief has been kept before: a story someone reads has every change
+        kept."""
+        stories = ({self.store.story_of(i) for i in article_ids}
+                   | {self.store.resolve_story(s) for s in changed}) - {None}
         for story_id in sorted(s for s in stories if self.store.brief_versions(s, limit=1)):
             self.brief_json(story_id)
 
@@ -630,7 +634,7 @@ class Library:
                 report = ingest(pages, self.store, settings=self.settings, engine=engine,
                                 annotate=True, annotator_version=ANNOTATOR_VERSION,
                                 grouper=grouper)
-                self._keep_followed_briefs(report.ids)
+                self._keep_followed_briefs(report.ids, grouper.take_changed())
                 return report
 
             yield Round(self.store, fetcher, ingest_items, on_progress=on_progress,

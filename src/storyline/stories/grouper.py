@@ -24,6 +24,7 @@ class StoryGrouper:
         self.settings = settings or StorySettings()
         self.index: StoryIndex | None = None
         self._generation: str | None = None
+        self._changed: set[str] = set()
 
     def _load(self) -> StoryIndex:
         store, settings = self.store, self.settings
@@ -37,6 +38,13 @@ class StoryGrouper:
         self._generation = store.meta("stories:generation")
         return StoryIndex(settings, vocabulary, stories, clock=clock,
                           touches=int(store.meta("stories:touches") or 0))
+
+    def take_changed(self) -> set[str]:
+        """The stories whose articles or state the batches grouped since the last call
+        changed (joined, absorbed, split), to be told apart from the ones that only gained
+        articles; they may since have been merged away (resolve them)."""
+        found, self._changed = self._changed, set()
+        return found
 
     def _active_story_of(self, article_id: str) -> str | None:
         """The story an article is in now, made active if it had been retired."""
@@ -95,6 +103,7 @@ class StoryGrouper:
         for sid in sorted(index.changed):
             if sid in index.stories:
                 store.put_story(sid, index.stories[sid].to_state())
+        self._changed |= {sid for sid in index.changed if sid in index.stories}
         index.changed.clear()
         store.add_term_documents(index.vocabulary.added)
         index.vocabulary.added = {}
