@@ -242,3 +242,15 @@ def test_a_read_story_that_loses_articles_to_a_split_keeps_a_new_version(tmp_pat
         assert len(versions) == 2
         assert {s["article_id"] for s in json.loads(versions[-1].data)["sources"]} == {
             r["id"] for r in ellen[:5]}
+
+
+def test_a_story_cut_out_never_takes_an_id_used_before_the_index_was_loaded(twins):
+    jackman, ellen = twins
+    fresh, _ = _forced(_mixed(jackman, ellen))
+    (new, _), = fresh.assign_story(ellen[5]).split.items()
+    assert new == story_id(ellen[0].id)  # the cut-out half's first member names it
+    merged_away = {new}  # as if a story it founded had been merged before a restart
+    index, _ = _forced(_mixed(jackman, ellen))
+    index.taken = merged_away.__contains__
+    (again, _), = index.assign_story(ellen[5]).split.items()
+    assert again not in merged_away and again == story_id(new)

@@ -37,7 +37,8 @@ class StoryGrouper:
                    for sid, state in store.story_states(since_day=since, recent=settings.min_active)]
         self._generation = store.meta("stories:generation")
         return StoryIndex(settings, vocabulary, stories, clock=clock,
-                          touches=int(store.meta("stories:touches") or 0))
+                          touches=int(store.meta("stories:touches") or 0),
+                          taken=lambda sid: store.resolve_story(sid) is not None)
 
     def take_changed(self) -> set[str]:
         """The stories whose articles or state the batches grouped since the last call

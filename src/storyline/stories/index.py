@@ -404,11 +404,15 @@ class StoryIndex:
 
     :meth:`assign_story` places one article; :attr:`changed` and :attr:`removed` say which
     stories to store and drop, and :attr:`vocabulary` what document counts were added.
+    ``taken`` says whether a story id was ever used (merged ids included), so that a story
+    cut out of another never takes the id of one merged away before this index was loaded.
     """
 
     def __init__(self, settings: StorySettings, vocabulary: Vocabulary,
-                 stories: Iterable[Story] = (), clock: int | None = None, touches: int = 0):
+                 stories: Iterable[Story] = (), clock: int | None = None, touches: int = 0,
+                 taken: Callable[[str], bool] | None = None):
         self.settings = settings
+        self.taken = taken
         self.vocabulary = vocabulary
         self.clock = clock
         self.touches = touches
@@ -537,9 +541,10 @@ class StoryIndex:
         return Assignment(article.id, sid, best_p if joined else None,
                           created=not joined and sid == best.id, merged=merged, split=split)
 
-    def _fresh_id(self, article_id: str) -> str:
+    def _fresh_id(self, article_id: str, ask: bool = False) -> str:
         sid = story_id(article_id)
-        while sid in self.stories or sid in self.removed:
+        while (sid in self.stories or sid in self.removed
+               or (ask and self.taken is not None and self.taken(sid))):
             sid = story_id(sid)
         return sid
 
@@ -667,7 +672,7 @@ class StoryIndex:
         old, new = self._folded(story.id, kept), self._folded("", rest)
         if probability(story_pair_features(old, new, s), s) >= s.merge_threshold:
             return {}
-        new.id = self._fresh_id(rest[0].id)
+        new.id = self._fresh_id(rest[0].id, ask=True)  # its founder may have founded one before
         old.created, new.created = story.created, rest[0].created
         old.touched, new.touched = story.touched, self.touches
         old.touched_day = new.touched_day = story.touched_day
