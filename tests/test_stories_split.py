@@ -254,3 +254,26 @@ def test_a_story_cut_out_never_takes_an_id_used_before_the_index_was_loaded(twin
     index.taken = merged_away.__contains__
     (again, _), = index.assign_story(ellen[5]).split.items()
     assert again not in merged_away and again == story_id(new)
+
+
+def test_a_retired_story_is_stored_without_its_members_states(tmp_path):
+    jackman, ellen = _twins()
+    fields = ("id", "title", "text", "published", "outlet", "url")
+    later = {**{k: jackman[0][k] for k in fields}, "published": "2015-06-01T00:00:00Z"}
+    source = write_jsonl(tmp_path / "s.jsonl", [{k: r[k] for k in fields} for r in ellen[:4]]
+                         + [later])
+    with Library(tmp_path / "s.db") as lib:
+        lib.ingest([source], stories=False)
+        store = lib.store
+        grouper = StoryGrouper(store, StorySettings(min_active=1, active_days=30))
+        pairs = {a.id: (a, store.annotation(a.id)) for a in store.articles()}
+        with store.transaction():
+            grouper.group([pairs[r["id"]] for r in ellen[:4]])
+        (young,) = {store.story_of(r["id"]) for r in ellen[:4]}
+        assert len(json.loads(store.story_state(young))["parts"]) == 4
+        with store.transaction():  # two years on: the DeGeneres story retires
+            grouper.group([pairs[later["id"]]])
+        assert young not in grouper.index.stories
+        state = json.loads(store.story_state(young))
+        assert "parts" not in state and state["members"] == 4
+        assert Story.from_state(young, state).parts is None

@@ -110,7 +110,11 @@ class StoryGrouper:
         index.vocabulary.added = {}
         if len(index.vocabulary.counts) > self.cached_terms:
             index.vocabulary.counts = {}
-        index.retire()
+        young = {sid: st for sid, st in index.stories.items() if st.parts is not None}
+        for sid in index.retire():  # a retired story is not split again: its members go
+            if sid in young:
+                young[sid].parts = None
+                store.put_story(sid, young[sid].to_state())
         generation = str(int(self._generation or 0) + 1)
         for key, value in (("clock", index.clock), ("touches", index.touches),
                            ("documents", index.vocabulary.documents), ("generation", generation),
