@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,22 @@ def run_cli(*args: str, db: Path | None = None, input: bytes | None = None,
         cmd += ["--db", str(db)]
     return subprocess.run(cmd + list(args), input=input, capture_output=True, env=full_env,
                           timeout=300)
+
+
+def wait_for(condition, seconds: float = 60.0, step: float = 0.1, *, alive=None):
+    """Poll ``condition()`` until it returns something true (returned) or ``seconds`` pass
+    (None). The suite runs on two processes beside servers and pools of their own, so a
+    start-up can take many times what it takes on an idle machine: wait by a deadline, and
+    stop early when ``alive()`` says the awaited process is gone."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        if alive is not None and not alive():
+            return None
+        time.sleep(step)
+    return None
 
 
 @pytest.fixture(scope="session")

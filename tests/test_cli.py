@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DATA, EXAMPLES, ROOT, run_cli, write_jsonl
+from .conftest import DATA, EXAMPLES, ROOT, run_cli, wait_for, write_jsonl
 
 
 def test_ingest_list_show_export(tmp_path, seed_jsonl):
@@ -135,10 +135,8 @@ def test_killed_ingest_is_consistent_and_rerun_completes(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert 0 < stored < n, "the ingest should have been killed part way"
-    for _ in range(100):  # annotation workers end with the ingest, not orphaned
-        if not any(os.path.exists(f"/proc/{pid}") for pid in workers):
-            break
-        time.sleep(0.05)
+    # annotation workers end with the ingest, not orphaned
+    wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in workers), 30, 0.05)
     assert not any(os.path.exists(f"/proc/{pid}") for pid in workers)
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -309,14 +307,15 @@ def test_serve_answers_http_until_stopped(tmp_path, seed_jsonl, workers):
                              "--port", str(port), "--workers", str(workers)],
                             stderr=subprocess.PIPE, env=env)
     try:
-        for _ in range(100):
+        def healthz():
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    health = json.load(r)
-                break
+                    return json.load(r)
             except OSError:
-                time.sleep(0.1)
-        else:
+                return None
+
+        health = wait_for(healthz, alive=lambda: proc.poll() is None)
+        if health is None:
             raise AssertionError("the server did not answer")
         assert health["articles"] == 2 and health["writes"] == "disabled"
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/articles", data=b"{}",

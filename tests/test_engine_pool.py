@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from storyline.engine._pool import Failure, WorkerPool, batches, private_memory
 
+from .conftest import wait_for
+
 
 def work(item):
     """What a task does, by what the item says: its square, or a way to fail."""
@@ -109,11 +111,8 @@ def test_a_worker_killed_from_outside_loses_only_its_task():
     with WorkerPool(2) as pool:
         stream = pool.map(work, [("square", 1), ("sleep", 30), ("square", 2)])
         assert next(stream)[1] == 1
-        for _ in range(100):
-            busy = [w for w in pool._workers if w.task == 1]  # the task numbered 1 sleeps
-            if busy:
-                break
-            time.sleep(0.05)
+        # the task numbered 1 sleeps
+        busy = wait_for(lambda: [w for w in pool._workers if w.task == 1], 30, 0.05)
         os.kill(busy[0].process.pid, signal.SIGKILL)
         rest = [r for _, r in stream]
     assert rest == [Failure("died", "its worker process died (SIGKILL)"), 4]

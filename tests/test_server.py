@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from storyline import Library
 from storyline.server import create_app
 
-from .conftest import DATA, EXAMPLES, run_cli, write_jsonl
+from .conftest import DATA, EXAMPLES, run_cli, wait_for, write_jsonl
 from .test_brief import check_citations, validate
 
 TOKEN = "s3cret-token"
@@ -428,13 +428,13 @@ def test_a_real_server_answers_head_and_gzip_posts(tmp_path, seed_jsonl):
             conn.close()
 
     try:
-        for _ in range(100):
+        def answers():
             try:
-                ask("GET", "/healthz")
-                break
+                return ask("GET", "/healthz")
             except OSError:
-                time.sleep(0.1)
-        else:
+                return None
+
+        if wait_for(answers, alive=lambda: proc.poll() is None) is None:
             raise AssertionError("the server did not answer")
         for path in ("/healthz", "/api/stories", "/", "/static/storyline.js"):
             status, headers, body = ask("GET", path)
