@@ -27,10 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from storyline.brief import BriefSettings
-from storyline.brief.entities import merge_entities
-from storyline.brief.facts import PAIR_FEATURES, build_facts, pair_features
-from storyline.brief.sentences import compared_sentences, sentence_features
-from storyline.brief.words import tfidf_rows
+from storyline.brief.compose import compare_story
+from storyline.brief.facts import PAIR_FEATURES, build_facts, candidate_pairs
 from storyline.evaluate.clustering import load_clustering_set
 from storyline.evaluate.facts import (FieldMapper, load_fact_set, score_fact_groups,
                                       story_members)
@@ -47,30 +45,8 @@ def topic_of(article_id: str) -> int:
 def prepared_story(sources, settings):
     """What compose gives build_facts: sentences, similar, related, and the candidate pairs
     with their features."""
-    _, entity_ids = merge_entities(sources)
-    entity_of = {e.key: entity_ids[e.id] for s in sources if s.annotation
-                 for e in s.annotation.entities}
-    sentences = []
-    for index, article, annotation, copy, positions in compared_sentences(sources, settings):
-        sentences += sentence_features(index, article, annotation, sources[index].outlet_key,
-                                       copy, positions, entity_of, settings)
-    similar, related, candidates = defaultdict(dict), defaultdict(dict), []
-    if sentences:
-        matrix = tfidf_rows([s.words for s in sentences])
-        coo = (matrix @ matrix.T).tocoo()
-        for i, j, v in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist()):
-            a, b = sentences[i], sentences[j]
-            if i == j or (a.source == b.source and a.copy == b.copy):
-                continue
-            if v >= settings.same_similarity:
-                similar[i][j] = v
-            elif v >= settings.detail_similarity and \
-                    len(a.details & b.details) >= settings.shared_details:
-                related[i][j] = v
-            if i < j and v >= settings.fact_candidate_similarity and a.source != b.source \
-                    and a.claim and b.claim:
-                candidates.append((i, j, pair_features(a, b, v)))
-    return sentences, similar, related, candidates
+    sentences, _, product, similar, related = compare_story(sources, settings)
+    return sentences, similar, related, candidate_pairs(sentences, product, settings)
 
 
 def gold_labels(sentences, records, fact_set):

@@ -81,6 +81,20 @@ def corroborating_pairs(sentences: Sequence[ComparedSentence], product,
     each pair of TF-IDF cosine at least ``fact_candidate_similarity`` (``product`` is the
     sentences' cosine matrix, scipy sparse) whose :func:`same_fact_probability` reaches
     ``fact_threshold``, a threshold chosen for precision before recall; (i, j, probability)."""
+    found = []
+    for i, j, features in candidate_pairs(sentences, product, settings):
+        probability = same_fact_probability(features, settings)
+        if probability >= settings.fact_threshold:
+            found.append((i, j, probability))
+    found.sort(key=lambda t: (-t[2], t[0], t[1]))
+    return found
+
+
+def candidate_pairs(sentences: Sequence[ComparedSentence], product,
+                    settings: BriefSettings) -> list[tuple[int, int, list[float]]]:
+    """The pairs the corroboration model judges (and ``bench/facts_fit.py`` fits it on):
+    claims of two sources of TF-IDF cosine at least ``fact_candidate_similarity`` (``product``
+    the sentences' cosine matrix, scipy sparse, or None), with their :func:`pair_features`."""
     if product is None:
         return []
     pairs = product.tocoo()
@@ -89,12 +103,8 @@ def corroborating_pairs(sentences: Sequence[ComparedSentence], product,
     for i, j, v in zip(pairs.row[keep].tolist(), pairs.col[keep].tolist(),
                        pairs.data[keep].tolist()):
         a, b = sentences[i], sentences[j]
-        if a.source == b.source or not (a.claim and b.claim):
-            continue
-        probability = same_fact_probability(pair_features(a, b, v), settings)
-        if probability >= settings.fact_threshold:
-            found.append((i, j, probability))
-    found.sort(key=lambda t: (-t[2], t[0], t[1]))
+        if a.source != b.source and a.claim and b.claim:
+            found.append((i, j, pair_features(a, b, v)))
     return found
 
 
