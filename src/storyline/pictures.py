@@ -100,6 +100,14 @@ def _column(day: date, starts: list[date]) -> int:
     return lo
 
 
+def _legend(y: int, gap: int, items: list[tuple[str, int, str, str]]) -> str:
+    """A picture's key: each (shape, x, title, label) as its mark with the label ``gap`` to
+    its right, on the baseline ``y``."""
+    return (f'<g class="pic-legend" font-size="11" fill="{GREY}">'
+            + "".join(_mark(shape, x, y - 4, title, None) + f'<text x="{x + gap}" y="{y}">{label}</text>'
+                      for shape, x, title, label in items) + "</g>")
+
+
 def _mark(shape: str, x: float, y: float, title: str, href: str | None) -> str:
     if shape == "copy":
         body = (f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="#fff" '
@@ -208,11 +216,9 @@ def coverage_svg(articles: Iterable[Mapping], anchors: Mapping[str, str] | None 
                     f'<text x="{x:.1f}" y="{axis_y + 17}" text-anchor="middle">{_e(text)}</text>')
     body.append(f'<text x="{label_w}" y="{axis_y + 34}">one column per {unit}</text></g>')
     legend_y = axis_y + 34
-    body.append(f'<g class="pic-legend" font-size="11" fill="{GREY}">'
-                + _mark("report", label_w + plot_w - 190, legend_y - 4, "report", None)
-                + f'<text x="{label_w + plot_w - 182}" y="{legend_y}">report</text>'
-                + _mark("copy", label_w + plot_w - 120, legend_y - 4, "near-duplicate copy", None)
-                + f'<text x="{label_w + plot_w - 112}" y="{legend_y}">near-duplicate copy</text></g>')
+    body.append(_legend(legend_y, 8, [
+        ("report", label_w + plot_w - 190, "report", "report"),
+        ("copy", label_w + plot_w - 120, "near-duplicate copy", "near-duplicate copy")]))
     if hidden:
         rest = sum(len(by_outlet[o]) for o in hidden)
         body.append(f'<text class="pic-more" x="{label_w}" y="{legend_y + 20}" fill="{GREY}" font-size="11">'
@@ -268,11 +274,9 @@ def timeline_svg(brief: Mapping, *, width: int = 680) -> str:
                     f'<text x="{x:.1f}" y="{axis_y + 17}" text-anchor="{anchor}">{d.isoformat()}</text>')
     body.append("</g>")
     legend_y = axis_y + 34
-    body.append(f'<g class="pic-legend" font-size="11" fill="{GREY}">'
-                + _mark("entry", left + plot_w - 250, legend_y - 4, "event on a known day", None)
-                + f'<text x="{left + plot_w - 240}" y="{legend_y}">known day</text>'
-                + _mark("entry approx", left + plot_w - 160, legend_y - 4, "event in a month or year", None)
-                + f'<text x="{left + plot_w - 150}" y="{legend_y}">month or year only</text></g>')
+    body.append(_legend(legend_y, 10, [
+        ("entry", left + plot_w - 250, "event on a known day", "known day"),
+        ("entry approx", left + plot_w - 160, "event in a month or year", "month or year only")]))
     if hidden:
         body.append(f'<text class="pic-more" x="{left}" y="{legend_y + 16}" fill="{GREY}" font-size="11">'
                     f"and {_count(len(hidden), 'more entry', 'more entries')} not shown</text>")
