@@ -41,9 +41,9 @@ class StoryGrouper:
                           taken=lambda sid: store.resolve_story(sid) is not None)
 
     def take_changed(self) -> set[str]:
-        """The stories whose articles or state the batches grouped since the last call
-        changed (joined, absorbed, split), to be told apart from the ones that only gained
-        articles; they may since have been merged away (resolve them)."""
+        """Every story the batches grouped since the last call changed: those that gained
+        articles, absorbed a story or lost articles to a split (which the articles grouped
+        alone do not name); they may since have been merged away (resolve them)."""
         found, self._changed = self._changed, set()
         return found
 
@@ -111,7 +111,7 @@ class StoryGrouper:
         if len(index.vocabulary.counts) > self.cached_terms:
             index.vocabulary.counts = {}
         young = {sid: st for sid, st in index.stories.items() if st.parts is not None}
-        for sid in index.retire():  # a retired story is not split again: its members go
+        for sid in index.retire():  # a retired story is not split again: keep no members
             if sid in young:
                 young[sid].parts = None
                 store.put_story(sid, young[sid].to_state())
